@@ -1,0 +1,609 @@
+//! Every diagnostic the checker can report.
+//!
+//! One variant per rule, each with its own code (never reused), a primary
+//! label, secondary labels where another place matters, and a help that says
+//! how to fix it. Names are carried as display strings: these values exist to
+//! be shown, the checker's own tables use ids.
+
+use miette::{Diagnostic, LabeledSpan};
+use thiserror::Error;
+
+use crate::syntax::Span;
+
+/// A machine-applicable fix: replace the text at `span` with `replacement`.
+/// The help text of the diagnostic shows it as "did you mean `...`?", and an
+/// editor can offer it as a quick fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub replacement: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
+pub enum CheckError {
+    // ---------------------------------------------------------------- items
+    #[error("imports are not supported yet")]
+    #[diagnostic(
+        code(flow::check::unsupported_import),
+        help("put the definitions you need into this file; `import` is reserved for a later version")
+    )]
+    UnsupportedImport {
+        #[label("this import cannot be resolved yet")]
+        span: Span,
+    },
+
+    #[error("the name `{name}` is defined more than once")]
+    #[diagnostic(
+        code(flow::check::duplicate_definition),
+        help("types, workers, transformers and workflows share one namespace: rename or remove one of them")
+    )]
+    DuplicateDefinition {
+        name: String,
+        #[label("{kind} `{name}` defined again here")]
+        span: Span,
+        kind: &'static str,
+        #[label("first defined here as a {first_kind}")]
+        first: Span,
+        first_kind: &'static str,
+    },
+
+    #[error("unknown type `{name}`")]
+    #[diagnostic(code(flow::check::unknown_type))]
+    UnknownType {
+        name: String,
+        #[label("not a type defined in this file")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("the type alias `{name}` refers to itself")]
+    #[diagnostic(
+        code(flow::check::cyclic_type),
+        help("an alias must end in a concrete type; recursion is allowed only through a record field or list element")
+    )]
+    CyclicType {
+        name: String,
+        #[label("`{name}` is defined in terms of itself")]
+        span: Span,
+        #[label(collection, "through here")]
+        path: Vec<LabeledSpan>,
+    },
+
+    #[error("unknown worker `{name}`")]
+    #[diagnostic(code(flow::check::unknown_worker))]
+    UnknownWorker {
+        name: String,
+        #[label("no worker with this name")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown transformer `{name}`")]
+    #[diagnostic(code(flow::check::unknown_transformer))]
+    UnknownTransformer {
+        name: String,
+        #[label("no transformer with this name")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown function `{name}`")]
+    #[diagnostic(code(flow::check::unknown_function))]
+    UnknownFunction {
+        name: String,
+        #[label("not a built-in function or a transformer")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown name `{name}`")]
+    #[diagnostic(code(flow::check::unknown_name))]
+    UnknownName {
+        name: String,
+        #[label("not a parameter, step or variable in scope here")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("duplicate parameter `{name}`")]
+    #[diagnostic(
+        code(flow::check::duplicate_parameter),
+        help("rename or remove one of the parameters")
+    )]
+    DuplicateParameter {
+        name: String,
+        #[label("`{name}` declared again here")]
+        span: Span,
+        #[label("first declared here")]
+        first: Span,
+    },
+
+    #[error("duplicate field `{name}`")]
+    #[diagnostic(
+        code(flow::check::duplicate_field),
+        help("a record has each field once: rename or remove one of them")
+    )]
+    DuplicateField {
+        name: String,
+        #[label("`{name}` appears again here")]
+        span: Span,
+        #[label("first here")]
+        first: Span,
+    },
+
+    #[error("`{ty}` has no field `{name}`")]
+    #[diagnostic(code(flow::check::unknown_field))]
+    UnknownField {
+        name: String,
+        ty: String,
+        #[label("unknown field")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    // ---------------------------------------------------------- worker calls
+    #[error("worker `{worker}` has no parameter `{name}`")]
+    #[diagnostic(code(flow::check::unknown_argument))]
+    UnknownArgument {
+        name: String,
+        worker: String,
+        #[label("unknown argument")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("missing argument `{name}` for `{callee}`")]
+    #[diagnostic(code(flow::check::missing_argument))]
+    MissingArgument {
+        name: String,
+        callee: String,
+        #[label("`{name}` is not given")]
+        span: Span,
+        #[label("`{name}` is declared here")]
+        param: Option<Span>,
+        #[help]
+        help: String,
+    },
+
+    #[error("argument `{name}` is given more than once")]
+    #[diagnostic(code(flow::check::duplicate_argument), help("remove one of them"))]
+    DuplicateArgument {
+        name: String,
+        #[label("given again here")]
+        span: Span,
+        #[label("first given here")]
+        first: Span,
+    },
+
+    #[error("arguments of worker `{worker}` must be named")]
+    #[diagnostic(code(flow::check::unnamed_argument))]
+    UnnamedArgument {
+        worker: String,
+        #[label("name this argument")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{callee}` takes {expected} argument{plural}, but {found} {were} given", plural = if *expected == 1 { "" } else { "s" }, were = if *found == 1 { "was" } else { "were" })]
+    #[diagnostic(code(flow::check::wrong_argument_count))]
+    WrongArgumentCount {
+        callee: String,
+        expected: usize,
+        found: usize,
+        #[label("called with {found}")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    // ---------------------------------------------------- workers, settings
+    #[error("worker `{worker}` has no executor")]
+    #[diagnostic(code(flow::check::missing_executor))]
+    MissingExecutor {
+        worker: String,
+        #[label("add an executor block to this worker")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{name}` declares more than one executor")]
+    #[diagnostic(
+        code(flow::check::multiple_executors),
+        help("a worker has exactly one executor: split it into two workers, one per executor")
+    )]
+    MultipleExecutors {
+        name: String,
+        #[label("second executor")]
+        span: Span,
+        #[label("first executor")]
+        first: Span,
+    },
+
+    #[error("unknown executor `{kind}`")]
+    #[diagnostic(code(flow::check::unknown_executor))]
+    UnknownExecutor {
+        kind: String,
+        #[label("not an executor")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("the `{executor}` executor cannot run a transformer")]
+    #[diagnostic(
+        code(flow::check::unsupported_executor),
+        help("an external transformer runs a hook program: use `exec {{ command: [...] }}`")
+    )]
+    UnsupportedExecutor {
+        executor: String,
+        #[label("use `exec` here")]
+        span: Span,
+    },
+
+    #[error("unknown built-in worker `{name}`")]
+    #[diagnostic(code(flow::check::unknown_builtin))]
+    UnknownBuiltin {
+        name: String,
+        #[label("not a built-in worker")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown setting `{name}` for {context}")]
+    #[diagnostic(code(flow::check::unknown_setting))]
+    UnknownSetting {
+        name: String,
+        /// Where the setting stands: "a worker", "a step", "the `exec` executor", ...
+        context: String,
+        #[label("unknown setting")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("setting `{name}` is given more than once")]
+    #[diagnostic(code(flow::check::duplicate_setting), help("keep one of them"))]
+    DuplicateSetting {
+        name: String,
+        #[label("given again here")]
+        span: Span,
+        #[label("first given here")]
+        first: Span,
+    },
+
+    #[error("invalid value for `{name}`: expected {expected}")]
+    #[diagnostic(code(flow::check::invalid_setting))]
+    InvalidSetting {
+        name: String,
+        expected: String,
+        #[label("{found}")]
+        span: Span,
+        found: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("the `{executor}` executor needs a `{name}` setting")]
+    #[diagnostic(code(flow::check::missing_setting))]
+    MissingSetting {
+        name: String,
+        executor: String,
+        #[label("`{name}` is missing here")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown failure class `{name}`")]
+    #[diagnostic(code(flow::check::unknown_failure_class))]
+    UnknownFailureClass {
+        name: String,
+        #[label("not a failure class")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("`env()` is only allowed in executor settings")]
+    #[diagnostic(
+        code(flow::check::env_outside_executor),
+        help("secrets are read where a worker calls out (`exec`, `http`, `llm` settings), so they never enter the run's data; pass the value in an executor setting instead")
+    )]
+    EnvOutsideExecutor {
+        #[label("`env()` used here")]
+        span: Span,
+    },
+
+    // ------------------------------------------------------------- states
+    #[error("workflow `{workflow}` has no states")]
+    #[diagnostic(
+        code(flow::check::missing_start),
+        help("add a state, for example `succeed done = \"ok\"`; the first state is where a run starts unless `start:` names another")
+    )]
+    MissingStart {
+        workflow: String,
+        #[label("this workflow cannot start")]
+        span: Span,
+    },
+
+    #[error("duplicate state `{name}`")]
+    #[diagnostic(
+        code(flow::check::duplicate_state),
+        help("state names are unique within a workflow: rename one of them")
+    )]
+    DuplicateState {
+        name: String,
+        #[label("`{name}` defined again here")]
+        span: Span,
+        #[label("first defined here")]
+        first: Span,
+    },
+
+    #[error("duplicate branch `{name}`")]
+    #[diagnostic(
+        code(flow::check::duplicate_branch),
+        help("branch names become the fields of the parallel state's value: rename one of them")
+    )]
+    DuplicateBranch {
+        name: String,
+        #[label("`{name}` defined again here")]
+        span: Span,
+        #[label("first defined here")]
+        first: Span,
+    },
+
+    #[error("parallel state `{name}` has no branches")]
+    #[diagnostic(
+        code(flow::check::empty_parallel),
+        help("add at least one `branch NAME = Worker(...)`, or make it a `step`")
+    )]
+    EmptyParallel {
+        name: String,
+        #[label("no branches")]
+        span: Span,
+    },
+
+    #[error("unknown state `{name}`")]
+    #[diagnostic(code(flow::check::unknown_state))]
+    UnknownState {
+        name: String,
+        workflow: String,
+        #[label("no state `{name}` in workflow `{workflow}`")]
+        span: Span,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("state `{state}` may succeed without a matching `on_success`")]
+    #[diagnostic(code(flow::check::non_exhaustive_transitions))]
+    NonExhaustiveTransitions {
+        state: String,
+        #[label("no `on_success` clause matches {uncovered}")]
+        span: Span,
+        /// What is not covered, for the label: "every value" or the missing
+        /// members of a literal union.
+        uncovered: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("this transition can never be taken")]
+    #[diagnostic(
+        code(flow::check::unreachable_transition),
+        severity(Warning),
+        help("clauses are tried in order and the earlier one always matches: remove this clause or move it above")
+    )]
+    UnreachableTransition {
+        #[label("unreachable")]
+        span: Span,
+        #[label("this clause matches every {outcome} first")]
+        shadowed_by: Span,
+        outcome: &'static str,
+    },
+
+    // -------------------------------------------------------------- graph
+    #[error("state `{name}` can never be reached")]
+    #[diagnostic(
+        code(flow::check::unreachable_state),
+        severity(Warning),
+        help("no transition from `{start}` leads here: add a transition to it or remove it")
+    )]
+    UnreachableState {
+        name: String,
+        start: String,
+        #[label("unreachable from the start state")]
+        span: Span,
+    },
+
+    #[error("state `{name}` can never finish the run")]
+    #[diagnostic(code(flow::check::cannot_finish))]
+    CannotFinish {
+        name: String,
+        #[label("no path from here reaches a `succeed` or `fail` state")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("the loop {cycle} has no bound")]
+    #[diagnostic(code(flow::check::unbounded_cycle))]
+    UnboundedCycle {
+        /// The states in order, joined: "`a` → `b` → `a`".
+        cycle: String,
+        #[label("the loop starts here")]
+        span: Span,
+        #[label(collection)]
+        states: Vec<LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
+    // -------------------------------------------------------------- types
+    #[error("mismatched types: expected {expected}, found {found}")]
+    #[diagnostic(code(flow::check::type_mismatch))]
+    TypeMismatch {
+        expected: String,
+        found: String,
+        #[label("{context}")]
+        span: Span,
+        /// What the value is for: "argument `spec` of `Coder`", ...
+        context: String,
+        #[label("expected because of this")]
+        because: Option<Span>,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("condition must be `bool`, found {found}")]
+    #[diagnostic(code(flow::check::non_bool_condition))]
+    NonBoolCondition {
+        found: String,
+        #[label("this is {found}")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{transformer}` does not fit as the `{hook}` hook here")]
+    #[diagnostic(code(flow::check::hook_signature))]
+    HookSignature {
+        transformer: String,
+        hook: &'static str,
+        #[label("{problem}")]
+        span: Span,
+        problem: String,
+        #[label("`{transformer}` is declared here")]
+        declared: Option<Span>,
+        #[help]
+        help: String,
+    },
+
+    #[error("`succeed` value does not match the output of workflow `{workflow}`: expected {expected}, found {found}")]
+    #[diagnostic(code(flow::check::output_mismatch))]
+    OutputMismatch {
+        workflow: String,
+        expected: String,
+        found: String,
+        #[label("this is {found}")]
+        span: Span,
+        #[label("the workflow returns {expected}")]
+        declared: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("{literal} is not a member of {union}")]
+    #[diagnostic(code(flow::check::not_a_member))]
+    NotAMember {
+        literal: String,
+        union: String,
+        #[label("this comparison is always {always}")]
+        span: Span,
+        always: &'static str,
+        suggestion: Option<Suggestion>,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{op}` cannot be applied to {lhs} and {rhs}")]
+    #[diagnostic(code(flow::check::invalid_operands))]
+    InvalidOperands {
+        op: &'static str,
+        lhs: String,
+        rhs: String,
+        #[label("{lhs} {op} {rhs}")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{op}` cannot be applied to {operand}")]
+    #[diagnostic(code(flow::check::invalid_operand))]
+    InvalidOperand {
+        op: &'static str,
+        operand: String,
+        #[label("this is {operand}")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("{found} has no fields")]
+    #[diagnostic(code(flow::check::not_a_record))]
+    NotARecord {
+        found: String,
+        #[label("`.{field}` on {found}")]
+        span: Span,
+        field: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("{found} cannot be indexed")]
+    #[diagnostic(code(flow::check::not_indexable))]
+    NotIndexable {
+        found: String,
+        #[label("this is {found}")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("this value may be null")]
+    #[diagnostic(code(flow::check::nullable_value))]
+    NullableValue {
+        #[label("this is {found}")]
+        span: Span,
+        found: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("step `{step}` may not have run yet at `{state}`")]
+    #[diagnostic(code(flow::check::maybe_not_run))]
+    MaybeNotRun {
+        step: String,
+        state: String,
+        #[label("`{step}` is {found} here")]
+        span: Span,
+        found: String,
+        #[label("`{step}` is defined here")]
+        defined: Span,
+        #[help]
+        help: String,
+    },
+}
+
+impl CheckError {
+    /// The offset of the primary label, used to report diagnostics in
+    /// source order.
+    pub fn offset(&self) -> usize {
+        use miette::Diagnostic as _;
+        self.labels()
+            .and_then(|mut labels| labels.next())
+            .map(|label| label.offset())
+            .unwrap_or(0)
+    }
+}

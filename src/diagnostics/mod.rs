@@ -1,0 +1,1 @@
+//! Diagnostics of every stage, and their rendering for people and machines.

@@ -1,0 +1,10 @@
+//! flow: statically checked workflows for unreliable workers.
+//!
+//! The pipeline is the architecture: [`syntax`] turns text into an AST,
+//! [`check`] proves the rules of the language over it, [`diagnostics`] renders
+//! what they found, and [`cli`] is the `flow` command.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod syntax;

@@ -1,0 +1,109 @@
+//! Every diagnostic the parser can report.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use super::Span;
+
+#[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
+pub enum SyntaxError {
+    #[error("expected {expected}{after}, found {found}")]
+    #[diagnostic(code(flow::syntax::unexpected_token))]
+    UnexpectedToken {
+        /// What would have been accepted, in the user's words: "`->`".
+        expected: String,
+        /// " after `on_success`", or empty when there is nothing before.
+        after: String,
+        /// What stands there instead: "`foo`", "end of file".
+        found: String,
+        #[label("expected {expected}")]
+        span: Span,
+        #[label("this `{open}` is never closed")]
+        unclosed: Option<Span>,
+        open: &'static str,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("unterminated string")]
+    #[diagnostic(
+        code(flow::syntax::unterminated_string),
+        help("close the string with `\"`; a string that spans lines is written with triple quotes `\"\"\"`")
+    )]
+    UnterminatedString {
+        #[label("this string is never closed")]
+        span: Span,
+    },
+
+    #[error("unterminated block comment")]
+    #[diagnostic(
+        code(flow::syntax::unterminated_comment),
+        help("close the comment with `*/`")
+    )]
+    UnterminatedComment {
+        #[label("this comment is never closed")]
+        span: Span,
+    },
+
+    #[error("unknown escape `{escape}`")]
+    #[diagnostic(
+        code(flow::syntax::invalid_escape),
+        help("the escapes are \\\" \\\\ \\n \\t \\r \\$ and \\u{{...}} with 1 to 6 hex digits of a Unicode scalar value")
+    )]
+    InvalidEscape {
+        escape: String,
+        #[label("invalid escape")]
+        span: Span,
+    },
+
+    #[error("`{word}` is a reserved word")]
+    #[diagnostic(code(flow::syntax::reserved_word))]
+    ReservedWord {
+        word: String,
+        #[label("cannot be used as {what}")]
+        span: Span,
+        what: &'static str,
+        #[help]
+        help: String,
+    },
+
+    #[error("invalid number `{text}`")]
+    #[diagnostic(code(flow::syntax::invalid_number))]
+    InvalidNumber {
+        text: String,
+        #[label("{reason}")]
+        span: Span,
+        reason: &'static str,
+        #[help]
+        help: String,
+    },
+
+    #[error("invalid duration `{text}`")]
+    #[diagnostic(code(flow::syntax::invalid_duration))]
+    InvalidDuration {
+        text: String,
+        #[label("{reason}")]
+        span: Span,
+        reason: &'static str,
+        #[help]
+        help: String,
+    },
+
+    #[error("the file is too large: {size} bytes")]
+    #[diagnostic(
+        code(flow::syntax::file_too_large),
+        help("flow reads files smaller than 4 GiB; split the workflows over several files")
+    )]
+    FileTooLarge { size: usize },
+}
+
+impl SyntaxError {
+    /// The offset of the primary label, used to report diagnostics in
+    /// source order.
+    pub fn offset(&self) -> usize {
+        self.labels()
+            .and_then(|mut labels| labels.next())
+            .map(|label| label.offset())
+            .unwrap_or(0)
+    }
+}

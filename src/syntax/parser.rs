@@ -1,0 +1,5 @@
+//! The pest parser generated from `grammar/flow.pest`.
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/flow.pest"]
+pub(super) struct FlowParser;
