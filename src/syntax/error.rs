@@ -89,6 +89,27 @@ pub enum SyntaxError {
         help: String,
     },
 
+    #[error("a record key cannot be interpolated")]
+    #[diagnostic(
+        code(flow::syntax::interpolated_key),
+        help("write the key as a plain name or a plain string such as `\"b c\"`")
+    )]
+    InterpolatedKey {
+        #[label("`${{...}}` in a key")]
+        span: Span,
+    },
+
+    #[error("this is nested too deeply")]
+    #[diagnostic(
+        code(flow::syntax::too_deep),
+        help("flow accepts expressions and types nested up to {limit} levels; split this one with a transformer or a named type")
+    )]
+    TooDeep {
+        #[label("more than {limit} levels deep")]
+        span: Span,
+        limit: usize,
+    },
+
     #[error("the file is too large: {size} bytes")]
     #[diagnostic(
         code(flow::syntax::file_too_large),

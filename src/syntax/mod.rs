@@ -9,6 +9,7 @@ mod error;
 mod lower;
 mod parser;
 mod span;
+mod trivia;
 
 pub use error::SyntaxError;
 pub use span::Span;
@@ -28,3 +29,6 @@ pub struct Parsed {
 pub fn parse(source: &str) -> Parsed {
     lower::parse(source)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,343 @@
+//! Pest's parse errors, told in the user's words.
+//!
+//! Pest reports the rules and tokens it tried at the furthest position it
+//! reached. They are grouped into what a person would call them ("a name",
+//! "an expression", "`->`"), the optional continuations of a complete
+//! expression (operators, `.field`) are dropped when something else was
+//! expected too, and the message names the token before the error and the
+//! one found there.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use pest::Parser as _;
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::super::parser::{FlowParser, Rule};
+use super::super::trivia::Trivia;
+use super::super::{Span, SyntaxError};
+
+/// Pest's detailed error tracking is a process-wide switch. Parses that need
+/// it take this lock, so that one of them never switches it off under
+/// another; ordinary parses that happen to run meanwhile only get slower.
+static DETAIL: Mutex<()> = Mutex::new(());
+
+/// What was expected, by priority: lower sorts first in the message.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Expected {
+    Token(&'static str, String),
+    Phrase(u8, &'static str),
+    /// An operator or postfix that could continue a complete expression.
+    Continuation,
+}
+
+pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &Trivia) -> SyntaxError {
+    let pos = base
+        + match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((p, _)) => p,
+        };
+    let mut expected = BTreeSet::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        for rule in positives {
+            if let Some(e) = rule_expected(*rule) {
+                expected.insert(e);
+            }
+        }
+    }
+    let mut parent = None;
+    if let Some((tokens, stacks)) = detailed(&source[base..]) {
+        for token in tokens {
+            if let Some(e) = token_expected(&token) {
+                expected.insert(e);
+            }
+        }
+        for (deepest, stack_parent) in stacks {
+            if let Some(e) = deepest.and_then(rule_expected) {
+                expected.insert(e);
+            }
+            parent = parent.or(stack_parent);
+        }
+    }
+    if expected.len() > 1 {
+        expected.remove(&Expected::Continuation);
+    }
+    // The tokens that start an expression or a type are said once, as
+    // "an expression" or "a type".
+    for (phrase, starters) in [
+        ("an expression", &["(", "{", "["][..]),
+        ("a type", &["{", "["][..]),
+    ] {
+        if expected.iter().any(|e| matches!(e, Expected::Phrase(_, p) if *p == phrase)) {
+            expected.retain(|e| match e {
+                Expected::Token(t, _) => !starters.contains(t),
+                Expected::Phrase(_, p) => *p != "a name" && *p != "a string",
+                Expected::Continuation => true,
+            });
+        }
+    }
+    // `->` is what every transition needs; `when` is an optional extra that
+    // the help mentions.
+    if expected.iter().any(|e| matches!(e, Expected::Token("->", _))) {
+        expected.retain(|e| matches!(e, Expected::Token("->", _)));
+    }
+
+    let (found, found_span) = found_token(source, pos);
+    let at_end = pos >= source.len();
+    let unclosed = if at_end {
+        trivia.unclosed.last().copied()
+    } else {
+        None
+    };
+    let help = help_for(parent, &expected);
+    SyntaxError::UnexpectedToken {
+        expected: list(&expected),
+        after: previous_token(source, base, pos)
+            .map(|t| format!(" after `{t}`"))
+            .unwrap_or_default(),
+        found,
+        span: found_span,
+        unclosed: unclosed.map(|(_, span)| span),
+        open: match unclosed.map(|(b, _)| b) {
+            Some(b'(') => "(",
+            Some(b'[') => "[",
+            _ => "{",
+        },
+        help,
+    }
+}
+
+/// Parses again with pest's detailed tracking, for the literal tokens that
+/// were expected and the rules they belong to.
+/// Each call stack is given as its deepest rule (`None` for a literal token)
+/// and the outermost rule around it.
+#[allow(clippy::type_complexity)]
+fn detailed(input: &str) -> Option<(Vec<String>, Vec<(Option<Rule>, Option<Rule>)>)> {
+    let _guard = DETAIL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pest::set_error_detail(true);
+    let result = FlowParser::parse(Rule::file, input);
+    pest::set_error_detail(false);
+    let error = result.err()?;
+    let attempts = error.parse_attempts()?;
+    let tokens = attempts
+        .expected_tokens()
+        .iter()
+        .map(|token| token.to_string())
+        .collect();
+    let stacks = attempts
+        .call_stacks()
+        .into_iter()
+        .map(|stack| (stack.deepest.get_rule().copied(), stack.parent))
+        .collect();
+    Some((tokens, stacks))
+}
+
+fn rule_expected(rule: Rule) -> Option<Expected> {
+    use Expected::{Continuation, Phrase};
+    Some(match rule {
+        Rule::ident => Phrase(3, "a name"),
+        Rule::expr
+        | Rule::name
+        | Rule::string
+        | Rule::triple
+        | Rule::number
+        | Rule::duration
+        | Rule::duration_range
+        | Rule::bad_number
+        | Rule::paren
+        | Rule::list
+        | Rule::record
+        | Rule::not
+        | Rule::neg => Phrase(4, "an expression"),
+        Rule::type_expr | Rule::list_type | Rule::record_type | Rule::union_type => {
+            Phrase(4, "a type")
+        }
+        Rule::import
+        | Rule::type_def
+        | Rule::worker
+        | Rule::transformer
+        | Rule::workflow
+        | Rule::kw_import
+        | Rule::kw_type
+        | Rule::kw_worker
+        | Rule::kw_transformer
+        | Rule::kw_workflow => {
+            Phrase(1, "an item (`type`, `worker`, `transformer`, `workflow`)")
+        }
+        Rule::step
+        | Rule::parallel
+        | Rule::map
+        | Rule::succeed
+        | Rule::fail
+        | Rule::kw_step
+        | Rule::kw_parallel
+        | Rule::kw_map
+        | Rule::kw_succeed
+        | Rule::kw_fail => Phrase(2, "a state"),
+        Rule::kw_when | Rule::when => Expected::Token("when", "`when`".into()),
+        Rule::kw_for => Expected::Token("for", "`for`".into()),
+        Rule::kw_in => Expected::Token("in", "`in`".into()),
+        Rule::transition | Rule::on_success | Rule::on_failure => Phrase(2, "a transition"),
+        Rule::setting => Phrase(3, "a setting"),
+        Rule::branch | Rule::kw_branch => Phrase(2, "a branch"),
+        Rule::param => Phrase(3, "a parameter"),
+        Rule::field_def => Phrase(3, "a field"),
+        Rule::entry => Phrase(3, "a field"),
+        Rule::arg => Phrase(3, "an argument"),
+        Rule::classes => Phrase(3, "a failure class"),
+        Rule::EOI => Phrase(9, "end of file"),
+        Rule::or
+        | Rule::and
+        | Rule::eq
+        | Rule::ne
+        | Rule::le
+        | Rule::lt
+        | Rule::ge
+        | Rule::gt
+        | Rule::coalesce
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem
+        | Rule::field
+        | Rule::opt_field
+        | Rule::index
+        | Rule::question => Continuation,
+        _ => return None,
+    })
+}
+
+fn token_expected(token: &str) -> Option<Expected> {
+    use Expected::{Continuation, Phrase, Token};
+    Some(match token {
+        "import" | "type" | "worker" | "transformer" | "workflow" => {
+            Phrase(1, "an item (`type`, `worker`, `transformer`, `workflow`)")
+        }
+        "step" | "parallel" | "map" | "succeed" | "fail" => Phrase(2, "a state"),
+        "on_success" | "on_failure" => Phrase(2, "a transition"),
+        "branch" => Phrase(2, "a branch"),
+        "\"" | "\"\"\"" => Phrase(4, "a string"),
+        "//" | "/*" | "///" | "*/" => return None,
+        "||" | "&&" | "==" | "!=" | "<=" | "<" | ">=" | ">" | "??" | "+" | "-" | "*" | "/"
+        | "%" | "." | "?." | "[" | "?" | "!" => Continuation,
+        "->" => Token("->", "`->`".into()),
+        "=" => Token("=", "`=`".into()),
+        ":" => Token(":", "`:`".into()),
+        "{" => Token("{", "`{`".into()),
+        "}" => Token("}", "`}`".into()),
+        "(" => Token("(", "`(`".into()),
+        ")" => Token(")", "`)`".into()),
+        "]" => Token("]", "`]`".into()),
+        "," => return None,
+        "|" => Token("|", "`|`".into()),
+        "when" => Token("when", "`when`".into()),
+        "for" => Token("for", "`for`".into()),
+        "in" => Token("in", "`in`".into()),
+        ".." => Token("..", "`..`".into()),
+        _ => return None,
+    })
+}
+
+/// "`->`", "`:` or `{`", "a name, `(` or `)`".
+fn list(expected: &BTreeSet<Expected>) -> String {
+    let words: Vec<&str> = expected
+        .iter()
+        .filter_map(|e| match e {
+            Expected::Token(_, shown) => Some(shown.as_str()),
+            Expected::Phrase(_, phrase) => Some(*phrase),
+            Expected::Continuation => Some("an operator"),
+        })
+        .take(5)
+        .collect();
+    match words.as_slice() {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn help_for(parent: Option<Rule>, expected: &BTreeSet<Expected>) -> Option<String> {
+    let text = match parent {
+        Some(Rule::transition | Rule::when | Rule::classes) => {
+            "a transition is written `on_success -> state`, `on_success when condition -> state`, or `on_failure timeout, transient -> state`"
+        }
+        Some(Rule::setting) => "a setting is written `name: value`",
+        Some(Rule::params | Rule::param) => "parameters are written `(name: type, other: type)`",
+        Some(Rule::args | Rule::arg) => "arguments are written `(name: value, other: value)`",
+        Some(Rule::record_type | Rule::field_def) => {
+            "a record type is written `{ name: type, other?: type }`"
+        }
+        Some(Rule::step) => "a step is written `step name = Worker(arg: value) { transitions }`",
+        Some(Rule::map) => {
+            "a map is written `map name = Worker(arg: item) for item in list { transitions }`"
+        }
+        Some(Rule::parallel | Rule::branch) => {
+            "a parallel state is written `parallel name { branch a = Worker(...) transitions }`"
+        }
+        Some(Rule::succeed | Rule::fail) => "a terminal state is written `succeed name = value`",
+        Some(Rule::worker | Rule::executor) => {
+            "a worker is written `worker Name(param: type) -> type { executor { ... } settings }`"
+        }
+        Some(Rule::workflow) => {
+            "a workflow is written `workflow name(param: type) -> type { states }`"
+        }
+        _ if expected.iter().any(|e| matches!(e, Expected::Phrase(1, _))) => {
+            "a file is a sequence of `type`, `worker`, `transformer` and `workflow` items"
+        }
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+/// The token that stands at `pos`, and its span.
+fn found_token(source: &str, pos: usize) -> (String, Span) {
+    let rest = &source[pos.min(source.len())..];
+    let Some(c) = rest.chars().next() else {
+        return ("end of file".to_string(), Span::from_range(pos, pos));
+    };
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let len = if is_word(c) {
+        rest.find(|c: char| !is_word(c)).unwrap_or(rest.len())
+    } else if c == '"' {
+        return ("a string".to_string(), Span::from_range(pos, pos + 1));
+    } else if ["->", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", ".."]
+        .iter()
+        .any(|op| rest.starts_with(op))
+    {
+        2
+    } else {
+        c.len_utf8()
+    };
+    let text = &rest[..len];
+    let shown = if c == '\n' || c == '\r' {
+        "a line break".to_string()
+    } else {
+        format!("`{text}`")
+    };
+    (shown, Span::from_range(pos, pos + len))
+}
+
+/// The token that ends just before `pos` (whitespace skipped), if short
+/// enough to quote.
+fn previous_token(source: &str, base: usize, pos: usize) -> Option<String> {
+    let before = source[base..pos.min(source.len())].trim_end();
+    let c = before.chars().next_back()?;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = if is_word(c) {
+        before.rfind(|c: char| !is_word(c)).map_or(0, |p| p + 1)
+    } else if c == '"' {
+        return None;
+    } else {
+        let two = before.len().saturating_sub(2);
+        if before.is_char_boundary(two)
+            && ["->", "==", "!=", "<=", ">=", "&&", "||", "??", "?."].contains(&&before[two..])
+        {
+            two
+        } else {
+            before.len() - c.len_utf8()
+        }
+    };
+    let token = &before[start..];
+    (token.len() <= 40).then(|| token.to_string())
+}

@@ -1,0 +1,286 @@
+//! Expressions: the flat `expr` rule resolved with pest's PrattParser.
+
+use std::sync::LazyLock;
+
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::super::SyntaxError;
+use super::super::ast::*;
+use super::super::parser::Rule;
+use super::Lowerer;
+use super::items::next;
+
+/// Section 9 of the design, lowest precedence first.
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or, Assoc::Left))
+        .op(Op::infix(Rule::and, Assoc::Left))
+        .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
+        .op(Op::infix(Rule::lt, Assoc::Left)
+            | Op::infix(Rule::le, Assoc::Left)
+            | Op::infix(Rule::gt, Assoc::Left)
+            | Op::infix(Rule::ge, Assoc::Left))
+        // `a ?? b ?? c` tries `a`, then `b`, then `c`.
+        .op(Op::infix(Rule::coalesce, Assoc::Right))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left)
+            | Op::infix(Rule::div, Assoc::Left)
+            | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
+        .op(Op::postfix(Rule::field) | Op::postfix(Rule::opt_field) | Op::postfix(Rule::index))
+});
+
+impl Lowerer<'_> {
+    pub(super) fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        if !self.enter(&pair) {
+            return Expr {
+                kind: ExprKind::Null,
+                span,
+            };
+        }
+        let expr = PRATT
+            .map_primary(|primary| self.primary(primary))
+            .map_prefix(|op, operand| {
+                let op_span = self.span(&op);
+                let op = match op.as_rule() {
+                    Rule::not => UnaryOp::Not,
+                    _ => UnaryOp::Neg,
+                };
+                // `-7` is a literal, not an operation on one.
+                if op == UnaryOp::Neg && operand.span.start == op_span.end {
+                    match operand.kind {
+                        ExprKind::Int(n) => {
+                            return Expr {
+                                kind: ExprKind::Int(-n),
+                                span: op_span.to(operand.span),
+                            };
+                        }
+                        ExprKind::Number(n) => {
+                            return Expr {
+                                kind: ExprKind::Number(-n),
+                                span: op_span.to(operand.span),
+                            };
+                        }
+                        _ => {}
+                    }
+                }
+                Expr {
+                    span: op_span.to(operand.span),
+                    kind: ExprKind::Unary {
+                        op,
+                        operand: Box::new(operand),
+                    },
+                }
+            })
+            .map_postfix(|base, op| {
+                let op_span = self.span(&op);
+                let rule = op.as_rule();
+                let inner = next(&mut op.into_inner());
+                let kind = match rule {
+                    Rule::index => ExprKind::Index {
+                        index: Box::new(self.expr(inner)),
+                        base: Box::new(base),
+                    },
+                    _ => ExprKind::Field {
+                        name: self.ident(inner),
+                        optional: rule == Rule::opt_field,
+                        base: Box::new(base),
+                    },
+                };
+                let start = match &kind {
+                    ExprKind::Index { base, .. } | ExprKind::Field { base, .. } => base.span,
+                    _ => op_span,
+                };
+                Expr {
+                    kind,
+                    span: start.to(op_span),
+                }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let op_span = self.span(&op);
+                let op = match op.as_rule() {
+                    Rule::or => BinaryOp::Or,
+                    Rule::and => BinaryOp::And,
+                    Rule::eq => BinaryOp::Eq,
+                    Rule::ne => BinaryOp::Ne,
+                    Rule::lt => BinaryOp::Lt,
+                    Rule::le => BinaryOp::Le,
+                    Rule::gt => BinaryOp::Gt,
+                    Rule::ge => BinaryOp::Ge,
+                    Rule::coalesce => BinaryOp::Coalesce,
+                    Rule::add => BinaryOp::Add,
+                    Rule::sub => BinaryOp::Sub,
+                    Rule::mul => BinaryOp::Mul,
+                    Rule::div => BinaryOp::Div,
+                    _ => BinaryOp::Rem,
+                };
+                Expr {
+                    span: lhs.span.to(rhs.span),
+                    kind: ExprKind::Binary {
+                        op,
+                        op_span,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                }
+            })
+            .parse(pair.into_inner());
+        self.leave();
+        expr
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::name => {
+                let mut inner = pair.into_inner();
+                let ident = next(&mut inner);
+                match inner.next() {
+                    Some(args) => {
+                        // Built-in functions such as `string(x)` share their
+                        // names with reserved type names.
+                        let callee = self.ident(ident);
+                        ExprKind::Call {
+                            callee,
+                            args: self.args(args),
+                        }
+                    }
+                    None => match ident.as_str() {
+                        "true" => ExprKind::Bool(true),
+                        "false" => ExprKind::Bool(false),
+                        "null" => ExprKind::Null,
+                        _ => ExprKind::Name(self.binding(ident, "a name in an expression")),
+                    },
+                }
+            }
+            Rule::string | Rule::triple => ExprKind::String(self.string_lit(pair)),
+            Rule::number => self.number(pair),
+            Rule::duration => ExprKind::Duration(self.duration(pair)),
+            Rule::duration_range => {
+                let mut inner = pair.into_inner();
+                let from = self.duration(next(&mut inner));
+                let to = self.duration(next(&mut inner));
+                ExprKind::DurationRange(from, to)
+            }
+            Rule::bad_number => {
+                self.bad_number(pair);
+                ExprKind::Int(0)
+            }
+            Rule::paren => ExprKind::Paren(Box::new(self.expr(next(&mut pair.into_inner())))),
+            Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
+            _ => ExprKind::Record(
+                pair.into_inner()
+                    .map(|entry| {
+                        let span = self.span(&entry);
+                        let mut inner = entry.into_inner();
+                        let key = self.key(next(&mut inner));
+                        let value = self.expr(next(&mut inner));
+                        RecordEntry { key, value, span }
+                    })
+                    .collect(),
+            ),
+        };
+        Expr { kind, span }
+    }
+
+    pub(super) fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {
+        pair.into_inner()
+            .map(|arg| {
+                let span = self.span(&arg);
+                let mut inner = arg.into_inner();
+                let first = next(&mut inner);
+                match inner.next() {
+                    Some(value) => Arg {
+                        name: Some(self.ident(first)),
+                        value: self.expr(value),
+                        span,
+                    },
+                    None => Arg {
+                        name: None,
+                        value: self.expr(first),
+                        span,
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn number(&self, pair: Pair<'_, Rule>) -> ExprKind {
+        let text = pair.as_str();
+        let is_integer = text.bytes().all(|b| b.is_ascii_digit());
+        if is_integer {
+            if let Ok(n) = text.parse::<i64>() {
+                return ExprKind::Int(n);
+            }
+        }
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => ExprKind::Number(n),
+            _ => {
+                self.error(SyntaxError::InvalidNumber {
+                    text: text.to_string(),
+                    span: self.span(&pair),
+                    reason: "too large to represent",
+                    help: "numbers are 64-bit floating point; write a smaller number".to_string(),
+                });
+                ExprKind::Number(0.0)
+            }
+        }
+    }
+
+    fn bad_number(&self, pair: Pair<'_, Rule>) {
+        let text = pair.as_str();
+        let span = self.span(&pair);
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = &text[digits..];
+        let looks_like_unit = rest.bytes().all(|b| b.is_ascii_alphabetic()) && !rest.is_empty();
+        if looks_like_unit {
+            self.error(SyntaxError::InvalidDuration {
+                text: text.to_string(),
+                span,
+                reason: "unknown unit",
+                help: format!(
+                    "durations are written with one of the units `ms`, `s`, `m` or `h`, as in `{}s`; `{}` is not one of them",
+                    &text[..digits],
+                    rest
+                ),
+            });
+        } else {
+            self.error(SyntaxError::InvalidNumber {
+                text: text.to_string(),
+                span,
+                reason: "not a number",
+                help: "numbers are written like `42`, `-7`, `3.5` or `1e3`".to_string(),
+            });
+        }
+    }
+
+    fn duration(&self, pair: Pair<'_, Rule>) -> Duration {
+        let text = pair.as_str();
+        let span = self.span(&pair);
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let factor: u64 = match &text[digits..] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            _ => 3_600_000,
+        };
+        let millis = text[..digits]
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(factor));
+        match millis {
+            Some(millis) => Duration { millis, span },
+            None => {
+                self.error(SyntaxError::InvalidDuration {
+                    text: text.to_string(),
+                    span,
+                    reason: "too long to represent",
+                    help: "write a shorter duration".to_string(),
+                });
+                Duration { millis: 0, span }
+            }
+        }
+    }
+}

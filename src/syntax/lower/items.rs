@@ -1,0 +1,410 @@
+//! Items, types and states.
+
+use pest::iterators::{Pair, Pairs};
+
+use super::super::ast::*;
+use super::super::parser::Rule;
+use super::Lowerer;
+
+impl Lowerer<'_> {
+    pub(super) fn file_items(&self, pairs: Pairs<'_, Rule>, items: &mut Vec<Item>) {
+        for file in pairs {
+            let mut docs = None;
+            for pair in file.into_inner() {
+                match pair.as_rule() {
+                    Rule::docs => docs = Some(self.docs(pair)),
+                    Rule::EOI => {}
+                    _ => items.push(self.item(pair, docs.take())),
+                }
+            }
+        }
+    }
+
+    pub(super) fn docs(&self, pair: Pair<'_, Rule>) -> Docs {
+        let span = self.span(&pair);
+        let mut text = String::new();
+        for (i, line) in pair.into_inner().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            let line = &line.as_str()[3..];
+            // `/// text`: the one space after the marker is not part of the text.
+            text.push_str(line.strip_prefix(' ').unwrap_or(line).trim_end());
+        }
+        Docs { text, span }
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>, docs: Option<Docs>) -> Item {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        next(&mut inner); // the keyword
+        match rule {
+            Rule::import => {
+                let path = self.string_lit(next(&mut inner));
+                Item::Import(Import { docs, path, span })
+            }
+            Rule::type_def => {
+                let name = self.binding(next(&mut inner), "a type name");
+                let body = next(&mut inner);
+                let (ty, alias) = match body.as_rule() {
+                    Rule::alias => (self.type_expr(next(&mut body.into_inner())), true),
+                    _ => (self.record_type(body), false),
+                };
+                Item::Type(TypeDef {
+                    docs,
+                    name,
+                    ty,
+                    alias,
+                    span,
+                })
+            }
+            Rule::worker => {
+                let name = self.binding(next(&mut inner), "a worker name");
+                let params = self.params(next(&mut inner));
+                let output = self.type_expr(next(&mut inner));
+                let (executors, settings) = self.members(inner);
+                Item::Worker(Worker {
+                    docs,
+                    name,
+                    params,
+                    output,
+                    executors,
+                    settings,
+                    span,
+                })
+            }
+            Rule::transformer => {
+                let name = self.binding(next(&mut inner), "a transformer name");
+                let params = self.params(next(&mut inner));
+                let output = self.type_expr(next(&mut inner));
+                let body = next(&mut inner);
+                let body = match body.as_rule() {
+                    Rule::pure_body => TransformerBody::Pure(self.expr(next(&mut body.into_inner()))),
+                    _ => {
+                        let (executors, settings) = self.members(body.into_inner());
+                        TransformerBody::External {
+                            executors,
+                            settings,
+                        }
+                    }
+                };
+                Item::Transformer(Transformer {
+                    docs,
+                    name,
+                    params,
+                    output,
+                    body,
+                    span,
+                })
+            }
+            _ => {
+                let name = self.binding(next(&mut inner), "a workflow name");
+                let params = self.params(next(&mut inner));
+                let output = self.type_expr(next(&mut inner));
+                let mut settings = Vec::new();
+                let mut states = Vec::new();
+                let mut docs_for_state = None;
+                for pair in inner {
+                    match pair.as_rule() {
+                        Rule::docs => docs_for_state = Some(self.docs(pair)),
+                        Rule::setting => settings.push(self.setting(pair)),
+                        _ => states.push(self.state(pair, docs_for_state.take())),
+                    }
+                }
+                Item::Workflow(Workflow {
+                    docs,
+                    name,
+                    params,
+                    output,
+                    settings,
+                    states,
+                    span,
+                })
+            }
+        }
+    }
+
+    fn members(&self, pairs: Pairs<'_, Rule>) -> (Vec<Executor>, Vec<Setting>) {
+        let mut executors = Vec::new();
+        let mut settings = Vec::new();
+        for pair in pairs {
+            match pair.as_rule() {
+                Rule::executor => {
+                    let span = self.span(&pair);
+                    let mut inner = pair.into_inner();
+                    let kind = self.ident(next(&mut inner));
+                    let settings = inner.map(|p| self.setting(p)).collect();
+                    executors.push(Executor {
+                        kind,
+                        settings,
+                        span,
+                    });
+                }
+                _ => settings.push(self.setting(pair)),
+            }
+        }
+        (executors, settings)
+    }
+
+    pub(super) fn setting(&self, pair: Pair<'_, Rule>) -> Setting {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(next(&mut inner));
+        let value = self.expr(next(&mut inner));
+        Setting { name, value, span }
+    }
+
+    fn params(&self, pair: Pair<'_, Rule>) -> Vec<Param> {
+        let mut params = Vec::new();
+        let mut docs = None;
+        for pair in pair.into_inner() {
+            match pair.as_rule() {
+                Rule::docs => docs = Some(self.docs(pair)),
+                _ => {
+                    let span = self.span(&pair);
+                    let mut inner = pair.into_inner();
+                    let name = self.binding(next(&mut inner), "a parameter name");
+                    let ty = self.type_expr(next(&mut inner));
+                    params.push(Param {
+                        docs: docs.take(),
+                        name,
+                        ty,
+                        span,
+                    });
+                }
+            }
+        }
+        params
+    }
+
+    // --------------------------------------------------------------- types
+
+    pub(super) fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        if !self.enter(&pair) {
+            return TypeExpr {
+                kind: TypeExprKind::Builtin(BuiltinType::Json),
+                span,
+            };
+        }
+        let mut inner = pair.into_inner();
+        let atom = next(&mut inner);
+        let atom_span = self.span(&atom);
+        let kind = match atom.as_rule() {
+            Rule::list_type => {
+                TypeExprKind::List(Box::new(self.type_expr(next(&mut atom.into_inner()))))
+            }
+            Rule::record_type => self.record_type(atom).kind,
+            Rule::union_type => {
+                TypeExprKind::Union(atom.into_inner().map(|s| self.string_lit(s)).collect())
+            }
+            _ => match BuiltinType::from_name(atom.as_str()) {
+                Some(builtin) => TypeExprKind::Builtin(builtin),
+                None => TypeExprKind::Named(self.binding(atom, "a type name")),
+            },
+        };
+        let mut ty = TypeExpr {
+            kind,
+            span: atom_span,
+        };
+        // `T??` means the same as `T?`.
+        if let Some(question) = inner.next() {
+            ty = TypeExpr {
+                kind: TypeExprKind::Optional(Box::new(ty)),
+                span: atom_span.to(self.span(&question)),
+            };
+        }
+        self.leave();
+        TypeExpr { span, ..ty }
+    }
+
+    fn record_type(&self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let mut fields = Vec::new();
+        let mut docs = None;
+        for pair in pair.into_inner() {
+            match pair.as_rule() {
+                Rule::docs => docs = Some(self.docs(pair)),
+                _ => {
+                    let field_span = self.span(&pair);
+                    let mut inner = pair.into_inner();
+                    let name = self.key(next(&mut inner));
+                    let mut optional = false;
+                    let mut ty = next(&mut inner);
+                    if ty.as_rule() == Rule::question {
+                        optional = true;
+                        ty = next(&mut inner);
+                    }
+                    fields.push(FieldDef {
+                        docs: docs.take(),
+                        name,
+                        optional,
+                        ty: self.type_expr(ty),
+                        span: field_span,
+                    });
+                }
+            }
+        }
+        TypeExpr {
+            kind: TypeExprKind::Record(fields),
+            span,
+        }
+    }
+
+    /// A record key: a name, or a plain quoted string stored unquoted.
+    pub(super) fn key(&self, pair: Pair<'_, Rule>) -> Ident {
+        match pair.as_rule() {
+            Rule::ident => self.ident(pair),
+            _ => {
+                let lit = self.string_lit(pair);
+                let name = match lit.as_plain() {
+                    Some(name) => name,
+                    None => {
+                        self.error(super::super::SyntaxError::InterpolatedKey { span: lit.span });
+                        String::new()
+                    }
+                };
+                Ident {
+                    name,
+                    span: lit.span,
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- states
+
+    fn state(&self, pair: Pair<'_, Rule>, docs: Option<Docs>) -> State {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        next(&mut inner); // the keyword
+        let name = self.binding(next(&mut inner), "a state name");
+        let kind = match rule {
+            Rule::step => {
+                let call = self.call(next(&mut inner));
+                let body = self.state_body(inner.next());
+                StateKind::Step(StepState { call, body })
+            }
+            Rule::parallel => {
+                let mut branches = Vec::new();
+                let mut body = StateBody::default();
+                let mut docs = None;
+                for pair in inner {
+                    match pair.as_rule() {
+                        Rule::docs => docs = Some(self.docs(pair)),
+                        Rule::branch => branches.push(self.branch(pair, docs.take())),
+                        Rule::transition => body.transitions.push(self.transition(pair)),
+                        _ => body.settings.push(self.setting(pair)),
+                    }
+                }
+                StateKind::Parallel(ParallelState { branches, body })
+            }
+            Rule::map => {
+                let call = self.call(next(&mut inner));
+                next(&mut inner); // `for`
+                let var = self.binding(next(&mut inner), "a loop variable");
+                next(&mut inner); // `in`
+                let iter = self.expr(next(&mut inner));
+                let body = self.state_body(inner.next());
+                StateKind::Map(MapState {
+                    call,
+                    var,
+                    iter,
+                    body,
+                })
+            }
+            Rule::succeed => StateKind::Succeed(self.expr(next(&mut inner))),
+            _ => StateKind::Fail(self.expr(next(&mut inner))),
+        };
+        State {
+            docs,
+            name,
+            kind,
+            span,
+        }
+    }
+
+    fn branch(&self, pair: Pair<'_, Rule>, docs: Option<Docs>) -> Branch {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        next(&mut inner); // `branch`
+        let name = self.binding(next(&mut inner), "a branch name");
+        let call = self.call(next(&mut inner));
+        let settings = inner.map(|p| self.setting(p)).collect();
+        Branch {
+            docs,
+            name,
+            call,
+            settings,
+            span,
+        }
+    }
+
+    fn state_body(&self, pair: Option<Pair<'_, Rule>>) -> StateBody {
+        let mut body = StateBody::default();
+        for pair in pair.into_iter().flat_map(|p| p.into_inner()) {
+            match pair.as_rule() {
+                Rule::transition => body.transitions.push(self.transition(pair)),
+                _ => body.settings.push(self.setting(pair)),
+            }
+        }
+        body
+    }
+
+    fn call(&self, pair: Pair<'_, Rule>) -> Call {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let worker = self.binding(next(&mut inner), "a worker name");
+        let args = self.args(next(&mut inner));
+        Call { worker, args, span }
+    }
+
+    fn transition(&self, pair: Pair<'_, Rule>) -> Transition {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let keyword_pair = next(&mut inner);
+        let keyword = self.span(&keyword_pair);
+        let outcome = match keyword_pair.as_rule() {
+            Rule::on_success => Outcome::Success,
+            _ => Outcome::Failure,
+        };
+        let mut classes = Vec::new();
+        let mut condition = None;
+        let mut target = None;
+        for pair in inner {
+            match pair.as_rule() {
+                Rule::classes => classes = pair.into_inner().map(|p| self.ident(p)).collect(),
+                Rule::when => {
+                    let mut inner = pair.into_inner();
+                    next(&mut inner); // `when`
+                    condition = Some(self.expr(next(&mut inner)));
+                }
+                _ => target = Some(self.binding(pair, "a state name")),
+            }
+        }
+        Transition {
+            outcome,
+            keyword,
+            classes,
+            condition,
+            target: target.unwrap_or_else(|| Ident {
+                name: String::new(),
+                span,
+            }),
+            span,
+        }
+    }
+}
+
+/// The next child of a pair whose shape the grammar guarantees.
+///
+/// The grammar makes these children mandatory: a missing one would be a bug
+/// in the grammar or in this module, never a property of the user's input.
+pub(super) fn next<'i>(pairs: &mut Pairs<'i, Rule>) -> Pair<'i, Rule> {
+    match pairs.next() {
+        Some(pair) => pair,
+        None => unreachable!("the grammar guarantees this child"),
+    }
+}

@@ -1,0 +1,238 @@
+//! Pest pairs to AST. This module is the only code that sees pest's pairs.
+//!
+//! Parsing recovers at item boundaries: when an item does not parse, the
+//! error is reported, the items before it are kept, and parsing starts again
+//! at the next line that begins with an item keyword, so one file reports all
+//! of its broken items at once.
+
+mod errors;
+mod exprs;
+mod items;
+mod strings;
+
+use std::cell::RefCell;
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use super::ast::{self, Ident};
+use super::parser::{FlowParser, Rule};
+use super::{Parsed, Span, SyntaxError, trivia};
+
+/// How many broken items one file reports before giving up: past this, the
+/// rest is most likely not a `.flow` file at all.
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+pub(super) fn parse(source: &str) -> Parsed {
+    let full = Span::from_range(0, source.len().min(u32::MAX as usize));
+    if source.len() >= u32::MAX as usize {
+        return Parsed {
+            file: ast::File {
+                items: Vec::new(),
+                comments: Vec::new(),
+                span: full,
+            },
+            errors: vec![SyntaxError::FileTooLarge { size: source.len() }],
+        };
+    }
+    let trivia = trivia::scan(source);
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    if let Some(span) = trivia.unterminated_string {
+        errors.push(SyntaxError::UnterminatedString { span });
+    }
+    if let Some(span) = trivia.unterminated_comment {
+        errors.push(SyntaxError::UnterminatedComment { span });
+    }
+    let lexical_errors = errors.len();
+
+    let mut pos = 0;
+    loop {
+        match FlowParser::parse(Rule::file, &source[pos..]) {
+            Ok(pairs) => {
+                let lowerer = Lowerer::new(source, pos);
+                lowerer.file_items(pairs, &mut items);
+                errors.extend(lowerer.errors.into_inner());
+                break;
+            }
+            Err(error) => {
+                let error = errors::describe(source, pos, &error, &trivia);
+                let at = error.offset();
+                // A lexical error already explains a failure at or after the
+                // unterminated string or comment; say it once.
+                if !errors[..lexical_errors].iter().any(|e| explains(e, source, at)) {
+                    errors.push(error);
+                }
+                let item_start = item_start_before(source, pos, at);
+                if item_start > pos {
+                    // The items before the broken one parsed; keep them.
+                    if let Ok(pairs) = FlowParser::parse(Rule::file, &source[pos..item_start]) {
+                        let lowerer = Lowerer::new(source, pos);
+                        lowerer.file_items(pairs, &mut items);
+                        errors.extend(lowerer.errors.into_inner());
+                    }
+                }
+                match item_start_after(source, at) {
+                    Some(next) if errors.len() < MAX_SYNTAX_ERRORS => pos = next,
+                    _ => break,
+                }
+            }
+        }
+    }
+    errors.sort_by_key(SyntaxError::offset);
+    Parsed {
+        file: ast::File {
+            items,
+            comments: trivia.comments,
+            span: full,
+        },
+        errors,
+    }
+}
+
+/// Whether a lexical error (an unterminated string or comment) is the cause
+/// of a parse failure at `at`.
+fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
+    match error {
+        SyntaxError::UnterminatedComment { span } => at >= span.start as usize,
+        SyntaxError::UnterminatedString { span } => {
+            let start = span.start as usize;
+            let line_end = source[start..].find('\n').map_or(source.len(), |p| start + p);
+            at >= start && at <= line_end + 1
+        }
+        _ => false,
+    }
+}
+
+const ITEM_KEYWORDS: [&str; 5] = ["import", "type", "worker", "transformer", "workflow"];
+
+/// Whether an item starts at the beginning of the line at `at`: an item
+/// keyword, or a doc comment, in the first column.
+fn starts_item(line: &str) -> bool {
+    if line.starts_with("///") {
+        return true;
+    }
+    ITEM_KEYWORDS.iter().any(|kw| {
+        line.starts_with(kw)
+            && !line[kw.len()..]
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// The start of the item containing offset `at`, no earlier than `from`.
+fn item_start_before(source: &str, from: usize, at: usize) -> usize {
+    let mut line_start = source[from..at.min(source.len())]
+        .rfind('\n')
+        .map_or(from, |p| from + p + 1);
+    loop {
+        if starts_item(&source[line_start..]) {
+            // Doc comments belong to the item below them.
+            while line_start > from {
+                let prev = source[from..line_start - 1]
+                    .rfind('\n')
+                    .map_or(from, |p| from + p + 1);
+                if source[prev..].starts_with("///") {
+                    line_start = prev;
+                } else {
+                    break;
+                }
+            }
+            return line_start;
+        }
+        if line_start <= from {
+            return from;
+        }
+        line_start = source[from..line_start - 1]
+            .rfind('\n')
+            .map_or(from, |p| from + p + 1);
+    }
+}
+
+/// The start of the first item beginning on a line after offset `at`.
+fn item_start_after(source: &str, at: usize) -> Option<usize> {
+    let mut line_start = at;
+    while let Some(p) = source[line_start..].find('\n') {
+        line_start += p + 1;
+        if starts_item(&source[line_start..]) {
+            return Some(line_start);
+        }
+    }
+    None
+}
+
+/// Walks pairs of one successful parse of `source[base..]`.
+pub(super) struct Lowerer<'s> {
+    source: &'s str,
+    base: usize,
+    errors: RefCell<Vec<SyntaxError>>,
+    /// Nesting depth of expressions and types, bounded so that deeply nested
+    /// input is refused instead of overflowing the stack of later stages.
+    depth: std::cell::Cell<usize>,
+}
+
+/// How deeply expressions and types may nest.
+pub(super) const MAX_DEPTH: usize = 128;
+
+impl<'s> Lowerer<'s> {
+    fn new(source: &'s str, base: usize) -> Self {
+        Lowerer {
+            source,
+            base,
+            errors: RefCell::new(Vec::new()),
+            depth: std::cell::Cell::new(0),
+        }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::from_range(self.base + s.start(), self.base + s.end())
+    }
+
+    fn error(&self, error: SyntaxError) {
+        self.errors.borrow_mut().push(error);
+    }
+
+    /// A name that the user defines: reserved words are refused.
+    fn binding(&self, pair: Pair<'_, Rule>, what: &'static str) -> Ident {
+        let ident = self.ident(pair);
+        if ast::is_reserved(&ident.name) {
+            self.error(SyntaxError::ReservedWord {
+                help: format!(
+                    "`{}` has a meaning of its own in flow; choose another name, such as `{}_`",
+                    ident.name, ident.name
+                ),
+                word: ident.name.clone(),
+                span: ident.span,
+                what,
+            });
+        }
+        ident
+    }
+
+    /// Any identifier, including reserved words (field and setting names).
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    /// Enters one level of nesting; `false` (after reporting) when too deep.
+    fn enter(&self, pair: &Pair<'_, Rule>) -> bool {
+        let depth = self.depth.get() + 1;
+        self.depth.set(depth);
+        if depth == MAX_DEPTH + 1 {
+            self.error(SyntaxError::TooDeep {
+                span: self.span(pair),
+                limit: MAX_DEPTH,
+            });
+        }
+        depth <= MAX_DEPTH
+    }
+
+    fn leave(&self) {
+        self.depth.set(self.depth.get() - 1);
+    }
+}
