@@ -128,6 +128,20 @@ pub enum CheckError {
         first: Span,
     },
 
+    #[error("`{name}` is both a state and a parameter of workflow `{workflow}`")]
+    #[diagnostic(
+        code(flow::check::ambiguous_name),
+        help("expressions could not tell the two apart: rename the state or the parameter")
+    )]
+    AmbiguousName {
+        name: String,
+        workflow: String,
+        #[label("state `{name}`")]
+        span: Span,
+        #[label("parameter `{name}`")]
+        param: Span,
+    },
+
     #[error("duplicate field `{name}`")]
     #[diagnostic(
         code(flow::check::duplicate_field),
@@ -154,11 +168,12 @@ pub enum CheckError {
     },
 
     // ---------------------------------------------------------- worker calls
-    #[error("worker `{worker}` has no parameter `{name}`")]
+    #[error("`{callee}` has no parameter `{name}`")]
     #[diagnostic(code(flow::check::unknown_argument))]
     UnknownArgument {
         name: String,
-        worker: String,
+        /// The worker or transformer called.
+        callee: String,
         #[label("unknown argument")]
         span: Span,
         suggestion: Option<Suggestion>,
@@ -189,12 +204,24 @@ pub enum CheckError {
         first: Span,
     },
 
-    #[error("arguments of worker `{worker}` must be named")]
+    #[error("arguments of `{callee}` must be named")]
     #[diagnostic(code(flow::check::unnamed_argument))]
     UnnamedArgument {
-        worker: String,
+        /// The worker, or the transformer called with some named arguments.
+        callee: String,
         #[label("name this argument")]
         span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("arguments of `{callee}` are positional")]
+    #[diagnostic(code(flow::check::named_argument))]
+    NamedArgument {
+        callee: String,
+        #[label("remove `{name}:`")]
+        span: Span,
+        name: String,
         #[help]
         help: String,
     },
@@ -212,11 +239,13 @@ pub enum CheckError {
     },
 
     // ---------------------------------------------------- workers, settings
-    #[error("worker `{worker}` has no executor")]
+    #[error("{kind} `{name}` has no executor")]
     #[diagnostic(code(flow::check::missing_executor))]
     MissingExecutor {
-        worker: String,
-        #[label("add an executor block to this worker")]
+        name: String,
+        /// "worker" or "transformer".
+        kind: &'static str,
+        #[label("add an executor block to this {kind}")]
         span: Span,
         #[help]
         help: String,
@@ -519,7 +548,7 @@ pub enum CheckError {
     NotAMember {
         literal: String,
         union: String,
-        #[label("this comparison is always {always}")]
+        #[label("not a member, so this comparison is always {always}")]
         span: Span,
         always: &'static str,
         suggestion: Option<Suggestion>,
@@ -548,6 +577,16 @@ pub enum CheckError {
         span: Span,
         #[help]
         help: String,
+    },
+
+    #[error("a duration is not a value")]
+    #[diagnostic(
+        code(flow::check::misplaced_duration),
+        help("durations such as `30s` are written in settings (`timeout`, `backoff`); in an expression use a number, for example of seconds")
+    )]
+    MisplacedDuration {
+        #[label("a duration can only stand in a setting")]
+        span: Span,
     },
 
     #[error("{found} has no fields")]

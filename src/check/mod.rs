@@ -1,16 +1,84 @@
 //! The check stage: every rule of section 8 of the design.
 //!
+//! The passes run in order over a file: the item table (one namespace),
+//! the `type` definitions, the signatures of workers, transformers and
+//! workflows, then transformers, workers (whose values the states need) and
+//! the workflows with their state graphs. Every pass reports all it finds;
+//! a name or expression that failed gets the error type, which fits
+//! anything, so that one mistake gives one message.
+//!
 //! The stage is pure: no I/O, no printing.
 
+mod env;
 mod error;
+mod executors;
+mod expr;
+mod failure;
+pub(crate) mod graph;
+mod hooks;
+mod items;
+mod settings;
+pub(crate) mod states;
 mod suggest;
+mod transformers;
+mod types;
+mod workers;
+mod workflows;
+
+#[cfg(test)]
+mod tests;
 
 pub use error::{CheckError, Suggestion};
 
 use crate::syntax::ast;
+use env::{Cx, Env, Sig};
+use items::ItemTable;
+use types::{ResolveCx, Resolver, Types};
 
-/// Checks a parsed file and returns every problem found, in source order.
+/// Checks a parsed file and returns every problem found, in source order
+/// (problems at the same offset keep the order in which they were found).
 pub fn check(file: &ast::File) -> Vec<CheckError> {
-    let _ = file;
-    Vec::new()
+    let mut out = Vec::new();
+    let items = ItemTable::collect(file, &mut out);
+    let mut types = Types::new();
+    let mut resolver = Resolver::new(&mut types, &items);
+    let mut rcx = ResolveCx {
+        types: &mut types,
+        items: &items,
+        out: &mut out,
+    };
+    resolver.resolve_defs(&mut rcx);
+    let workers: Vec<Sig<'_>> = items
+        .workers
+        .iter()
+        .map(|w| Sig::build(&w.name, &w.params, &w.output, &mut resolver, &mut rcx))
+        .collect();
+    let transformers: Vec<Sig<'_>> = items
+        .transformers
+        .iter()
+        .map(|t| Sig::build(&t.name, &t.params, &t.output, &mut resolver, &mut rcx))
+        .collect();
+    let workflows: Vec<Sig<'_>> = items
+        .workflows
+        .iter()
+        .map(|w| Sig::build(&w.name, &w.params, &w.output, &mut resolver, &mut rcx))
+        .collect();
+    let env = Env {
+        items,
+        workers,
+        transformers,
+        workflows,
+    };
+    let mut cx = Cx {
+        env: &env,
+        types,
+        out,
+        worker_values: Vec::new(),
+    };
+    transformers::check_all(&mut cx);
+    workers::check_all(&mut cx);
+    workflows::check_all(&mut cx);
+    let mut out = cx.out;
+    out.sort_by_cached_key(CheckError::offset);
+    out
 }

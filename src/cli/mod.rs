@@ -1,7 +1,132 @@
 //! The `flow` command. The only module that prints.
+//!
+//! One file per subcommand; this one holds the top-level parser, the options
+//! every subcommand shares and the small helpers for writing output.
 
+mod check;
+mod explain;
+
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit status when a file could not be read or the arguments are wrong;
+/// clap uses the same status for its usage errors.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flow",
+    version,
+    about = "Statically checked workflows for AI agents and other unreliable workers",
+    long_about = "Statically checked workflows for AI agents and other unreliable workers.\n\n\
+        A .flow file declares typed workers (LLM calls, programs, HTTP services, people) and \
+        workflows that route data between them as state machines. `flow check` proves before \
+        the run that every state exists and can be reached, that every loop is bounded, and \
+        that the data passed between workers has the right shape.",
+    after_help = "Examples:\n  \
+        flow check site.flow                  check a file\n  \
+        flow check --format json *.flow       machine-readable diagnostics\n  \
+        flow explain unknown_state            why a diagnostic exists and how to fix it"
+)]
+pub struct Cli {
+    /// When to use colours in diagnostics on stderr
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(check::CheckArgs),
+    Explain(explain::ExplainArgs),
+}
+
+/// `--color`, as in cargo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colours when stderr is a terminal and `NO_COLOR` is not set
+    Auto,
+    /// Always colours
+    Always,
+    /// Never colours
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to stderr.
+    fn for_stderr(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                // https://no-color.org: set and not empty disables colour.
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_color && io::stderr().is_terminal()
+            }
+        }
+    }
+}
+
+/// The width to wrap human diagnostics at: `FLOW_TERM_WIDTH` when set (for
+/// tests and scripts), the terminal's width when stderr is one, else 100.
+fn stderr_width() -> usize {
+    const DEFAULT: usize = 100;
+    if let Some(width) = std::env::var("FLOW_TERM_WIDTH")
+        .ok()
+        .and_then(|w| w.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
+    {
+        return width;
+    }
+    if io::stderr().is_terminal() {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(io::stderr()) {
+            return usize::from(w).max(20);
+        }
+    }
+    DEFAULT
+}
+
+/// Writes text to stdout. A closed pipe (`flow explain --list | head`) is
+/// not an error worth reporting; any other failure is.
+fn print_stdout(text: &str) -> Result<(), ExitCode> {
+    write_all(io::stdout().lock(), text)
+}
+
+/// Writes text to stderr.
+fn print_stderr(text: &str) -> Result<(), ExitCode> {
+    write_all(io::stderr().lock(), text)
+}
+
+fn write_all(mut out: impl Write, text: &str) -> Result<(), ExitCode> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(_) => Err(ExitCode::from(EXIT_USAGE)),
+    }
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    // clap prints help and version with status 0, usage errors with 2.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args, cli.color),
+        Command::Explain(args) => explain::run(&args),
+    };
+    result.unwrap_or_else(|code| code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,70 @@
+//! Front-end throughput: `parse`, `check` on a parsed file, and both, on
+//! generated files of 1,000, 10,000 and 100,000 states (see `gen/mod.rs`).
+//!
+//! Run with `cargo bench --bench frontend`; criterion prints the time per
+//! run and the throughput in MB/s of source text. The sample counts are
+//! small so that the whole run takes a few minutes on two cores.
+
+#[path = "gen/mod.rs"]
+mod generator;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+
+/// The sizes measured, with the time criterion spends measuring each of
+/// the three benchmarks of that size.
+const SIZES: [(usize, &str, u64); 3] = [(1_000, "1k", 3), (10_000, "10k", 8), (100_000, "100k", 25)];
+
+/// The seed of every generated file, so that the figures compare across
+/// runs and machines.
+const SEED: u64 = 1;
+
+fn frontend(c: &mut Criterion) {
+    for (states, label, seconds) in SIZES {
+        let generated = generator::generate(states, SEED);
+        let source = generated.source;
+        let parsed = flow::syntax::parse(&source);
+        // A benchmark of the error path would measure something else:
+        // refuse to run on a file that does not parse or check clean.
+        assert!(
+            parsed.errors.is_empty(),
+            "the generated file of {states} states has syntax errors, the first: {}",
+            parsed.errors[0]
+        );
+        let problems = flow::check::check(&parsed.file);
+        if !problems.is_empty() {
+            eprintln!(
+                "warning: the generated file of {states} states has {} check problems (the first: {}); \
+                 the check figures include reporting them",
+                problems.len(),
+                problems[0]
+            );
+        }
+
+        let mut group = c.benchmark_group(format!("states_{label}"));
+        group.throughput(Throughput::Bytes(source.len() as u64));
+        group.sample_size(10);
+        group.warm_up_time(Duration::from_secs(1));
+        group.measurement_time(Duration::from_secs(seconds));
+        if states >= 10_000 {
+            // One iteration per sample: a run takes long enough to time alone.
+            group.sampling_mode(SamplingMode::Flat);
+        }
+
+        group.bench_function("parse", |b| b.iter(|| flow::syntax::parse(black_box(&source))));
+        group.bench_function("check", |b| b.iter(|| flow::check::check(black_box(&parsed.file))));
+        group.bench_function("parse+check", |b| {
+            b.iter(|| {
+                let parsed = flow::syntax::parse(black_box(&source));
+                let problems = flow::check::check(&parsed.file);
+                (parsed, problems)
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, frontend);
+criterion_main!(benches);

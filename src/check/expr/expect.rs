@@ -1,0 +1,137 @@
+//! Checking an expression against the type it must have.
+//!
+//! List and record literals are checked element by element and field by
+//! field, so that a mismatch points at the offending part rather than at the
+//! whole literal.
+
+use std::collections::HashMap;
+
+use super::{Cause, Typed, Typer, Use};
+use crate::check::env::list_names;
+use crate::check::error::CheckError;
+use crate::check::types::{Ty, TyId};
+use crate::syntax::ast::{self, Expr, ExprKind, Span};
+
+impl Typer<'_, '_, '_> {
+    /// Types `e` and reports it when it does not fit `expected`.
+    pub(crate) fn expect(&mut self, e: &Expr, expected: TyId, cause: &Cause<'_>) -> Typed {
+        // A literal is never null, so it is checked against the type inside
+        // an optional.
+        let (target, _) = self.cx.types.strip_optional(expected);
+        match (&e.kind, self.cx.types.get(target)) {
+            (ExprKind::Paren(inner), _) => return self.expect(inner, expected, cause),
+            (ExprKind::List(items), Ty::List(elem)) => {
+                let elem = *elem;
+                let cause = Cause::Element { parent: cause };
+                for item in items {
+                    self.expect(item, elem, &cause);
+                }
+                return Typed::of(target);
+            }
+            (ExprKind::Record(entries), Ty::Record(_)) => {
+                self.expect_record(entries, e.span, target, cause);
+                return Typed::of(target);
+            }
+            _ => {}
+        }
+        let typed = self.expr(e);
+        self.fits(typed, expected, e.span, cause);
+        typed
+    }
+
+    fn expect_record(
+        &mut self,
+        entries: &[ast::RecordEntry],
+        span: Span,
+        target: TyId,
+        cause: &Cause<'_>,
+    ) {
+        let mut first: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        for entry in entries {
+            let key = entry.key.as_str();
+            if let Some(&earlier) = first.get(key) {
+                self.cx.out.push(CheckError::DuplicateField {
+                    name: entry.key.name.clone(),
+                    span: entry.key.span,
+                    first: earlier,
+                });
+                self.expr(&entry.value);
+                continue;
+            }
+            first.insert(key, entry.key.span);
+            let types = &self.cx.types;
+            let field = match types.get(target) {
+                Ty::Record(r) => types.syms.get(key).and_then(|sym| r.field(sym)).copied(),
+                _ => None,
+            };
+            match field {
+                Some(field) => {
+                    let cause = Cause::Field { name: key, parent: cause };
+                    self.expect(&entry.value, field.ty, &cause);
+                }
+                // Extra fields are allowed (and dropped from the typed view).
+                None => {
+                    self.expr(&entry.value);
+                }
+            }
+        }
+        let types = &self.cx.types;
+        let Ty::Record(record) = types.get(target) else {
+            return;
+        };
+        let missing: Vec<&str> = record
+            .fields
+            .iter()
+            .filter(|f| !f.optional)
+            .map(|f| types.syms.name(f.name))
+            .filter(|name| !first.contains_key(name))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let fields = list_names(missing.iter().copied());
+        let plural = if missing.len() == 1 { "" } else { "s" };
+        self.cx.out.push(CheckError::TypeMismatch {
+            expected: types.show(target),
+            found: format!("a record without field{plural} {fields}"),
+            span,
+            context: cause.describe(),
+            because: cause.because(),
+            help: Some(format!("add {fields} to the record")),
+        });
+    }
+
+    /// Reports a value of type `typed` where `expected` is needed, when it
+    /// does not fit.
+    pub(crate) fn fits(&mut self, typed: Typed, expected: TyId, span: Span, cause: &Cause<'_>) {
+        let types = &self.cx.types;
+        if types.is_subtype(typed.ty, expected) {
+            return;
+        }
+        let (inner, nullable) = types.strip_optional(typed.ty);
+        if nullable && !types.is_nullable(expected) {
+            if let Some(nr) = typed.not_run {
+                if self.report_not_run(nr, typed.ty, Use::Argument) {
+                    if !self.cx.types.is_subtype(inner, expected) {
+                        self.mismatch(inner, expected, span, cause);
+                    }
+                    return;
+                }
+            }
+        }
+        self.mismatch(typed.ty, expected, span, cause);
+    }
+
+    fn mismatch(&mut self, found: TyId, expected: TyId, span: Span, cause: &Cause<'_>) {
+        let types = &self.cx.types;
+        let help = types.mismatch_reason(found, expected);
+        self.cx.out.push(CheckError::TypeMismatch {
+            expected: types.show(expected),
+            found: types.show(found),
+            span,
+            context: cause.describe(),
+            because: cause.because(),
+            help,
+        });
+    }
+}

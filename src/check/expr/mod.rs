@@ -1,0 +1,327 @@
+//! The expression type checker.
+//!
+//! A [`Typer`] types one expression at a time in a [`Scope`], reporting every
+//! problem it finds into the context. An expression that fails to type gets
+//! the error type, which fits everywhere, so one mistake gives one message.
+
+mod access;
+mod builtins;
+mod calls;
+mod cause;
+mod expect;
+mod ops;
+mod scope;
+
+use std::collections::HashMap;
+
+pub(crate) use access::plain_string;
+pub(crate) use cause::Cause;
+pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
+
+use super::env::Cx;
+use super::error::CheckError;
+use super::types::{Field, Ty, TyId, write_string_literal};
+use crate::syntax::ast::{self, Expr, ExprKind, Span, StringPart};
+
+/// Where a value that may be missing comes from: a step that may not have
+/// run yet at the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NotRun {
+    pub(crate) step: u32,
+    /// The span of the step's name in the expression.
+    pub(crate) span: Span,
+}
+
+/// The type of an expression, and whether it is a step that may not have
+/// run yet (so that using it gets the precise message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Typed {
+    pub(crate) ty: TyId,
+    pub(crate) not_run: Option<NotRun>,
+}
+
+impl Typed {
+    pub(crate) fn of(ty: TyId) -> Self {
+        Typed { ty, not_run: None }
+    }
+}
+
+/// How a value that may be null is used, for the help of the message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Use<'u> {
+    /// `.name`; the field's type, to suggest a default.
+    Field(&'u str, TyId),
+    Index,
+    Interpolation,
+    Operand(&'static str),
+    Call(&'u str),
+    Argument,
+    /// The list of a map state.
+    Iterate,
+}
+
+/// Types expressions in one scope.
+pub(crate) struct Typer<'t, 'e, 'a> {
+    pub(crate) cx: &'t mut Cx<'e, 'a>,
+    pub(crate) scope: &'t dyn Scope,
+}
+
+impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
+    pub(crate) fn new(cx: &'t mut Cx<'e, 'a>, scope: &'t dyn Scope) -> Self {
+        Typer { cx, scope }
+    }
+
+    pub(crate) fn expr(&mut self, e: &Expr) -> Typed {
+        match &e.kind {
+            ExprKind::Null => Typed::of(TyId::NULL),
+            ExprKind::Bool(_) => Typed::of(TyId::BOOL),
+            ExprKind::Int(_) => Typed::of(TyId::INT),
+            ExprKind::Number(_) => Typed::of(TyId::NUMBER),
+            ExprKind::String(lit) => Typed::of(self.string(lit)),
+            ExprKind::Duration(_) | ExprKind::DurationRange(..) => {
+                self.cx.out.push(CheckError::MisplacedDuration { span: e.span });
+                Typed::of(TyId::ERROR)
+            }
+            ExprKind::List(items) => Typed::of(self.list(items)),
+            ExprKind::Record(entries) => Typed::of(self.record(entries)),
+            ExprKind::Name(ident) => self.name(ident),
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => Typed::of(self.field(base, name, *optional)),
+            ExprKind::Index { base, index } => Typed::of(self.index(base, index)),
+            ExprKind::Call { callee, args } => Typed::of(self.call(callee, args, e.span)),
+            ExprKind::Unary { op, operand } => Typed::of(self.unary(*op, operand)),
+            ExprKind::Binary { op, lhs, rhs, .. } => Typed::of(self.binary(*op, lhs, rhs, e.span)),
+            ExprKind::Paren(inner) => self.expr(inner),
+        }
+    }
+
+    /// Types a condition, which must be a `bool`.
+    pub(crate) fn condition(&mut self, e: &Expr) {
+        let typed = self.expr(e);
+        if self.cx.types.is_subtype(typed.ty, TyId::BOOL) {
+            return;
+        }
+        let (inner, nullable) = self.cx.types.strip_optional(typed.ty);
+        let nullable_bool = nullable && self.cx.types.is_subtype(inner, TyId::BOOL);
+        if nullable_bool {
+            if let Some(nr) = typed.not_run {
+                if self.report_not_run(nr, typed.ty, Use::Operand("when")) {
+                    return;
+                }
+            }
+        }
+        let types = &self.cx.types;
+        let help = if nullable_bool {
+            "the value may be null: write `?? false` after it to treat a missing value as false"
+                .to_string()
+        } else if matches!(types.get(inner), Ty::String | Ty::Union(_)) {
+            "compare the value, for example with `==` against a string".to_string()
+        } else {
+            "a condition is a `bool`: compare the value with `==`, `!=`, `<` or `>`, or combine conditions with `&&` and `||`".to_string()
+        };
+        self.cx.out.push(CheckError::NonBoolCondition {
+            found: types.show(typed.ty),
+            span: e.span,
+            help,
+        });
+    }
+
+    fn string(&mut self, lit: &ast::StringLit) -> TyId {
+        if let Some(text) = lit.as_plain() {
+            return self.cx.types.literal(&text);
+        }
+        for part in &lit.parts {
+            if let StringPart::Interp(e) = part {
+                let typed = self.expr(e);
+                if self.cx.types.is_nullable(typed.ty) {
+                    self.report_nullable(typed, e.span, Use::Interpolation);
+                }
+            }
+        }
+        TyId::STRING
+    }
+
+    fn list(&mut self, items: &[Expr]) -> TyId {
+        let mut elem: Option<TyId> = None;
+        for item in items {
+            let ty = self.expr(item).ty;
+            elem = Some(match elem {
+                None => ty,
+                Some(so_far) => match self.cx.types.join(so_far, ty) {
+                    Some(joined) => joined,
+                    None => {
+                        self.cx.out.push(CheckError::TypeMismatch {
+                            expected: self.cx.types.show(so_far),
+                            found: self.cx.types.show(ty),
+                            span: item.span,
+                            context: "an element of this list".to_string(),
+                            because: None,
+                            help: Some("the elements of a list share one type".to_string()),
+                        });
+                        so_far
+                    }
+                },
+            });
+        }
+        let elem = elem.unwrap_or(TyId::NOTHING);
+        self.cx.types.list(elem)
+    }
+
+    fn record(&mut self, entries: &[ast::RecordEntry]) -> TyId {
+        let mut first: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        let mut fields = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let ty = self.expr(&entry.value).ty;
+            if let Some(&earlier) = first.get(entry.key.as_str()) {
+                self.cx.out.push(CheckError::DuplicateField {
+                    name: entry.key.name.clone(),
+                    span: entry.key.span,
+                    first: earlier,
+                });
+                continue;
+            }
+            first.insert(entry.key.as_str(), entry.key.span);
+            fields.push(Field {
+                name: self.cx.types.syms.intern(entry.key.as_str()),
+                ty,
+                optional: false,
+            });
+        }
+        self.cx.types.record(None, fields)
+    }
+
+    fn name(&mut self, ident: &ast::Ident) -> Typed {
+        match self.scope.lookup(ident.as_str()) {
+            Lookup::Value(ty) => Typed::of(ty),
+            Lookup::NotRun { ty, step } => Typed {
+                ty: self.cx.types.optional(ty),
+                not_run: Some(NotRun {
+                    step,
+                    span: ident.span,
+                }),
+            },
+            Lookup::NoValue(help) => {
+                self.cx.out.push(CheckError::UnknownName {
+                    name: ident.name.clone(),
+                    span: ident.span,
+                    suggestion: None,
+                    help,
+                });
+                Typed::of(TyId::ERROR)
+            }
+            Lookup::Unknown => {
+                let suggestion = self.scope.suggest(ident.as_str(), ident.span);
+                let help = super::suggest::help(&suggestion, self.scope.unknown_help());
+                self.cx.out.push(CheckError::UnknownName {
+                    name: ident.name.clone(),
+                    span: ident.span,
+                    suggestion,
+                    help,
+                });
+                Typed::of(TyId::ERROR)
+            }
+        }
+    }
+
+    /// Reports the use of a value that may be null as if it were present,
+    /// and gives the type without the `?` so that checking goes on.
+    pub(crate) fn present(&mut self, typed: Typed, span: Span, usage: Use<'_>) -> TyId {
+        let (inner, nullable) = self.cx.types.strip_optional(typed.ty);
+        if !nullable {
+            return typed.ty;
+        }
+        self.report_nullable(typed, span, usage);
+        inner
+    }
+
+    /// `maybe_not_run` when the value is a step that may not have run yet,
+    /// `nullable_value` otherwise.
+    pub(crate) fn report_nullable(&mut self, typed: Typed, span: Span, usage: Use<'_>) {
+        if let Some(nr) = typed.not_run {
+            if self.report_not_run(nr, typed.ty, usage) {
+                return;
+            }
+        }
+        let help = match usage {
+            Use::Field(name, _) => format!(
+                "use `?.{name}` to get null when the value is null, or give a default with `??`"
+            ),
+            Use::Index => "give a default with `??` before indexing".to_string(),
+            Use::Interpolation => {
+                "give a default with `??` inside `${ }`, or convert it with `string(...)` to insert `null` as text".to_string()
+            }
+            Use::Operand(op) => format!("give a default with `??` before using `{op}`"),
+            Use::Call(name) => format!("give a default with `??` before passing it to `{name}`"),
+            Use::Argument => "give a default with `??`".to_string(),
+            Use::Iterate => "give a default with `?? []` to iterate over nothing".to_string(),
+        };
+        self.cx.out.push(CheckError::NullableValue {
+            span,
+            found: self.cx.types.show(typed.ty),
+            help,
+        });
+    }
+
+    /// Reports a step that may not have run yet; false when the scope cannot
+    /// say which step it is (then the caller reports a plain null).
+    fn report_not_run(&mut self, nr: NotRun, found: TyId, usage: Use<'_>) -> bool {
+        let Some(info) = self.scope.not_run(nr.step) else {
+            return false;
+        };
+        let step = &info.step;
+        let help = match usage {
+            Use::Field(name, ty) => match self.default_for(ty) {
+                Some(default) => format!(
+                    "use `{step}?.{name} ?? {default}` to give a default when `{step}` has not run"
+                ),
+                None => format!(
+                    "use `{step}?.{name}` and give a default with `??` for when `{step}` has not run"
+                ),
+            },
+            _ => {
+                let (inner, _) = self.cx.types.strip_optional(found);
+                match self.default_for(inner) {
+                    Some(default) => format!(
+                        "use `{step} ?? {default}` to give a default, or make sure `{step}` runs on every path to `{}`",
+                        info.state
+                    ),
+                    None => format!(
+                        "give a default with `{step} ?? ...`, or make sure `{step}` runs on every path to `{}`",
+                        info.state
+                    ),
+                }
+            }
+        };
+        self.cx.out.push(CheckError::MaybeNotRun {
+            step: info.step.clone(),
+            state: info.state.clone(),
+            span: nr.span,
+            found: self.cx.types.show(found),
+            defined: info.defined,
+            help,
+        });
+        true
+    }
+
+    /// A literal that a user would write as the default of a missing value
+    /// of this type.
+    fn default_for(&self, ty: TyId) -> Option<String> {
+        let types = &self.cx.types;
+        let (inner, _) = types.strip_optional(ty);
+        match types.get(inner) {
+            Ty::String => Some("\"\"".to_string()),
+            Ty::Union(members) => {
+                let mut out = String::new();
+                write_string_literal(types.syms.name(members[0]), &mut out);
+                Some(out)
+            }
+            Ty::List(_) => Some("[]".to_string()),
+            Ty::Int | Ty::Number => Some("0".to_string()),
+            Ty::Bool => Some("false".to_string()),
+            _ => None,
+        }
+    }
+}

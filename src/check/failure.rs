@@ -1,0 +1,128 @@
+//! Failure classes: why a worker call failed, for `retry_on` and
+//! `on_failure` clauses, and the type of `error` in `on_failure` conditions.
+
+use super::error::CheckError;
+use super::suggest;
+use super::types::{Field, TyId, Types};
+use crate::syntax::ast;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum FailureClass {
+    Timeout,
+    Transient,
+    Worker,
+    Output,
+    Limit,
+}
+
+impl FailureClass {
+    pub(crate) const ALL: [FailureClass; 5] = [
+        FailureClass::Timeout,
+        FailureClass::Transient,
+        FailureClass::Worker,
+        FailureClass::Output,
+        FailureClass::Limit,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FailureClass::Timeout => "timeout",
+            FailureClass::Transient => "transient",
+            FailureClass::Worker => "worker",
+            FailureClass::Output => "output",
+            FailureClass::Limit => "limit",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        FailureClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Looks up a class written as a bare name, reporting an unknown one.
+    pub(crate) fn resolve(ident: &ast::Ident, out: &mut Vec<CheckError>) -> Option<Self> {
+        if let Some(class) = FailureClass::from_name(ident.as_str()) {
+            return Some(class);
+        }
+        let suggestion = suggest::suggest(
+            ident.as_str(),
+            ident.span,
+            FailureClass::ALL.iter().map(|c| c.name()),
+        );
+        let help = suggest::help(
+            &suggestion,
+            "the failure classes are `timeout`, `transient`, `worker`, `output` and `limit`",
+        );
+        out.push(CheckError::UnknownFailureClass {
+            name: ident.name.clone(),
+            span: ident.span,
+            suggestion,
+            help,
+        });
+        None
+    }
+}
+
+/// `{ class: "timeout" | ..., message: string, attempts: int }`, the type of
+/// `error` in `on_failure` conditions.
+pub(crate) fn error_type(types: &mut Types) -> TyId {
+    let members = FailureClass::ALL
+        .iter()
+        .map(|c| types.syms.intern(c.name()))
+        .collect();
+    let class = types.union(members);
+    let fields = vec![
+        Field {
+            name: types.syms.intern("class"),
+            ty: class,
+            optional: false,
+        },
+        Field {
+            name: types.syms.intern("message"),
+            ty: TyId::STRING,
+            optional: false,
+        },
+        Field {
+            name: types.syms.intern("attempts"),
+            ty: TyId::INT,
+            optional: false,
+        },
+    ];
+    types.record(None, fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::Span;
+
+    #[test]
+    fn resolves_and_suggests() {
+        let mut out = Vec::new();
+        let ok = ast::Ident {
+            name: "transient".into(),
+            span: Span::new(0, 9),
+        };
+        assert_eq!(FailureClass::resolve(&ok, &mut out), Some(FailureClass::Transient));
+        let typo = ast::Ident {
+            name: "timout".into(),
+            span: Span::new(0, 6),
+        };
+        assert_eq!(FailureClass::resolve(&typo, &mut out), None);
+        match &out[..] {
+            [CheckError::UnknownFailureClass { suggestion: Some(s), .. }] => {
+                assert_eq!(s.replacement, "timeout")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_type_shows_its_fields() {
+        let mut types = Types::new();
+        let ty = error_type(&mut types);
+        assert_eq!(
+            types.render(ty),
+            r#"{ class: "timeout" | "transient" | "worker" | "output" | "limit", message: string, attempts: int }"#
+        );
+    }
+}

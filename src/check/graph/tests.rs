@@ -1,0 +1,731 @@
+//! Unit tests of the graph rules on small workflows.
+
+use miette::Diagnostic;
+
+use super::testing::{Wf, parse_workflow};
+use super::*;
+use crate::check::Suggestion;
+
+/// A workflow `w` with the given settings and states. Workers need not
+/// exist: this stage does not look at them.
+fn workflow(body: &str) -> ast::Workflow {
+    parse_workflow(&format!("workflow w() -> string {{\n{body}\n}}"))
+}
+
+fn analyze(workflow: &ast::Workflow) -> (WorkflowGraph<'_>, Vec<CheckError>) {
+    let mut out = Vec::new();
+    let graph = analyze_workflow(workflow, &mut out);
+    (graph, out)
+}
+
+fn diagnostics(workflow: &ast::Workflow) -> Vec<CheckError> {
+    analyze(workflow).1
+}
+
+fn codes(errors: &[CheckError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| e.code().map(|c| c.to_string()).unwrap_or_default())
+        .collect()
+}
+
+fn id(graph: &WorkflowGraph<'_>, name: &str) -> StateId {
+    match graph.states().lookup(name) {
+        Some(id) => id,
+        None => panic!("no state {name}"),
+    }
+}
+
+/// The transitions of the `index`-th state.
+fn clauses(workflow: &ast::Workflow, index: usize) -> &[ast::Transition] {
+    match workflow.states[index].kind.body() {
+        Some(body) => &body.transitions,
+        None => panic!("state {index} is terminal"),
+    }
+}
+
+/// The workflow of section 1 of the design, worker arguments and all.
+const BUILD_WEBSITE: &str = r#"
+workflow build_website(goal: string) -> string {
+  start: create_specs
+
+  step create_specs = ProductManager(goal: goal) {
+    on_success -> implement_code
+    on_failure -> failed
+  }
+
+  step implement_code = Coder(spec: create_specs, feedback: review_code?.comments ?? []) {
+    on_success -> review_code
+    on_failure -> failed
+  }
+
+  step review_code = Reviewer(code: implement_code) {
+    max_visits: 3
+    on_success when review_code.verdict == "approve" -> completed
+    on_success -> implement_code
+    on_failure limit -> completed
+    on_failure -> failed
+  }
+
+  succeed completed = implement_code
+  fail failed = "could not build the website"
+}
+"#;
+
+#[test]
+fn the_design_example_is_clean() {
+    let wf = parse_workflow(BUILD_WEBSITE);
+    let (graph, errors) = analyze(&wf);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(graph.start(), Some(StateId(0)));
+    assert!(graph.states().ids().all(|s| graph.is_reachable(s)));
+}
+
+#[test]
+fn values_are_available_where_their_step_dominates() {
+    let wf = parse_workflow(BUILD_WEBSITE);
+    let (graph, _) = analyze(&wf);
+    let [specs, code, review, completed, failed] = [
+        "create_specs",
+        "implement_code",
+        "review_code",
+        "completed",
+        "failed",
+    ]
+    .map(|name| id(&graph, name));
+    use Point::{Entry, Succeeded};
+
+    assert!(graph.value_available(specs, Entry(code)));
+    assert!(graph.value_available(specs, Entry(review)));
+    assert!(graph.value_available(specs, Entry(completed)));
+    // `implement_code` reads `review_code?.comments`: on the first visit
+    // the review has not run yet.
+    assert!(!graph.value_available(review, Entry(code)));
+    assert!(graph.value_available(code, Entry(review)));
+    assert!(graph.value_available(code, Entry(completed)));
+    // `completed` is also reached when the review fails with `limit`.
+    assert!(!graph.value_available(review, Entry(completed)));
+    // A step's own `on_success` conditions see its value, its arguments and
+    // `on_failure` conditions do not.
+    assert!(graph.value_available(review, Succeeded(review)));
+    assert!(!graph.value_available(review, Entry(review)));
+    // `failed` is reached when the very first step fails.
+    assert!(!graph.value_available(specs, Entry(failed)));
+    // Terminal states have no value.
+    assert!(!graph.value_available(completed, Entry(failed)));
+}
+
+#[test]
+fn unreachable_points_answer_true() {
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> done  on_failure -> done }
+        step island = W() { on_success -> done  on_failure -> done }
+        step b = W() { on_success -> done  on_failure -> done }
+        succeed done = "ok"
+        "#,
+    );
+    let (graph, errors) = analyze(&wf);
+    assert_eq!(codes(&errors), ["flow::check::unreachable_state"; 2]);
+    let [a, island, b] = ["a", "island", "b"].map(|n| id(&graph, n));
+    assert!(!graph.is_reachable(island));
+    assert!(graph.value_available(b, Point::Entry(island)));
+    assert!(graph.value_available(b, Point::Succeeded(island)));
+    // The island's value never exists where a run can be.
+    assert!(!graph.value_available(island, Point::Entry(a)));
+    // Out-of-range ids do not panic.
+    assert!(graph.value_available(a, Point::Entry(StateId(99))));
+    assert!(!graph.is_reachable(StateId(99)));
+}
+
+#[test]
+fn parallel_and_map_values_are_available_after_success() {
+    let wf = workflow(
+        r#"
+        parallel gather {
+          branch x = X()
+          branch y = Y()
+          on_success -> each
+          on_failure -> failed
+        }
+        map each = Summarize(text: page) for page in gather.x {
+          on_success -> done
+          on_failure -> failed
+        }
+        succeed done = "ok"
+        fail failed = "no"
+        "#,
+    );
+    let (graph, errors) = analyze(&wf);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let [gather, each, done, failed] = ["gather", "each", "done", "failed"].map(|n| id(&graph, n));
+    assert!(graph.value_available(gather, Point::Entry(each)));
+    assert!(graph.value_available(gather, Point::Entry(done)));
+    assert!(graph.value_available(each, Point::Entry(done)));
+    assert!(!graph.value_available(gather, Point::Entry(failed)));
+}
+
+#[test]
+fn unknown_target_suggests_a_state() {
+    let wf = workflow(
+        r#"
+        step review = W() { on_success -> complete  on_failure -> nowhere }
+        succeed completed = "ok"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    assert_eq!(codes(&errors), ["flow::check::unknown_state"; 2]);
+    let target = &clauses(&wf, 0)[0].target;
+    assert_eq!(
+        errors[0],
+        CheckError::UnknownState {
+            name: "complete".into(),
+            workflow: "w".into(),
+            span: target.span,
+            suggestion: Some(Suggestion {
+                replacement: "completed".into(),
+                span: target.span,
+            }),
+            help: "did you mean `completed`?".into(),
+        }
+    );
+    match &errors[1] {
+        CheckError::UnknownState {
+            suggestion: None,
+            help,
+            ..
+        } => assert_eq!(
+            help,
+            "define a state named `nowhere` in workflow `w`, or name one of its states"
+        ),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_target_does_not_cascade() {
+    // `b` is only reachable through the misspelt clause, and `a` has no
+    // other way out: neither is reported until the name is fixed.
+    let wf = workflow(
+        r#"
+        step a = W() { max_visits: 2  on_success -> bb  on_failure -> a }
+        step b = W() { on_success -> done }
+        succeed done = "ok"
+        "#,
+    );
+    assert_eq!(codes(&diagnostics(&wf)), ["flow::check::unknown_state"]);
+}
+
+#[test]
+fn start_names_an_existing_state() {
+    let wf = workflow(
+        r#"
+        start: secnd
+        succeed first = "1"
+        succeed second = "2"
+        "#,
+    );
+    let (graph, errors) = analyze(&wf);
+    assert_eq!(codes(&errors), ["flow::check::unknown_state"]);
+    assert!(matches!(
+        &errors[0],
+        CheckError::UnknownState { help, .. } if help == "did you mean `second`?"
+    ));
+    // With no known start, nothing is unreachable and nothing cascades.
+    assert_eq!(graph.start(), None);
+    assert!(graph.is_reachable(StateId(0)));
+    assert!(graph.value_available(StateId(0), Point::Entry(StateId(1))));
+}
+
+#[test]
+fn start_picks_the_start_state() {
+    let wf = workflow(
+        r#"
+        start: second
+        succeed first = "1"
+        succeed second = "2"
+        "#,
+    );
+    let (graph, errors) = analyze(&wf);
+    assert_eq!(graph.start(), Some(StateId(1)));
+    assert_eq!(
+        errors,
+        [CheckError::UnreachableState {
+            name: "first".into(),
+            start: "second".into(),
+            span: wf.states[0].name.span,
+        }]
+    );
+}
+
+#[test]
+fn start_must_be_a_bare_name() {
+    let wf = workflow(
+        r#"
+        start: "second"
+        succeed first = "1"
+        succeed second = "2"
+        "#,
+    );
+    assert_eq!(
+        diagnostics(&wf),
+        [CheckError::InvalidSetting {
+            name: "start".into(),
+            expected: "the name of a state".into(),
+            span: wf.settings[0].value.span,
+            found: "a string".into(),
+            help: "write the state's name without quotes: `start: second`".into(),
+        }]
+    );
+    let wf = workflow("start: 3\nsucceed first = \"1\"");
+    assert!(matches!(
+        &diagnostics(&wf)[..],
+        [CheckError::InvalidSetting { found, help, .. }]
+            if found == "a whole number" && help.contains("`start: first`")
+    ));
+}
+
+#[test]
+fn max_steps_is_a_positive_whole_number() {
+    for (value, found) in [
+        ("0", Some("zero")),
+        ("-3", Some("a negative number")),
+        ("2.5", Some("a number that is not a whole-number literal")),
+        ("30s", Some("a duration")),
+        ("\"many\"", Some("a string")),
+        ("1", None),
+        ("(10000)", None),
+    ] {
+        let wf = workflow(&format!("max_steps: {value}\nsucceed done = \"ok\""));
+        let errors = diagnostics(&wf);
+        match found {
+            None => assert!(errors.is_empty(), "{value}: {errors:#?}"),
+            Some(found) => assert!(
+                matches!(
+                    &errors[..],
+                    [CheckError::InvalidSetting { name, found: f, .. }]
+                        if name == "max_steps" && f == found
+                ),
+                "{value}: {errors:#?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn unknown_and_duplicate_workflow_settings() {
+    let wf = workflow(
+        r#"
+        max_step: 10
+        timeout: 30s
+        max_steps: 10
+        max_steps: 20
+        succeed done = "ok"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    assert_eq!(
+        codes(&errors),
+        [
+            "flow::check::unknown_setting",
+            "flow::check::unknown_setting",
+            "flow::check::duplicate_setting"
+        ]
+    );
+    assert!(matches!(
+        &errors[0],
+        CheckError::UnknownSetting { help, suggestion: Some(s), context, .. }
+            if help == "did you mean `max_steps`?" && s.replacement == "max_steps" && context == "a workflow"
+    ));
+    assert!(matches!(
+        &errors[2],
+        CheckError::DuplicateSetting { first, span, .. }
+            if *first == wf.settings[2].name.span && *span == wf.settings[3].name.span
+    ));
+}
+
+#[test]
+fn a_workflow_without_states_cannot_start() {
+    let wf = workflow("start: nothing");
+    let (graph, errors) = analyze(&wf);
+    assert_eq!(
+        errors,
+        [CheckError::MissingStart {
+            workflow: "w".into(),
+            span: wf.name.span,
+        }]
+    );
+    assert_eq!(graph.start(), None);
+}
+
+#[test]
+fn clauses_after_an_unconditional_one_are_unreachable() {
+    let wf = workflow(
+        r#"
+        step a = W() {
+          on_success -> done
+          on_success when a.ok -> other
+          on_failure timeout -> other
+          on_failure -> failed
+          on_failure limit -> other
+        }
+        succeed done = "ok"
+        succeed other = "other"
+        fail failed = "no"
+        "#,
+    );
+    let t = clauses(&wf, 0);
+    assert_eq!(
+        diagnostics(&wf),
+        [
+            CheckError::UnreachableTransition {
+                span: t[1].span,
+                shadowed_by: t[0].span,
+                outcome: "success",
+            },
+            CheckError::UnreachableTransition {
+                span: t[4].span,
+                shadowed_by: t[3].span,
+                outcome: "failure",
+            },
+        ],
+        "`on_failure timeout` filters, so `on_failure ->` after it is reachable, \
+         and `other` is still entered through it"
+    );
+}
+
+#[test]
+fn an_unreachable_clause_leads_nowhere() {
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> done  on_success -> b  on_failure -> done }
+        step b = W() { on_success -> done }
+        succeed done = "ok"
+        "#,
+    );
+    assert_eq!(
+        codes(&diagnostics(&wf)),
+        [
+            "flow::check::unreachable_transition",
+            "flow::check::unreachable_state"
+        ]
+    );
+}
+
+#[test]
+fn a_loop_of_unconditional_transitions_cannot_finish() {
+    let wf = workflow(
+        r#"
+        step a = W() { max_visits: 3  on_success -> b  on_failure -> b }
+        step b = W() { on_success -> a  on_failure -> a }
+        succeed done = "ok"
+        fail failed = "no"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    assert_eq!(
+        codes(&errors),
+        [
+            "flow::check::cannot_finish",
+            "flow::check::cannot_finish",
+            "flow::check::unreachable_state",
+            "flow::check::unreachable_state"
+        ]
+    );
+    assert!(matches!(
+        &errors[1],
+        CheckError::CannotFinish { help, .. } if help.ends_with(
+            "for example, send its failures to `failed` with `on_failure -> failed` instead of \
+             back into the loop"
+        )
+    ));
+    assert_eq!(
+        errors[0],
+        CheckError::CannotFinish {
+            name: "a".into(),
+            span: wf.states[0].name.span,
+            help: "a run that enters `a` loops until `max_steps` stops it: lead `a` or a state \
+                   after it to a `succeed` or `fail` state; for example, add \
+                   `on_failure limit -> failed` above its other `on_failure` clauses, so that \
+                   reaching `max_visits` ends the run"
+                .into(),
+        }
+    );
+}
+
+#[test]
+fn an_unrouted_failure_finishes_the_run() {
+    // A failure of a class that no clause routes ends the run as failed,
+    // so this loop can always finish (it is still unbounded).
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> b  on_failure timeout -> b }
+        step b = W() { on_success -> a  on_failure -> a }
+        "#,
+    );
+    assert_eq!(codes(&diagnostics(&wf)), ["flow::check::unbounded_cycle"]);
+}
+
+#[test]
+fn failure_clauses_covering_every_class_route_every_failure() {
+    let wf = workflow(
+        r#"
+        step a = W() {
+          max_visits: 2
+          on_success -> a
+          on_failure timeout, transient -> a
+          on_failure worker, output, limit -> a
+        }
+        fail failed = "no"
+        "#,
+    );
+    assert_eq!(
+        codes(&diagnostics(&wf)),
+        [
+            "flow::check::cannot_finish",
+            "flow::check::unreachable_state"
+        ]
+    );
+    // A condition may not hold, so a conditional clause routes nothing for
+    // certain; here `limit` failures end the run.
+    let wf = workflow(
+        r#"
+        step a = W() {
+          max_visits: 2
+          on_success -> a
+          on_failure when error.attempts > 1 -> a
+          on_failure timeout, transient, worker, output -> a
+        }
+        "#,
+    );
+    assert_eq!(diagnostics(&wf), []);
+}
+
+#[test]
+fn cannot_finish_without_terminal_states_says_to_add_one() {
+    let wf = parse_workflow(
+        "workflow spin() -> string { step a = W() { max_visits: 2 on_success -> a on_failure -> a } }",
+    );
+    match &diagnostics(&wf)[..] {
+        [CheckError::CannotFinish { help, .. }] => assert!(
+            help.starts_with("workflow `spin` has no `succeed` or `fail` state"),
+            "{help}"
+        ),
+        other => panic!("unexpected {other:#?}"),
+    }
+}
+
+#[test]
+fn a_loop_without_max_visits_is_unbounded() {
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> b  on_failure -> failed }
+        step b = W() { on_success -> c  on_failure -> failed }
+        step c = W() {
+          on_success when c.again -> a
+          on_success -> done
+          on_failure -> b
+        }
+        succeed done = "ok"
+        fail failed = "no"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    assert_eq!(codes(&errors), ["flow::check::unbounded_cycle"]);
+    let CheckError::UnboundedCycle {
+        cycle,
+        span,
+        states,
+        help,
+    } = &errors[0]
+    else {
+        panic!("unexpected {:?}", errors[0]);
+    };
+    assert_eq!(cycle, "`a` → `b` → `c` → `a`");
+    assert_eq!(*span, wf.states[0].name.span);
+    let labels: Vec<(Option<&str>, usize)> =
+        states.iter().map(|l| (l.label(), l.offset())).collect();
+    assert_eq!(
+        labels,
+        [
+            (Some("then `b`"), wf.states[1].name.span.start as usize),
+            (Some("then `c`"), wf.states[2].name.span.start as usize),
+            (
+                Some("and back to `a`"),
+                clauses(&wf, 2)[0].span.start as usize
+            ),
+        ]
+    );
+    assert_eq!(
+        help,
+        "add `max_visits: N` to one of these states, for example `a`: its N+1-th visit then \
+         fails with class `limit`, which an `on_failure` clause can route out of the loop"
+    );
+    assert_eq!(
+        errors[0].to_string(),
+        "the loop `a` → `b` → `c` → `a` has no bound"
+    );
+}
+
+#[test]
+fn a_self_loop_is_unbounded_and_max_visits_bounds_it() {
+    let wf = workflow(
+        r#"
+        step poll = W() { on_success when poll.pending -> poll  on_success -> done }
+        succeed done = "ok"
+        "#,
+    );
+    match &diagnostics(&wf)[..] {
+        [CheckError::UnboundedCycle { cycle, states, .. }] => {
+            assert_eq!(cycle, "`poll` → `poll`");
+            assert_eq!(states.len(), 1);
+        }
+        other => panic!("unexpected {other:#?}"),
+    }
+    let wf = workflow(
+        r#"
+        step poll = W() {
+          max_visits: 5
+          on_success when poll.pending -> poll
+          on_success -> done
+        }
+        succeed done = "ok"
+        "#,
+    );
+    assert_eq!(diagnostics(&wf), []);
+}
+
+#[test]
+fn every_unbounded_component_is_reported_in_source_order() {
+    // Two separate loops (the algorithm finds `p ↔ q` first) and a bounded
+    // one that is not reported.
+    let wf = workflow(
+        r#"
+        step x = W() { on_success -> y  on_failure -> p }
+        step y = W() { on_success -> x  on_failure -> p }
+        step p = W() { on_success -> q  on_failure -> done }
+        step q = W() { on_success -> p  on_failure -> r }
+        step r = W() { max_visits: 2  on_success -> r  on_failure -> done }
+        succeed done = "ok"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    let cycles: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| match e {
+            CheckError::UnboundedCycle { cycle, .. } => Some(cycle.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cycles, ["`x` → `y` → `x`", "`p` → `q` → `p`"]);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
+
+#[test]
+fn a_loop_through_a_bounded_state_is_fine_but_an_inner_loop_is_not() {
+    // `b` bounds `a → b → a`, but `c ↔ d` loops without passing `b`.
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> b  on_failure -> c }
+        step b = W() { max_visits: 3  on_success -> a  on_failure -> done }
+        step c = W() { on_success -> d  on_failure -> done }
+        step d = W() { on_success -> c  on_failure -> done }
+        succeed done = "ok"
+        "#,
+    );
+    match &diagnostics(&wf)[..] {
+        [CheckError::UnboundedCycle { cycle, .. }] => assert_eq!(cycle, "`c` → `d` → `c`"),
+        other => panic!("unexpected {other:#?}"),
+    }
+}
+
+#[test]
+fn the_reported_loop_is_a_shortest_one() {
+    // From `a`, `a → b → c → d → a` and `a → d → a` both loop; the error
+    // names the shorter.
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> b  on_failure -> d }
+        step b = W() { on_success -> c }
+        step c = W() { on_success -> d }
+        step d = W() { on_success -> a  on_failure -> done }
+        succeed done = "ok"
+        "#,
+    );
+    match &diagnostics(&wf)[..] {
+        [CheckError::UnboundedCycle { cycle, .. }] => assert_eq!(cycle, "`a` → `d` → `a`"),
+        other => panic!("unexpected {other:#?}"),
+    }
+}
+
+#[test]
+fn unreachable_loops_only_get_the_unreachable_warning() {
+    let wf = workflow(
+        r#"
+        succeed done = "ok"
+        step a = W() { on_success -> a  on_failure -> a }
+        "#,
+    );
+    assert_eq!(codes(&diagnostics(&wf)), ["flow::check::unreachable_state"]);
+}
+
+#[test]
+fn duplicate_states_are_reported_once() {
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> done  on_failure -> done }
+        succeed done = "ok"
+        step a = W() { on_success -> a  on_failure -> a }
+        "#,
+    );
+    assert_eq!(codes(&diagnostics(&wf)), ["flow::check::duplicate_state"]);
+}
+
+#[test]
+fn diagnostics_come_in_source_order() {
+    let wf = workflow(
+        r#"
+        start: b
+        step a = W() { on_success -> b  on_failure -> nope }
+        step b = W() { on_success -> b  on_failure -> done }
+        succeed done = "ok"
+        "#,
+    );
+    let errors = diagnostics(&wf);
+    let offsets: Vec<usize> = errors.iter().map(CheckError::offset).collect();
+    assert!(offsets.is_sorted(), "{offsets:?}");
+    assert_eq!(
+        codes(&errors),
+        ["flow::check::unknown_state", "flow::check::unbounded_cycle"]
+    );
+}
+
+/// A long chain `s0 → s1 → … → done` whose steps all fail to one `fail`
+/// state, and the same chain closed into a loop: no recursion depth or
+/// quadratic work may depend on the number of states. (The chain is built
+/// directly, without the parser, to keep the test fast in debug builds.)
+#[test]
+fn large_workflows_are_analyzed() {
+    const N: usize = 100_000;
+    let mut wf = Wf::new("big");
+    for i in 0..N {
+        wf = wf.step(&format!("s{i}"), &format!("s{}", i + 1), "failed");
+    }
+    let wf = wf.succeed(&format!("s{N}")).fail("failed").build();
+    let (graph, errors) = analyze(&wf);
+    assert!(errors.is_empty(), "{:#?}", &errors[..errors.len().min(3)]);
+    let last = id(&graph, &format!("s{N}"));
+    assert!(graph.value_available(StateId(0), Point::Entry(last)));
+    assert!(graph.value_available(StateId(N as u32 / 2), Point::Entry(last)));
+    assert!(!graph.value_available(StateId(1), Point::Entry(id(&graph, "failed"))));
+
+    let mut wf = Wf::new("ring");
+    for i in 0..N {
+        wf = wf.step(&format!("s{i}"), &format!("s{}", (i + 1) % N), "failed");
+    }
+    let wf = wf.fail("failed").build();
+    match &diagnostics(&wf)[..] {
+        [CheckError::UnboundedCycle { states, .. }] => assert_eq!(states.len(), N),
+        other => panic!("unexpected {:#?}", &other[..other.len().min(3)]),
+    }
+}

@@ -1,0 +1,58 @@
+//! The states of each workflow: their values, settings and hooks, the
+//! worker calls and the expressions in them, and whether `on_success`
+//! clauses are exhaustive. The state graph (names, targets, reachability,
+//! loops, definite assignment) is analysed by `graph`.
+
+mod exhaustive;
+mod scope;
+mod typing;
+mod values;
+
+use super::env::{Cx, Sig};
+use super::error::CheckError;
+use super::failure;
+use super::graph;
+use crate::syntax::ast;
+
+pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
+    let env = cx.env;
+    let error_ty = failure::error_type(&mut cx.types);
+    for (workflow, sig) in env.items.workflows.iter().zip(&env.workflows) {
+        let graph = graph::analyze_workflow(workflow, &mut cx.out);
+        report_ambiguous(cx, workflow, sig);
+        // Values first: an expression may name any state, before or after
+        // its own.
+        let values: Vec<_> = workflow
+            .states
+            .iter()
+            .map(|state| values::state_value(cx, state))
+            .collect();
+        let w = typing::Workflow {
+            graph: &graph,
+            sig,
+            values: &values,
+            error_ty,
+        };
+        for id in graph.states().ids() {
+            typing::check_state(cx, &w, id);
+        }
+    }
+}
+
+/// A state named like a parameter of its workflow: an expression could not
+/// tell which one it means.
+fn report_ambiguous(cx: &mut Cx<'_, '_>, workflow: &ast::Workflow, sig: &Sig<'_>) {
+    if sig.params.is_empty() {
+        return;
+    }
+    for state in &workflow.states {
+        if let Some((_, param)) = sig.param(state.name.as_str()) {
+            cx.out.push(CheckError::AmbiguousName {
+                name: state.name.name.clone(),
+                workflow: workflow.name.name.clone(),
+                span: state.name.span,
+                param: param.name.span,
+            });
+        }
+    }
+}

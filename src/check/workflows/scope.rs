@@ -1,0 +1,128 @@
+//! The names an expression of a state can use: the loop variable of a map,
+//! `error` in `on_failure` conditions, the workflow's parameters, and the
+//! values of the states, which may not exist yet at the point where the
+//! expression is evaluated (definite assignment).
+
+use crate::check::env::{ParamSig, list_names};
+use crate::check::error::Suggestion;
+use crate::check::expr::{Lookup, NotRunInfo, Scope};
+use crate::check::graph::{Point, WorkflowGraph};
+use crate::check::states::StateId;
+use crate::check::suggest;
+use crate::check::types::TyId;
+use crate::syntax::ast::Span;
+
+pub(super) struct StateScope<'s, 'a> {
+    pub(super) graph: &'s WorkflowGraph<'a>,
+    pub(super) params: &'s [ParamSig<'a>],
+    /// The value type of each state, by `StateId`; `None` for `succeed` and
+    /// `fail` states, which have none.
+    pub(super) values: &'s [Option<TyId>],
+    /// The state whose expression this is.
+    pub(super) here: StateId,
+    /// Where in the run the expression is evaluated; `None` when that is not
+    /// known (a duplicate state definition, which no transition reaches),
+    /// and then every value counts as available.
+    pub(super) at: Option<Point>,
+    /// The loop variable of a map state, in its call's arguments.
+    pub(super) var: Option<(&'s str, TyId)>,
+    /// The type of `error`, in `on_failure` conditions.
+    pub(super) error: Option<TyId>,
+}
+
+impl StateScope<'_, '_> {
+    fn param(&self, name: &str) -> Option<&ParamSig<'_>> {
+        self.params.iter().find(|p| p.name.as_str() == name)
+    }
+}
+
+impl Scope for StateScope<'_, '_> {
+    fn lookup(&self, name: &str) -> Lookup {
+        if let Some((var, ty)) = self.var {
+            if var == name {
+                return Lookup::Value(ty);
+            }
+        }
+        if name == "error" {
+            if let Some(ty) = self.error {
+                return Lookup::Value(ty);
+            }
+        }
+        if let Some(param) = self.param(name) {
+            return Lookup::Value(param.ty);
+        }
+        let states = self.graph.states();
+        if let Some(id) = states.lookup(name) {
+            return match self.values.get(id.index()).copied().flatten() {
+                None => Lookup::NoValue(format!(
+                    "`{name}` is a `{}` state: it ends the run and has no value",
+                    states.state(id).kind.keyword()
+                )),
+                Some(ty) => {
+                    let available = self
+                        .at
+                        .is_none_or(|at| self.graph.value_available(id, at));
+                    if available {
+                        Lookup::Value(ty)
+                    } else {
+                        Lookup::NotRun { ty, step: id.0 }
+                    }
+                }
+            };
+        }
+        if name == "error" {
+            return Lookup::NoValue(
+                "`error` is only available in `on_failure` conditions, for example `on_failure when error.attempts > 2 -> ...`"
+                    .to_string(),
+            );
+        }
+        Lookup::Unknown
+    }
+
+    fn suggest(&self, name: &str, span: Span) -> Option<Suggestion> {
+        let states = self.graph.states();
+        let with_values = states.names().filter(|n| {
+            states
+                .lookup(n)
+                .and_then(|id| self.values.get(id.index()).copied().flatten())
+                .is_some()
+        });
+        let candidates = self
+            .var
+            .map(|(var, _)| var)
+            .into_iter()
+            .chain(self.error.map(|_| "error"))
+            .chain(self.params.iter().map(|p| p.name.as_str()))
+            .chain(with_values);
+        suggest::suggest(name, span, candidates)
+    }
+
+    fn unknown_help(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((var, _)) = self.var {
+            parts.push(format!("the loop variable `{var}`"));
+        }
+        if self.error.is_some() {
+            parts.push("`error`".to_string());
+        }
+        if !self.params.is_empty() {
+            parts.push(format!(
+                "the parameters {}",
+                list_names(self.params.iter().map(|p| p.name.as_str()))
+            ));
+        }
+        parts.push("the names of `step`, `parallel` and `map` states".to_string());
+        format!("the names in scope here are {}", parts.join(", "))
+    }
+
+    fn not_run(&self, step: u32) -> Option<NotRunInfo> {
+        let states = self.graph.states();
+        let step = states.state(StateId(step));
+        let here = states.state(self.here);
+        Some(NotRunInfo {
+            step: step.name.name.clone(),
+            state: here.name.name.clone(),
+            defined: step.name.span,
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! The expressions of each state, typed at the point of the run where they
+//! are evaluated: a call's arguments, a map's list and the values of
+//! `succeed` and `fail` when the state is entered; `on_success` conditions
+//! once the state has succeeded; `on_failure` conditions when it is entered,
+//! with `error` in scope.
+
+use super::exhaustive;
+use super::scope::StateScope;
+use crate::check::env::{Cx, Sig};
+use crate::check::error::CheckError;
+use crate::check::expr::{Cause, Typer, Use};
+use crate::check::failure::FailureClass;
+use crate::check::graph::{Point, WorkflowGraph};
+use crate::check::items::{ItemRef, wrong_kind_help};
+use crate::check::states::StateId;
+use crate::check::suggest;
+use crate::check::types::{Ty, TyId};
+use crate::syntax::ast::{self, Outcome, StateKind};
+
+/// What the states of one workflow share.
+pub(super) struct Workflow<'s, 'a> {
+    pub(super) graph: &'s WorkflowGraph<'a>,
+    pub(super) sig: &'s Sig<'a>,
+    pub(super) values: &'s [Option<TyId>],
+    pub(super) error_ty: TyId,
+}
+
+impl<'s, 'a> Workflow<'s, 'a> {
+    /// The scope of state `id` at `at` (`None` when the point is unknown).
+    fn scope(&self, id: StateId, at: Option<Point>) -> StateScope<'s, 'a> {
+        StateScope {
+            graph: self.graph,
+            params: &self.sig.params,
+            values: self.values,
+            here: id,
+            at,
+            var: None,
+            error: None,
+        }
+    }
+}
+
+pub(super) fn check_state(cx: &mut Cx<'_, '_>, w: &Workflow<'_, '_>, id: StateId) {
+    let states = w.graph.states();
+    let state = states.state(id);
+    // A duplicate definition is not part of the graph: its expressions are
+    // still checked, with every value taken as available.
+    let known = !states.is_duplicate(id);
+    let entry = w.scope(id, known.then_some(Point::Entry(id)));
+    match &state.kind {
+        StateKind::Step(step) => {
+            worker_call(cx, &entry, &step.call);
+            transitions(cx, w, id, state, &step.body);
+        }
+        StateKind::Map(map) => {
+            let item = iterate(cx, &entry, state, &map.iter);
+            let inner = StateScope {
+                var: Some((map.var.as_str(), item)),
+                ..w.scope(id, known.then_some(Point::Entry(id)))
+            };
+            worker_call(cx, &inner, &map.call);
+            transitions(cx, w, id, state, &map.body);
+        }
+        StateKind::Parallel(parallel) => {
+            for branch in &parallel.branches {
+                worker_call(cx, &entry, &branch.call);
+            }
+            transitions(cx, w, id, state, &parallel.body);
+        }
+        StateKind::Succeed(value) => succeed(cx, w, &entry, value),
+        StateKind::Fail(message) => {
+            let cause = Cause::FailMessage {
+                state: state.name.as_str(),
+            };
+            Typer::new(cx, &entry).expect(message, TyId::STRING, &cause);
+        }
+    }
+}
+
+fn transitions(
+    cx: &mut Cx<'_, '_>,
+    w: &Workflow<'_, '_>,
+    id: StateId,
+    state: &ast::State,
+    body: &ast::StateBody,
+) {
+    let known = !w.graph.states().is_duplicate(id);
+    let succeeded = w.scope(id, known.then_some(Point::Succeeded(id)));
+    let failed = StateScope {
+        error: Some(w.error_ty),
+        ..w.scope(id, known.then_some(Point::Entry(id)))
+    };
+    for transition in &body.transitions {
+        match transition.outcome {
+            Outcome::Success => {
+                if let Some(condition) = &transition.condition {
+                    Typer::new(cx, &succeeded).condition(condition);
+                }
+            }
+            Outcome::Failure => {
+                for class in &transition.classes {
+                    FailureClass::resolve(class, &mut cx.out);
+                }
+                if let Some(condition) = &transition.condition {
+                    Typer::new(cx, &failed).condition(condition);
+                }
+            }
+        }
+    }
+    exhaustive::check(cx, &succeeded, state, body);
+}
+
+/// A worker call with named arguments.
+fn worker_call(cx: &mut Cx<'_, '_>, scope: &StateScope<'_, '_>, call: &ast::Call) {
+    let env = cx.env;
+    let item = env.items.lookup(call.worker.as_str());
+    if let Some(ItemRef::Worker(id)) = item {
+        let sig = &env.workers[id.0 as usize];
+        Typer::new(cx, scope).named_args(sig, &call.args, call.worker.span);
+        return;
+    }
+    let name = &call.worker;
+    let (suggestion, help) = match item {
+        Some(ItemRef::Transformer(_)) => (
+            None,
+            format!("`{}` is a transformer: call it inside an expression, or declare a worker", name.name),
+        ),
+        Some(ItemRef::Workflow(_)) => (
+            None,
+            format!("`{}` is a workflow; a state calls a worker (workflows cannot call workflows yet)", name.name),
+        ),
+        Some(other) => (None, wrong_kind_help(name.as_str(), other, "worker")),
+        None => {
+            let names = env.items.names_of(|r| matches!(r, ItemRef::Worker(_)));
+            let suggestion = suggest::suggest(name.as_str(), name.span, names);
+            let help = suggest::help(
+                &suggestion,
+                format!("declare it with `worker {}(...) -> T {{ ... }}`", name.name),
+            );
+            (suggestion, help)
+        }
+    };
+    cx.out.push(CheckError::UnknownWorker {
+        name: name.name.clone(),
+        span: name.span,
+        suggestion,
+        help,
+    });
+    let mut typer = Typer::new(cx, scope);
+    for arg in &call.args {
+        typer.expr(&arg.value);
+    }
+}
+
+/// The list a map state iterates; returns the type of its elements.
+fn iterate(
+    cx: &mut Cx<'_, '_>,
+    scope: &StateScope<'_, '_>,
+    state: &ast::State,
+    list: &ast::Expr,
+) -> TyId {
+    let mut typer = Typer::new(cx, scope);
+    let typed = typer.expr(list);
+    let ty = typer.present(typed, list.span, Use::Iterate);
+    let types = &cx.types;
+    match types.get(ty) {
+        Ty::List(elem) => *elem,
+        Ty::Json => TyId::JSON,
+        Ty::Error | Ty::Nothing => TyId::ERROR,
+        _ => {
+            cx.out.push(CheckError::TypeMismatch {
+                expected: "a list".to_string(),
+                found: types.show(ty),
+                span: list.span,
+                context: format!("the list that map state `{}` iterates", state.name.name),
+                because: None,
+                help: Some("a map state calls its worker once per element of a list".to_string()),
+            });
+            TyId::ERROR
+        }
+    }
+}
+
+/// A `succeed` value against the workflow's output type.
+fn succeed(cx: &mut Cx<'_, '_>, w: &Workflow<'_, '_>, scope: &StateScope<'_, '_>, value: &ast::Expr) {
+    let output = w.sig.output;
+    let mut typer = Typer::new(cx, scope);
+    let typed = typer.expr(value);
+    if typer.cx.types.is_subtype(typed.ty, output) {
+        return;
+    }
+    let mut found = typed.ty;
+    let (inner, nullable) = typer.cx.types.strip_optional(typed.ty);
+    if nullable && typed.not_run.is_some() && !typer.cx.types.is_nullable(output) {
+        typer.report_nullable(typed, value.span, Use::Argument);
+        if typer.cx.types.is_subtype(inner, output) {
+            return;
+        }
+        found = inner;
+    }
+    let types = &cx.types;
+    let help = types.mismatch_reason(found, output).unwrap_or_else(|| {
+        format!(
+            "`succeed` ends the run with this value: give a {} or change the workflow's output type",
+            types.show(output)
+        )
+    });
+    cx.out.push(CheckError::OutputMismatch {
+        workflow: w.sig.name.name.clone(),
+        expected: types.show(output),
+        found: types.show(found),
+        span: value.span,
+        declared: w.sig.output_span,
+        help,
+    });
+}

@@ -1,0 +1,190 @@
+//! The `flow` binary as a user sees it: exit status, stdout and stderr of
+//! each command, snapshotted. Output is made deterministic with `NO_COLOR`
+//! and a fixed width (`FLOW_TERM_WIDTH`); paths are relative to the package
+//! root, where the commands run.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `flow` with `args` and, if given, `stdin`; returns the snapshot text.
+fn run_with_input(args: &[&str], stdin: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("FLOW_TERM_WIDTH", "100")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the flow binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        pipe.write_all(input.as_bytes())
+            .expect("stdin accepts the input");
+    }
+    let output = child.wait_with_output().expect("the flow binary finishes");
+    format!(
+        "status: {}\n---- stdout ----\n{}---- stderr ----\n{}",
+        output
+            .status
+            .code()
+            .map_or("killed by a signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    )
+}
+
+fn run(args: &[&str]) -> String {
+    run_with_input(args, None)
+}
+
+macro_rules! cli_snapshot {
+    ($name:ident, $args:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), run(&$args));
+        }
+    };
+}
+
+// ------------------------------------------------------------------ check
+cli_snapshot!(check_clean, ["check", "tests/fixtures/cli/clean.flow"]);
+cli_snapshot!(check_errors, ["check", "tests/fixtures/cli/errors.flow"]);
+cli_snapshot!(
+    check_syntax_error,
+    ["check", "tests/fixtures/cli/syntax.flow"]
+);
+cli_snapshot!(
+    check_json,
+    [
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/cli/errors.flow"
+    ]
+);
+cli_snapshot!(
+    check_json_clean,
+    ["check", "--format", "json", "tests/fixtures/cli/clean.flow"]
+);
+cli_snapshot!(
+    check_warnings,
+    ["check", "tests/fixtures/cli/warnings.flow"]
+);
+cli_snapshot!(
+    check_deny_warnings,
+    [
+        "check",
+        "--deny",
+        "warnings",
+        "tests/fixtures/cli/warnings.flow"
+    ]
+);
+cli_snapshot!(
+    check_several_files,
+    [
+        "check",
+        "tests/fixtures/cli/clean.flow",
+        "tests/fixtures/cli/errors.flow",
+        "tests/fixtures/cli/warnings.flow"
+    ]
+);
+cli_snapshot!(
+    check_several_files_json,
+    [
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/cli/warnings.flow",
+        "tests/fixtures/cli/errors.flow"
+    ]
+);
+cli_snapshot!(
+    check_missing_file,
+    [
+        "check",
+        "tests/fixtures/cli/clean.flow",
+        "tests/fixtures/cli/missing.flow"
+    ]
+);
+cli_snapshot!(check_not_utf8, ["check", "tests/fixtures/cli/latin1.flow"]);
+cli_snapshot!(check_directory, ["check", "tests/fixtures/cli"]);
+cli_snapshot!(check_without_files, ["check"]);
+cli_snapshot!(
+    check_bad_format,
+    ["check", "--format", "xml", "tests/fixtures/cli/clean.flow"]
+);
+cli_snapshot!(
+    check_bad_deny,
+    ["check", "--deny", "errors", "tests/fixtures/cli/clean.flow"]
+);
+cli_snapshot!(check_help, ["check", "--help"]);
+
+#[test]
+fn check_stdin() {
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cli/warnings.flow"
+    ))
+    .expect("the fixture exists");
+    insta::assert_snapshot!(
+        "check_stdin",
+        run_with_input(&["check", "-"], Some(&source))
+    );
+}
+
+/// `--color always` colours even when stderr is not a terminal, and beats
+/// `NO_COLOR`; `auto` does not colour a pipe.
+#[test]
+fn color_follows_the_flag() {
+    let always = run(&[
+        "--color",
+        "always",
+        "check",
+        "tests/fixtures/cli/errors.flow",
+    ]);
+    assert!(always.contains("\x1b["), "{always}");
+    let auto = run(&["check", "tests/fixtures/cli/errors.flow"]);
+    assert!(!auto.contains('\x1b'), "{auto}");
+}
+
+// ---------------------------------------------------------------- explain
+cli_snapshot!(explain_full_code, ["explain", "flow::check::unknown_state"]);
+cli_snapshot!(explain_bare_name, ["explain", "unbounded_cycle"]);
+cli_snapshot!(explain_unknown_code, ["explain", "unknown_stat"]);
+cli_snapshot!(explain_nonsense, ["explain", "banana"]);
+cli_snapshot!(explain_list, ["explain", "--list"]);
+cli_snapshot!(explain_without_code, ["explain"]);
+cli_snapshot!(explain_help, ["explain", "--help"]);
+
+/// The short and stage-qualified spellings print the same text as the full
+/// code.
+#[test]
+fn explain_accepts_every_spelling() {
+    let full = run(&["explain", "flow::check::unknown_state"]);
+    assert_eq!(run(&["explain", "check::unknown_state"]), full);
+    assert_eq!(run(&["explain", "unknown_state"]), full);
+}
+
+// -------------------------------------------------------------- top level
+cli_snapshot!(help, ["--help"]);
+cli_snapshot!(no_arguments, []);
+cli_snapshot!(unknown_subcommand, ["chek", "x.flow"]);
+
+#[test]
+fn version() {
+    assert_eq!(
+        run(&["--version"]),
+        format!(
+            "status: 0\n---- stdout ----\nflow {}\n---- stderr ----\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
