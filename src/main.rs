@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { flow::cli::main() }
+fn main() -> std::process::ExitCode {
+    flow::cli::main()
+}
