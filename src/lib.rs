@@ -4,6 +4,10 @@
 //! [`check`] proves the rules of the language over it, [`diagnostics`] renders
 //! what they found, and [`cli`] is the `flow` command.
 
+// The pest parser is built without its `std` feature (see syntax/parser.rs),
+// and its generated code then names `alloc` from the crate root.
+extern crate alloc;
+
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

@@ -25,7 +25,9 @@ pub enum CheckError {
     #[error("imports are not supported yet")]
     #[diagnostic(
         code(flow::check::unsupported_import),
-        help("put the definitions you need into this file; `import` is reserved for a later version")
+        help(
+            "put the definitions you need into this file; `import` is reserved for a later version"
+        )
     )]
     UnsupportedImport {
         #[label("this import cannot be resolved yet")]
@@ -35,7 +37,9 @@ pub enum CheckError {
     #[error("the name `{name}` is defined more than once")]
     #[diagnostic(
         code(flow::check::duplicate_definition),
-        help("types, workers, transformers and workflows share one namespace: rename or remove one of them")
+        help(
+            "types, workers, transformers and workflows share one namespace: rename or remove one of them"
+        )
     )]
     DuplicateDefinition {
         name: String,
@@ -61,7 +65,9 @@ pub enum CheckError {
     #[error("the type alias `{name}` refers to itself")]
     #[diagnostic(
         code(flow::check::cyclic_type),
-        help("an alias must end in a concrete type; recursion is allowed only through a record field or list element")
+        help(
+            "an alias must end in a concrete type; recursion is allowed only through a record field or list element"
+        )
     )]
     CyclicType {
         name: String,
@@ -357,7 +363,9 @@ pub enum CheckError {
     #[error("`env()` is only allowed in executor settings")]
     #[diagnostic(
         code(flow::check::env_outside_executor),
-        help("secrets are read where a worker calls out (`exec`, `http`, `llm` settings), so they never enter the run's data; pass the value in an executor setting instead")
+        help(
+            "secrets are read where a worker calls out (`exec`, `http`, `llm` settings), so they never enter the run's data; pass the value in an executor setting instead"
+        )
     )]
     EnvOutsideExecutor {
         #[label("`env()` used here")]
@@ -368,7 +376,9 @@ pub enum CheckError {
     #[error("workflow `{workflow}` has no states")]
     #[diagnostic(
         code(flow::check::missing_start),
-        help("add a state, for example `succeed done = \"ok\"`; the first state is where a run starts unless `start:` names another")
+        help(
+            "add a state, for example `succeed done = \"ok\"`; the first state is where a run starts unless `start:` names another"
+        )
     )]
     MissingStart {
         workflow: String,
@@ -442,7 +452,9 @@ pub enum CheckError {
     #[diagnostic(
         code(flow::check::unreachable_transition),
         severity(Warning),
-        help("clauses are tried in order and the earlier one always matches: remove this clause or move it above")
+        help(
+            "clauses are tried in order and the earlier one always matches: remove this clause or move it above"
+        )
     )]
     UnreachableTransition {
         #[label("unreachable")]
@@ -529,7 +541,9 @@ pub enum CheckError {
         help: String,
     },
 
-    #[error("`succeed` value does not match the output of workflow `{workflow}`: expected {expected}, found {found}")]
+    #[error(
+        "`succeed` value does not match the output of workflow `{workflow}`: expected {expected}, found {found}"
+    )]
     #[diagnostic(code(flow::check::output_mismatch))]
     OutputMismatch {
         workflow: String,

@@ -428,10 +428,19 @@ pub enum ExprKind {
         optional: bool,
     },
     /// `base[index]`
-    Index { base: Box<Expr>, index: Box<Expr> },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `name(args)`: a built-in function or a transformer.
-    Call { callee: Ident, args: Vec<Arg> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    Call {
+        callee: Ident,
+        args: Vec<Arg>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     Binary {
         op: BinaryOp,
         /// The span of the operator token.

@@ -28,7 +28,9 @@ pub enum SyntaxError {
     #[error("unterminated string")]
     #[diagnostic(
         code(flow::syntax::unterminated_string),
-        help("close the string with `\"`; a string that spans lines is written with triple quotes `\"\"\"`")
+        help(
+            "close the string with `\"`; a string that spans lines is written with triple quotes `\"\"\"`"
+        )
     )]
     UnterminatedString {
         #[label("this string is never closed")]
@@ -48,7 +50,9 @@ pub enum SyntaxError {
     #[error("unknown escape `{escape}`")]
     #[diagnostic(
         code(flow::syntax::invalid_escape),
-        help("the escapes are \\\" \\\\ \\n \\t \\r \\$ and \\u{{...}} with 1 to 6 hex digits of a Unicode scalar value")
+        help(
+            "the escapes are \\\" \\\\ \\n \\t \\r \\$ and \\u{{...}} with 1 to 6 hex digits of a Unicode scalar value"
+        )
     )]
     InvalidEscape {
         escape: String,
@@ -102,7 +106,9 @@ pub enum SyntaxError {
     #[error("this is nested too deeply")]
     #[diagnostic(
         code(flow::syntax::too_deep),
-        help("flow accepts expressions and types nested up to {limit} levels; split this one with a transformer or a named type")
+        help(
+            "flow accepts expressions and types nested up to {limit} levels; split this one with a transformer or a named type"
+        )
     )]
     TooDeep {
         #[label("more than {limit} levels deep")]

@@ -8,7 +8,9 @@ fn errors(source: &str) -> Vec<String> {
 
 #[test]
 fn design_example_parses() {
-    let parsed = parse(include_str!("../../tests/fixtures/syntax/design_example.flow"));
+    let parsed = parse(include_str!(
+        "../../tests/fixtures/syntax/design_example.flow"
+    ));
     assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
     assert_eq!(parsed.file.items.len(), 7);
 }
@@ -29,9 +31,50 @@ fn errors_are_in_the_users_words() {
             "workflow w() -> string { succeed done = 1 + }",
             "expected an expression after `+`, found `}`",
         ),
-        ("workflow w() -> string {\n succeed done = \"abc\n }", "unterminated string"),
+        (
+            "workflow w() -> string {\n succeed done = \"abc\n }",
+            "unterminated string",
+        ),
     ];
     for (source, message) in cases {
         assert_eq!(errors(source), [message], "{source}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_not_overflowing() {
+    for open in ["(", "[", "{", "\"${", "/*"] {
+        let source = format!(
+            "workflow w() -> string {{ succeed done = {} }}",
+            open.repeat(100_000)
+        );
+        let parsed = parse(&source);
+        assert!(
+            parsed
+                .errors
+                .iter()
+                .any(|e| matches!(e, SyntaxError::TooDeep { .. })),
+            "{open}: {:?}",
+            parsed.errors.first()
+        );
+    }
+}
+
+#[test]
+fn long_operator_chains_are_refused_not_overflowing() {
+    for op in ["!", "-", "x ?? "] {
+        let source = format!(
+            "workflow w() -> string {{ succeed done = {}x }}",
+            op.repeat(100_000)
+        );
+        let parsed = parse(&source);
+        assert!(
+            parsed
+                .errors
+                .iter()
+                .any(|e| matches!(e, SyntaxError::TooDeep { .. })),
+            "{op}: {:?}",
+            parsed.errors.first()
+        );
     }
 }

@@ -18,7 +18,15 @@ pub(super) struct Trivia {
     pub unterminated_comment: Option<Span>,
     /// Opening brackets still open at the end of the file, outermost first.
     pub unclosed: Vec<(u8, Span)>,
+    /// The first place where brackets, strings and interpolations nest more
+    /// than [`MAX_NESTING`] deep.
+    pub too_deep: Option<Span>,
 }
+
+/// How deeply brackets, strings and interpolations may nest. The parser
+/// recurses once per level, and later stages do too; real files stay far
+/// below this.
+pub(super) const MAX_NESTING: usize = 32;
 
 /// What the scanner is inside of: code, or a string whose interpolations
 /// return to code. Code inside `${` remembers the bracket depth at which its
@@ -43,7 +51,8 @@ pub(super) fn scan(source: &str) -> Trivia {
                 match b {
                     b'/' if bytes.get(i + 1) == Some(&b'/') => {
                         let end = memchr_newline(bytes, i);
-                        let is_doc = bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/');
+                        let is_doc =
+                            bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/');
                         if !is_doc {
                             trivia.comments.push(Comment {
                                 kind: CommentKind::Line,
@@ -52,19 +61,25 @@ pub(super) fn scan(source: &str) -> Trivia {
                         }
                         i = end;
                     }
-                    b'/' if bytes.get(i + 1) == Some(&b'*') => match block_comment_end(bytes, i) {
-                        Some(end) => {
-                            trivia.comments.push(Comment {
-                                kind: CommentKind::Block,
-                                span: Span::from_range(i, end),
-                            });
-                            i = end;
+                    b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                        let (end, deepest) = block_comment_end(bytes, i);
+                        if deepest > MAX_NESTING {
+                            trivia.too_deep.get_or_insert(Span::from_range(i, i + 2));
                         }
-                        None => {
-                            trivia.unterminated_comment = Some(Span::from_range(i, i + 2));
-                            i = bytes.len();
+                        match end {
+                            Some(end) => {
+                                trivia.comments.push(Comment {
+                                    kind: CommentKind::Block,
+                                    span: Span::from_range(i, end),
+                                });
+                                i = end;
+                            }
+                            None => {
+                                trivia.unterminated_comment = Some(Span::from_range(i, i + 2));
+                                i = bytes.len();
+                            }
                         }
-                    },
+                    }
                     b'"' => {
                         let triple = bytes[i..].starts_with(b"\"\"\"");
                         frames.push(Frame::Str { triple, start: i });
@@ -72,6 +87,9 @@ pub(super) fn scan(source: &str) -> Trivia {
                     }
                     b'{' | b'(' | b'[' => {
                         brackets.push((b, i));
+                        if brackets.len() + frames.len() > MAX_NESTING {
+                            trivia.too_deep.get_or_insert(Span::from_range(i, i + 1));
+                        }
                         i += 1;
                     }
                     b'}' if interp_depth == Some(brackets.len()) => {
@@ -103,6 +121,9 @@ pub(super) fn scan(source: &str) -> Trivia {
                         frames.push(Frame::Code {
                             interp_depth: Some(brackets.len()),
                         });
+                        if brackets.len() + frames.len() > MAX_NESTING {
+                            trivia.too_deep.get_or_insert(Span::from_range(i, i + 2));
+                        }
                         i += 2;
                     }
                     b'"' if !triple => {
@@ -114,7 +135,9 @@ pub(super) fn scan(source: &str) -> Trivia {
                         i += 3;
                     }
                     b'\n' if !triple => {
-                        trivia.unterminated_string.get_or_insert(Span::from_range(start, i));
+                        trivia
+                            .unterminated_string
+                            .get_or_insert(Span::from_range(start, i));
                         // Recover at the end of the line, as the editor's
                         // highlighting does.
                         frames.pop();
@@ -125,11 +148,19 @@ pub(super) fn scan(source: &str) -> Trivia {
             }
         }
     }
-    for frame in frames.iter().rev() {
-        if let Frame::Str { start, triple } = *frame {
-            let end = if triple { (start + 3).min(bytes.len()) } else { memchr_newline(bytes, start) };
-            trivia.unterminated_string.get_or_insert(Span::from_range(start, end));
-        }
+    // The outermost string still open at the end is the one to report.
+    if let Some(&Frame::Str { start, triple }) = frames
+        .iter()
+        .find(|frame| matches!(frame, Frame::Str { .. }))
+    {
+        let end = if triple {
+            (start + 3).min(bytes.len())
+        } else {
+            memchr_newline(bytes, start)
+        };
+        trivia
+            .unterminated_string
+            .get_or_insert(Span::from_range(start, end));
     }
     trivia.unclosed = brackets
         .into_iter()
@@ -145,28 +176,30 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
         .map_or(bytes.len(), |p| from + p)
 }
 
-/// The end of the (nested) block comment starting at `start`, or `None`
-/// when it is never closed.
-fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// The end of the (nested) block comment starting at `start` (`None` when
+/// it is never closed) and how deeply it nests.
+fn block_comment_end(bytes: &[u8], start: usize) -> (Option<usize>, usize) {
     let mut depth = 0usize;
+    let mut deepest = 0usize;
     let mut i = start;
     while i + 1 < bytes.len() {
         match (bytes[i], bytes[i + 1]) {
             (b'/', b'*') => {
                 depth += 1;
+                deepest = deepest.max(depth);
                 i += 2;
             }
             (b'*', b'/') => {
                 depth -= 1;
                 i += 2;
                 if depth == 0 {
-                    return Some(i);
+                    return (Some(i), deepest);
                 }
             }
             _ => i += 1,
         }
     }
-    None
+    (None, deepest)
 }
 
 #[cfg(test)]
@@ -174,7 +207,11 @@ mod tests {
     use super::*;
 
     fn texts<'a>(source: &'a str, trivia: &Trivia) -> Vec<&'a str> {
-        trivia.comments.iter().map(|c| c.span.text(source)).collect()
+        trivia
+            .comments
+            .iter()
+            .map(|c| c.span.text(source))
+            .collect()
     }
 
     #[test]

@@ -31,12 +31,25 @@ enum Expected {
     Continuation,
 }
 
-pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &Trivia) -> SyntaxError {
-    let pos = base
-        + match error.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((p, _)) => p,
-        };
+/// Where a parse of some input failed, relative to that input.
+pub(super) fn position(error: &Error<Rule>) -> usize {
+    match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((p, _)) => p,
+    }
+}
+
+/// Describes the failure of parsing `source[base..]`. `item_start` is where
+/// the broken item begins: the detailed second parse starts there, so a
+/// mistake at the end of a long file costs one item's parse, not the file's.
+pub(super) fn describe(
+    source: &str,
+    base: usize,
+    item_start: usize,
+    error: &Error<Rule>,
+    trivia: &Trivia,
+) -> SyntaxError {
+    let pos = base + position(error);
     let mut expected = BTreeSet::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
         for rule in positives {
@@ -46,7 +59,7 @@ pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &
         }
     }
     let mut parent = None;
-    if let Some((tokens, stacks)) = detailed(&source[base..]) {
+    if let Some((tokens, stacks)) = detailed(&source[item_start..], pos - item_start) {
         for token in tokens {
             if let Some(e) = token_expected(&token) {
                 expected.insert(e);
@@ -68,7 +81,10 @@ pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &
         ("an expression", &["(", "{", "["][..]),
         ("a type", &["{", "["][..]),
     ] {
-        if expected.iter().any(|e| matches!(e, Expected::Phrase(_, p) if *p == phrase)) {
+        if expected
+            .iter()
+            .any(|e| matches!(e, Expected::Phrase(_, p) if *p == phrase))
+        {
             expected.retain(|e| match e {
                 Expected::Token(t, _) => !starters.contains(t),
                 Expected::Phrase(_, p) => *p != "a name" && *p != "a string",
@@ -78,7 +94,10 @@ pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &
     }
     // `->` is what every transition needs; `when` is an optional extra that
     // the help mentions.
-    if expected.iter().any(|e| matches!(e, Expected::Token("->", _))) {
+    if expected
+        .iter()
+        .any(|e| matches!(e, Expected::Token("->", _)))
+    {
         expected.retain(|e| matches!(e, Expected::Token("->", _)));
     }
 
@@ -112,13 +131,22 @@ pub(super) fn describe(source: &str, base: usize, error: &Error<Rule>, trivia: &
 /// Each call stack is given as its deepest rule (`None` for a literal token)
 /// and the outermost rule around it.
 #[allow(clippy::type_complexity)]
-fn detailed(input: &str) -> Option<(Vec<String>, Vec<(Option<Rule>, Option<Rule>)>)> {
-    let _guard = DETAIL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+fn detailed(
+    input: &str,
+    expected_at: usize,
+) -> Option<(Vec<String>, Vec<(Option<Rule>, Option<Rule>)>)> {
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     pest::set_error_detail(true);
     let result = FlowParser::parse(Rule::file, input);
     pest::set_error_detail(false);
     let error = result.err()?;
     let attempts = error.parse_attempts()?;
+    // Parsed from the item's start, the failure must be the same one.
+    if attempts.max_position != expected_at {
+        return None;
+    }
     let tokens = attempts
         .expected_tokens()
         .iter()
@@ -161,9 +189,7 @@ fn rule_expected(rule: Rule) -> Option<Expected> {
         | Rule::kw_type
         | Rule::kw_worker
         | Rule::kw_transformer
-        | Rule::kw_workflow => {
-            Phrase(1, "an item (`type`, `worker`, `transformer`, `workflow`)")
-        }
+        | Rule::kw_workflow => Phrase(1, "an item (`type`, `worker`, `transformer`, `workflow`)"),
         Rule::step
         | Rule::parallel
         | Rule::map

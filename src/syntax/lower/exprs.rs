@@ -31,16 +31,65 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::postfix(Rule::field) | Op::postfix(Rule::opt_field) | Op::postfix(Rule::index))
 });
 
-impl Lowerer<'_> {
+/// How many operators one expression may chain without parentheses. Pest's
+/// Pratt parser recurses on chains of prefix and right-associative operators,
+/// so this, with the nesting bound of the trivia scan, bounds its stack.
+const MAX_OPERATORS: usize = 128;
+
+/// How deep an expression tree may be; later stages walk it by recursion.
+const MAX_TREE_DEPTH: usize = 256;
+
+impl Lowerer {
+    /// An expression that is not part of another: the depth of its tree is
+    /// checked here, once, so that later stages never see a tree too deep to
+    /// walk.
+    pub(super) fn top_expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        let expr = self.expr(pair);
+        if depth(&expr, 0) > MAX_TREE_DEPTH {
+            self.error(SyntaxError::TooDeep {
+                span: expr.span,
+                limit: MAX_TREE_DEPTH,
+            });
+            return Expr {
+                kind: ExprKind::Null,
+                span: expr.span,
+            };
+        }
+        expr
+    }
+
     pub(super) fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        if !self.enter(&pair) {
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| {
+                !matches!(
+                    p.as_rule(),
+                    Rule::name
+                        | Rule::string
+                        | Rule::triple
+                        | Rule::number
+                        | Rule::duration
+                        | Rule::duration_range
+                        | Rule::bad_number
+                        | Rule::paren
+                        | Rule::list
+                        | Rule::record
+                )
+            })
+            .count();
+        if operators > MAX_OPERATORS {
+            self.error(SyntaxError::TooDeep {
+                span,
+                limit: MAX_OPERATORS,
+            });
             return Expr {
                 kind: ExprKind::Null,
                 span,
             };
         }
-        let expr = PRATT
+        PRATT
             .map_primary(|primary| self.primary(primary))
             .map_prefix(|op, operand| {
                 let op_span = self.span(&op);
@@ -126,9 +175,7 @@ impl Lowerer<'_> {
                     },
                 }
             })
-            .parse(pair.into_inner());
-        self.leave();
-        expr
+            .parse(pair.into_inner())
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
@@ -282,5 +329,43 @@ impl Lowerer<'_> {
                 Duration { millis: 0, span }
             }
         }
+    }
+}
+
+/// The depth of an expression tree, stopping early once past the limit.
+fn depth(expr: &Expr, at: usize) -> usize {
+    if at > MAX_TREE_DEPTH {
+        return at;
+    }
+    let below = |e: &Expr| depth(e, at + 1);
+    match &expr.kind {
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Number(_)
+        | ExprKind::Duration(_)
+        | ExprKind::DurationRange(..)
+        | ExprKind::Name(_) => at + 1,
+        ExprKind::String(s) => s
+            .parts
+            .iter()
+            .map(|part| match part {
+                StringPart::Interp(e) => below(e),
+                StringPart::Text(_) => at + 1,
+            })
+            .max()
+            .unwrap_or(at + 1),
+        ExprKind::List(items) => items.iter().map(below).max().unwrap_or(at + 1),
+        ExprKind::Record(entries) => entries
+            .iter()
+            .map(|e| below(&e.value))
+            .max()
+            .unwrap_or(at + 1),
+        ExprKind::Field { base, .. } => below(base),
+        ExprKind::Index { base, index } => below(base).max(below(index)),
+        ExprKind::Call { args, .. } => args.iter().map(|a| below(&a.value)).max().unwrap_or(at + 1),
+        ExprKind::Unary { operand, .. } => below(operand),
+        ExprKind::Binary { lhs, rhs, .. } => below(lhs).max(below(rhs)),
+        ExprKind::Paren(inner) => below(inner),
     }
 }

@@ -6,7 +6,7 @@ use super::super::ast::*;
 use super::super::parser::Rule;
 use super::Lowerer;
 
-impl Lowerer<'_> {
+impl Lowerer {
     pub(super) fn file_items(&self, pairs: Pairs<'_, Rule>, items: &mut Vec<Item>) {
         for file in pairs {
             let mut docs = None;
@@ -80,7 +80,9 @@ impl Lowerer<'_> {
                 let output = self.type_expr(next(&mut inner));
                 let body = next(&mut inner);
                 let body = match body.as_rule() {
-                    Rule::pure_body => TransformerBody::Pure(self.expr(next(&mut body.into_inner()))),
+                    Rule::pure_body => {
+                        TransformerBody::Pure(self.top_expr(next(&mut body.into_inner())))
+                    }
                     _ => {
                         let (executors, settings) = self.members(body.into_inner());
                         TransformerBody::External {
@@ -151,7 +153,7 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = self.ident(next(&mut inner));
-        let value = self.expr(next(&mut inner));
+        let value = self.top_expr(next(&mut inner));
         Setting { name, value, span }
     }
 
@@ -182,12 +184,6 @@ impl Lowerer<'_> {
 
     pub(super) fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
         let span = self.span(&pair);
-        if !self.enter(&pair) {
-            return TypeExpr {
-                kind: TypeExprKind::Builtin(BuiltinType::Json),
-                span,
-            };
-        }
         let mut inner = pair.into_inner();
         let atom = next(&mut inner);
         let atom_span = self.span(&atom);
@@ -215,7 +211,6 @@ impl Lowerer<'_> {
                 span: atom_span.to(self.span(&question)),
             };
         }
-        self.leave();
         TypeExpr { span, ..ty }
     }
 
@@ -306,7 +301,7 @@ impl Lowerer<'_> {
                 next(&mut inner); // `for`
                 let var = self.binding(next(&mut inner), "a loop variable");
                 next(&mut inner); // `in`
-                let iter = self.expr(next(&mut inner));
+                let iter = self.top_expr(next(&mut inner));
                 let body = self.state_body(inner.next());
                 StateKind::Map(MapState {
                     call,
@@ -315,8 +310,8 @@ impl Lowerer<'_> {
                     body,
                 })
             }
-            Rule::succeed => StateKind::Succeed(self.expr(next(&mut inner))),
-            _ => StateKind::Fail(self.expr(next(&mut inner))),
+            Rule::succeed => StateKind::Succeed(self.top_expr(next(&mut inner))),
+            _ => StateKind::Fail(self.top_expr(next(&mut inner))),
         };
         State {
             docs,
@@ -379,7 +374,7 @@ impl Lowerer<'_> {
                 Rule::when => {
                     let mut inner = pair.into_inner();
                     next(&mut inner); // `when`
-                    condition = Some(self.expr(next(&mut inner)));
+                    condition = Some(self.top_expr(next(&mut inner)));
                 }
                 _ => target = Some(self.binding(pair, "a state name")),
             }

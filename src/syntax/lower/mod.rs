@@ -44,30 +44,48 @@ pub(super) fn parse(source: &str) -> Parsed {
     if let Some(span) = trivia.unterminated_comment {
         errors.push(SyntaxError::UnterminatedComment { span });
     }
+    if let Some(span) = trivia.too_deep {
+        // Pest parses by recursion: refuse before it could run out of stack.
+        errors.push(SyntaxError::TooDeep {
+            span,
+            limit: trivia::MAX_NESTING,
+        });
+        return Parsed {
+            file: ast::File {
+                items,
+                comments: trivia.comments,
+                span: full,
+            },
+            errors,
+        };
+    }
     let lexical_errors = errors.len();
 
     let mut pos = 0;
     loop {
         match FlowParser::parse(Rule::file, &source[pos..]) {
             Ok(pairs) => {
-                let lowerer = Lowerer::new(source, pos);
+                let lowerer = Lowerer::new(pos);
                 lowerer.file_items(pairs, &mut items);
                 errors.extend(lowerer.errors.into_inner());
                 break;
             }
             Err(error) => {
-                let error = errors::describe(source, pos, &error, &trivia);
-                let at = error.offset();
+                let at = pos + errors::position(&error);
+                let item_start = item_start_before(source, pos, at);
+                let error = errors::describe(source, pos, item_start, &error, &trivia);
                 // A lexical error already explains a failure at or after the
                 // unterminated string or comment; say it once.
-                if !errors[..lexical_errors].iter().any(|e| explains(e, source, at)) {
+                if !errors[..lexical_errors]
+                    .iter()
+                    .any(|e| explains(e, source, at))
+                {
                     errors.push(error);
                 }
-                let item_start = item_start_before(source, pos, at);
                 if item_start > pos {
                     // The items before the broken one parsed; keep them.
                     if let Ok(pairs) = FlowParser::parse(Rule::file, &source[pos..item_start]) {
-                        let lowerer = Lowerer::new(source, pos);
+                        let lowerer = Lowerer::new(pos);
                         lowerer.file_items(pairs, &mut items);
                         errors.extend(lowerer.errors.into_inner());
                     }
@@ -97,7 +115,9 @@ fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
         SyntaxError::UnterminatedComment { span } => at >= span.start as usize,
         SyntaxError::UnterminatedString { span } => {
             let start = span.start as usize;
-            let line_end = source[start..].find('\n').map_or(source.len(), |p| start + p);
+            let line_end = source[start..]
+                .find('\n')
+                .map_or(source.len(), |p| start + p);
             at >= start && at <= line_end + 1
         }
         _ => false,
@@ -163,25 +183,16 @@ fn item_start_after(source: &str, at: usize) -> Option<usize> {
 }
 
 /// Walks pairs of one successful parse of `source[base..]`.
-pub(super) struct Lowerer<'s> {
-    source: &'s str,
+pub(super) struct Lowerer {
     base: usize,
     errors: RefCell<Vec<SyntaxError>>,
-    /// Nesting depth of expressions and types, bounded so that deeply nested
-    /// input is refused instead of overflowing the stack of later stages.
-    depth: std::cell::Cell<usize>,
 }
 
-/// How deeply expressions and types may nest.
-pub(super) const MAX_DEPTH: usize = 128;
-
-impl<'s> Lowerer<'s> {
-    fn new(source: &'s str, base: usize) -> Self {
+impl Lowerer {
+    fn new(base: usize) -> Self {
         Lowerer {
-            source,
             base,
             errors: RefCell::new(Vec::new()),
-            depth: std::cell::Cell::new(0),
         }
     }
 
@@ -217,22 +228,5 @@ impl<'s> Lowerer<'s> {
             name: pair.as_str().to_string(),
             span: self.span(&pair),
         }
-    }
-
-    /// Enters one level of nesting; `false` (after reporting) when too deep.
-    fn enter(&self, pair: &Pair<'_, Rule>) -> bool {
-        let depth = self.depth.get() + 1;
-        self.depth.set(depth);
-        if depth == MAX_DEPTH + 1 {
-            self.error(SyntaxError::TooDeep {
-                span: self.span(pair),
-                limit: MAX_DEPTH,
-            });
-        }
-        depth <= MAX_DEPTH
-    }
-
-    fn leave(&self) {
-        self.depth.set(self.depth.get() - 1);
     }
 }
