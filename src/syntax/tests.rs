@@ -78,3 +78,305 @@ fn long_operator_chains_are_refused_not_overflowing() {
         );
     }
 }
+
+use ast::*;
+
+/// The expression of `succeed done = <expr>` in a one-state workflow.
+fn expr(text: &str) -> Expr {
+    let source = format!("workflow w() -> json {{ succeed done = {text} }}");
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{text}: {:?}", parsed.errors);
+    match parsed.file.items.into_iter().next() {
+        Some(Item::Workflow(w)) => match w.states.into_iter().next().map(|s| s.kind) {
+            Some(StateKind::Succeed(e)) => e,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A compact rendering of an expression tree, for asserting its shape.
+fn sexp(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Null => "null".into(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Int(n) => n.to_string(),
+        ExprKind::Number(n) => format!("{n:?}"),
+        ExprKind::String(s) => {
+            let parts: Vec<String> = s
+                .parts
+                .iter()
+                .map(|p| match p {
+                    StringPart::Text(t) => format!("{t:?}"),
+                    StringPart::Interp(e) => format!("${{{}}}", sexp(e)),
+                })
+                .collect();
+            format!("(str {})", parts.join(" "))
+        }
+        ExprKind::Duration(d) => format!("{}ms", d.millis),
+        ExprKind::DurationRange(a, b) => format!("{}ms..{}ms", a.millis, b.millis),
+        ExprKind::List(items) => {
+            format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" "))
+        }
+        ExprKind::Record(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|e| format!("{}: {}", e.key.name, sexp(&e.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Field {
+            base,
+            name,
+            optional,
+        } => format!("({} {} {})", if *optional { "?." } else { "." }, sexp(base), name.name),
+        ExprKind::Index { base, index } => format!("(index {} {})", sexp(base), sexp(index)),
+        ExprKind::Call { callee, args } => format!(
+            "(call {}{})",
+            callee.name,
+            args.iter()
+                .map(|a| match &a.name {
+                    Some(n) => format!(" {}: {}", n.name, sexp(&a.value)),
+                    None => format!(" {}", sexp(&a.value)),
+                })
+                .collect::<String>()
+        ),
+        ExprKind::Unary { op, operand } => format!("({} {})", op.symbol(), sexp(operand)),
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
+        }
+        ExprKind::Paren(inner) => format!("(paren {})", sexp(inner)),
+    }
+}
+
+#[test]
+fn operators_follow_the_designed_precedence() {
+    let cases = [
+        ("a || b && c", "(|| a (&& b c))"),
+        ("a == b || c != d", "(|| (== a b) (!= c d))"),
+        ("a < b == c >= d", "(== (< a b) (>= c d))"),
+        ("a ?? b < c", "(< (?? a b) c)"),
+        ("a ?? b ?? c", "(?? a (?? b c))"),
+        ("a + b ?? c", "(?? (+ a b) c)"),
+        ("a - b - c", "(- (- a b) c)"),
+        ("a + b * c % d", "(+ a (% (* b c) d))"),
+        ("!a.b && -c[0]", "(&& (! (. a b)) (- (index c 0)))"),
+        ("x?.y.z ?? []", "(?? (. (?. x y) z) [])"),
+        ("(a + b) * c", "(* (paren (+ a b)) c)"),
+        ("-7 - -2.5", "(- -7 -2.5)"),
+        ("len(xs) > 0", "(> (call len xs) 0)"),
+        ("f(a: 1, b: x.y)", "(call f a: 1 b: (. x y))"),
+        ("1e3", "1000.0"),
+        ("true && !false || null == x", "(|| (&& true (! false)) (== null x))"),
+    ];
+    for (text, shape) in cases {
+        assert_eq!(sexp(&expr(text)), shape, "{text}");
+    }
+}
+
+#[test]
+fn literals_lists_and_records() {
+    let cases = [
+        ("250ms", "250ms"),
+        ("30s", "30000ms"),
+        ("5m", "300000ms"),
+        ("2h", "7200000ms"),
+        ("1s..30s", "1000ms..30000ms"),
+        ("[1, 2\n 3]", "[1 2 3]"),
+        ("{ a: 1 \"b c\": x type: y }", "{a: 1, b c: x, type: y}"),
+        ("r.type", "(. r type)"),
+    ];
+    for (text, shape) in cases {
+        assert_eq!(sexp(&expr(text)), shape, "{text}");
+    }
+}
+
+#[test]
+fn strings_escape_and_interpolate() {
+    let cases = [
+        (r#""a\"b\\c\n\t\r\$\u{1F600}""#, "(str \"a\\\"b\\\\c\\n\\t\\r$😀\")"),
+        (
+            r#""Bearer ${env("TOKEN")}""#,
+            "(str \"Bearer \" ${(call env (str \"TOKEN\"))})",
+        ),
+        (r#""${a}${b}""#, "(str ${a} ${b})"),
+        (r#""x ${ "y ${z}" } w""#, "(str \"x \" ${(str \"y \" ${z})} \" w\")"),
+        (r#""""#, "(str )"),
+    ];
+    for (text, shape) in cases {
+        assert_eq!(sexp(&expr(text)), shape, "{text}");
+    }
+}
+
+#[test]
+fn triple_quoted_strings_lose_common_indentation() {
+    let text = "\"\"\"\n      Write a spec for: ${goal}\n        - indented more\n\n      Thanks.\n      \"\"\"";
+    assert_eq!(
+        sexp(&expr(text)),
+        "(str \"Write a spec for: \" ${goal} \"\\n  - indented more\\n\\nThanks.\")"
+    );
+    // An escaped tab is content, not indentation.
+    let text = "\"\"\"\n    \\tx\n    y\"\"\"";
+    assert_eq!(sexp(&expr(text)), "(str \"\\tx\\ny\")");
+    // Quotes inside are fine; one right before the closing quotes is
+    // written `\"`, as in Python.
+    assert_eq!(
+        sexp(&expr("\"\"\"say \"hi\" to \\\"them\\\"\"\"\"")),
+        "(str \"say \\\"hi\\\" to \\\"them\\\"\")"
+    );
+}
+
+#[test]
+fn items_keep_docs_and_comments_are_collected() {
+    let source = "/// A spec.\n/// Two lines.\ntype Spec {\n  /// The title.\n  title: string // trailing\n  pages?: [string]\n  kind: \"a\" | \"b\"\n  note: string?\n}\n/* block */\ntype Alias = [Spec]\n";
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Type(spec)) = parsed.file.items.first() else {
+        panic!("{:?}", parsed.file.items)
+    };
+    assert_eq!(spec.docs.as_ref().map(|d| d.text.as_str()), Some("A spec.\nTwo lines."));
+    let TypeExprKind::Record(fields) = &spec.ty.kind else {
+        panic!("{:?}", spec.ty)
+    };
+    assert_eq!(fields[0].docs.as_ref().map(|d| d.text.as_str()), Some("The title."));
+    assert!(fields[1].optional);
+    assert!(matches!(fields[2].ty.kind, TypeExprKind::Union(ref m) if m.len() == 2));
+    assert!(matches!(fields[3].ty.kind, TypeExprKind::Optional(_)));
+    let comments: Vec<&str> = parsed
+        .file
+        .comments
+        .iter()
+        .map(|c| c.span.text(source))
+        .collect();
+    assert_eq!(comments, ["// trailing", "/* block */"]);
+    assert!(matches!(parsed.file.items[1], Item::Type(TypeDef { alias: true, .. })));
+}
+
+#[test]
+fn states_and_transitions() {
+    let source = r#"
+workflow w(xs: [string]) -> json {
+  start: b
+  max_steps: 100,
+  /// Doc on a state.
+  step a = W(x: 1) {
+    max_visits: 3
+    on_success when a.ok == true -> b
+    on_failure timeout, transient -> a
+    on_failure when error.attempts > 2 -> f
+    on_failure -> f
+  }
+  parallel b {
+    branch one = W(x: 1) { timeout: 5s }
+    branch two = W(x: 2)
+    max_concurrency: 2
+    on_success -> c
+  }
+  map c = W(x: item) for item in xs {
+    on_success -> done
+  }
+  succeed done = c
+  fail f = "failed"
+}
+"#;
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!()
+    };
+    assert_eq!(w.settings.len(), 2);
+    assert_eq!(w.states.len(), 5);
+    assert_eq!(w.states[0].docs.as_ref().map(|d| d.text.as_str()), Some("Doc on a state."));
+    let StateKind::Step(step) = &w.states[0].kind else {
+        panic!()
+    };
+    let t = &step.body.transitions;
+    assert_eq!(t.len(), 4);
+    assert_eq!(t[0].outcome, Outcome::Success);
+    assert!(t[0].condition.is_some());
+    let classes: Vec<&str> = t[1].classes.iter().map(|c| c.as_str()).collect();
+    assert_eq!(classes, ["timeout", "transient"]);
+    assert!(t[2].classes.is_empty() && t[2].condition.is_some());
+    assert!(t[3].is_unconditional());
+    let StateKind::Parallel(par) = &w.states[1].kind else {
+        panic!()
+    };
+    assert_eq!(par.branches.len(), 2);
+    assert_eq!(par.branches[0].settings.len(), 1);
+    assert_eq!(par.body.settings.len(), 1);
+    let StateKind::Map(map) = &w.states[2].kind else {
+        panic!()
+    };
+    assert_eq!(map.var.name, "item");
+    assert!(matches!(w.states[4].kind, StateKind::Fail(_)));
+}
+
+#[test]
+fn workers_and_transformers() {
+    let source = r#"
+import "common.flow"
+worker W(a: string, b: [int]?) -> { x: int } {
+  exec { command: ["python3", "w.py"], env: { "K": "v" } }
+  timeout: 30s, retries: 2
+  backoff: 1s..30s
+  retry_on: [timeout, transient]
+  before: fix
+}
+transformer fix(r: { a: string, b: [int]? }) -> { a: string, b: [int]? } = { a: trim(r.a), b: r.b }
+transformer ext(x: json) -> json { exec { command: ["hook"] } timeout: 5s }
+"#;
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let items = &parsed.file.items;
+    assert!(matches!(items[0], Item::Import(_)));
+    let Item::Worker(w) = &items[1] else { panic!() };
+    assert_eq!(w.params.len(), 2);
+    assert_eq!(w.executors.len(), 1);
+    assert_eq!(w.executors[0].kind.name, "exec");
+    assert_eq!(w.executors[0].settings.len(), 2);
+    assert_eq!(w.settings.len(), 5);
+    assert!(matches!(items[2], Item::Transformer(Transformer { body: TransformerBody::Pure(_), .. })));
+    assert!(matches!(
+        items[3],
+        Item::Transformer(Transformer { body: TransformerBody::External { .. }, .. })
+    ));
+}
+
+#[test]
+fn keywords_need_a_word_boundary() {
+    // `typeT` is a name, so this is not a type definition.
+    assert!(!parse("typeT { a: string }").errors.is_empty());
+    // Reserved words cannot name things, but can name fields.
+    assert_eq!(
+        errors("worker step() -> string { builtin { name: \"echo\" } }"),
+        ["`step` is a reserved word"]
+    );
+    assert!(parse("type T { type: string, map: int }").errors.is_empty());
+}
+
+#[test]
+fn every_broken_item_is_reported() {
+    let source = "type A { a: }\n\ntype B { b: string }\n\nworker W( -> string {}\n\ntype C { c: int }\n";
+    let parsed = parse(source);
+    assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+    let names: Vec<&str> = parsed
+        .file
+        .items
+        .iter()
+        .filter_map(|i| i.name().map(|n| n.as_str()))
+        .collect();
+    assert_eq!(names, ["B", "C"]);
+}
+
+#[test]
+fn an_error_near_the_end_of_a_long_file_is_found() {
+    let item = "type T { a: string }\n";
+    let mut source = item.repeat(20_000);
+    source.push_str("type Broken { a: }\n");
+    let parsed = parse(&source);
+    assert_eq!(parsed.errors.len(), 1);
+    assert_eq!(parsed.errors[0].offset(), item.len() * 20_000 + 17);
+    assert_eq!(parsed.file.items.len(), 20_000);
+}

@@ -269,10 +269,10 @@ fn token_expected(token: &str) -> Option<Expected> {
 fn list(expected: &BTreeSet<Expected>) -> String {
     let words: Vec<&str> = expected
         .iter()
-        .filter_map(|e| match e {
-            Expected::Token(_, shown) => Some(shown.as_str()),
-            Expected::Phrase(_, phrase) => Some(*phrase),
-            Expected::Continuation => Some("an operator"),
+        .map(|e| match e {
+            Expected::Token(_, shown) => shown.as_str(),
+            Expected::Phrase(_, phrase) => phrase,
+            Expected::Continuation => "an operator",
         })
         .take(5)
         .collect();
@@ -284,7 +284,11 @@ fn list(expected: &BTreeSet<Expected>) -> String {
 }
 
 fn help_for(parent: Option<Rule>, expected: &BTreeSet<Expected>) -> Option<String> {
+    let wants_arrow = expected.iter().any(|e| matches!(e, Expected::Token("->", _)));
     let text = match parent {
+        _ if wants_arrow => {
+            "a transition is written `on_success -> state`, `on_success when condition -> state`, or `on_failure timeout, transient -> state`"
+        }
         Some(Rule::transition | Rule::when | Rule::classes) => {
             "a transition is written `on_success -> state`, `on_success when condition -> state`, or `on_failure timeout, transient -> state`"
         }

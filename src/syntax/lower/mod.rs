@@ -24,15 +24,15 @@ use super::{Parsed, Span, SyntaxError, trivia};
 const MAX_SYNTAX_ERRORS: usize = 50;
 
 pub(super) fn parse(source: &str) -> Parsed {
-    let full = Span::from_range(0, source.len().min(u32::MAX as usize));
-    if source.len() >= u32::MAX as usize {
+    let full = Span::from_range(0, source.len().min(MAX_SOURCE_LEN));
+    if let Some(error) = too_large(source.len()) {
         return Parsed {
             file: ast::File {
                 items: Vec::new(),
                 comments: Vec::new(),
                 span: full,
             },
-            errors: vec![SyntaxError::FileTooLarge { size: source.len() }],
+            errors: vec![error],
         };
     }
     let trivia = trivia::scan(source);
@@ -106,6 +106,13 @@ pub(super) fn parse(source: &str) -> Parsed {
         },
         errors,
     }
+}
+
+/// Spans are `u32` offsets, so a file must be shorter than 4 GiB.
+const MAX_SOURCE_LEN: usize = u32::MAX as usize;
+
+fn too_large(len: usize) -> Option<SyntaxError> {
+    (len >= MAX_SOURCE_LEN).then_some(SyntaxError::FileTooLarge { size: len })
 }
 
 /// Whether a lexical error (an unterminated string or comment) is the cause
@@ -228,5 +235,20 @@ impl Lowerer {
             name: pair.as_str().to_string(),
             span: self.span(&pair),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A 4 GiB fixture is out of the question; the size rule is tested here.
+    #[test]
+    fn files_of_4_gib_are_refused() {
+        assert!(too_large(MAX_SOURCE_LEN - 1).is_none());
+        assert!(matches!(
+            too_large(MAX_SOURCE_LEN),
+            Some(SyntaxError::FileTooLarge { size }) if size == MAX_SOURCE_LEN
+        ));
     }
 }
