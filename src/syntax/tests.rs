@@ -380,3 +380,9 @@ fn an_error_near_the_end_of_a_long_file_is_found() {
     assert_eq!(parsed.errors[0].offset(), item.len() * 20_000 + 17);
     assert_eq!(parsed.file.items.len(), 20_000);
 }
+#[test]
+fn a_doc_comment_after_an_expression_is_not_a_division() {
+    let source = "transformer a(x: int) -> int = x\n\n/// doc\ntransformer b(x: int) -> int = x / 2\n";
+    assert_eq!(errors(source), Vec::<String>::new());
+    assert_eq!(parse(source).file.items.len(), 2);
+}
