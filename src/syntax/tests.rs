@@ -131,7 +131,12 @@ fn sexp(e: &Expr) -> String {
             base,
             name,
             optional,
-        } => format!("({} {} {})", if *optional { "?." } else { "." }, sexp(base), name.name),
+        } => format!(
+            "({} {} {})",
+            if *optional { "?." } else { "." },
+            sexp(base),
+            name.name
+        ),
         ExprKind::Index { base, index } => format!("(index {} {})", sexp(base), sexp(index)),
         ExprKind::Call { callee, args } => format!(
             "(call {}{})",
@@ -169,7 +174,10 @@ fn operators_follow_the_designed_precedence() {
         ("len(xs) > 0", "(> (call len xs) 0)"),
         ("f(a: 1, b: x.y)", "(call f a: 1 b: (. x y))"),
         ("1e3", "1000.0"),
-        ("true && !false || null == x", "(|| (&& true (! false)) (== null x))"),
+        (
+            "true && !false || null == x",
+            "(|| (&& true (! false)) (== null x))",
+        ),
     ];
     for (text, shape) in cases {
         assert_eq!(sexp(&expr(text)), shape, "{text}");
@@ -196,13 +204,19 @@ fn literals_lists_and_records() {
 #[test]
 fn strings_escape_and_interpolate() {
     let cases = [
-        (r#""a\"b\\c\n\t\r\$\u{1F600}""#, "(str \"a\\\"b\\\\c\\n\\t\\r$😀\")"),
+        (
+            r#""a\"b\\c\n\t\r\$\u{1F600}""#,
+            "(str \"a\\\"b\\\\c\\n\\t\\r$😀\")",
+        ),
         (
             r#""Bearer ${env("TOKEN")}""#,
             "(str \"Bearer \" ${(call env (str \"TOKEN\"))})",
         ),
         (r#""${a}${b}""#, "(str ${a} ${b})"),
-        (r#""x ${ "y ${z}" } w""#, "(str \"x \" ${(str \"y \" ${z})} \" w\")"),
+        (
+            r#""x ${ "y ${z}" } w""#,
+            "(str \"x \" ${(str \"y \" ${z})} \" w\")",
+        ),
         (r#""""#, "(str )"),
     ];
     for (text, shape) in cases {
@@ -236,11 +250,17 @@ fn items_keep_docs_and_comments_are_collected() {
     let Some(Item::Type(spec)) = parsed.file.items.first() else {
         panic!("{:?}", parsed.file.items)
     };
-    assert_eq!(spec.docs.as_ref().map(|d| d.text.as_str()), Some("A spec.\nTwo lines."));
+    assert_eq!(
+        spec.docs.as_ref().map(|d| d.text.as_str()),
+        Some("A spec.\nTwo lines.")
+    );
     let TypeExprKind::Record(fields) = &spec.ty.kind else {
         panic!("{:?}", spec.ty)
     };
-    assert_eq!(fields[0].docs.as_ref().map(|d| d.text.as_str()), Some("The title."));
+    assert_eq!(
+        fields[0].docs.as_ref().map(|d| d.text.as_str()),
+        Some("The title.")
+    );
     assert!(fields[1].optional);
     assert!(matches!(fields[2].ty.kind, TypeExprKind::Union(ref m) if m.len() == 2));
     assert!(matches!(fields[3].ty.kind, TypeExprKind::Optional(_)));
@@ -251,7 +271,10 @@ fn items_keep_docs_and_comments_are_collected() {
         .map(|c| c.span.text(source))
         .collect();
     assert_eq!(comments, ["// trailing", "/* block */"]);
-    assert!(matches!(parsed.file.items[1], Item::Type(TypeDef { alias: true, .. })));
+    assert!(matches!(
+        parsed.file.items[1],
+        Item::Type(TypeDef { alias: true, .. })
+    ));
 }
 
 #[test]
@@ -288,7 +311,10 @@ workflow w(xs: [string]) -> json {
     };
     assert_eq!(w.settings.len(), 2);
     assert_eq!(w.states.len(), 5);
-    assert_eq!(w.states[0].docs.as_ref().map(|d| d.text.as_str()), Some("Doc on a state."));
+    assert_eq!(
+        w.states[0].docs.as_ref().map(|d| d.text.as_str()),
+        Some("Doc on a state.")
+    );
     let StateKind::Step(step) = &w.states[0].kind else {
         panic!()
     };
@@ -337,10 +363,19 @@ transformer ext(x: json) -> json { exec { command: ["hook"] } timeout: 5s }
     assert_eq!(w.executors[0].kind.name, "exec");
     assert_eq!(w.executors[0].settings.len(), 2);
     assert_eq!(w.settings.len(), 5);
-    assert!(matches!(items[2], Item::Transformer(Transformer { body: TransformerBody::Pure(_), .. })));
+    assert!(matches!(
+        items[2],
+        Item::Transformer(Transformer {
+            body: TransformerBody::Pure(_),
+            ..
+        })
+    ));
     assert!(matches!(
         items[3],
-        Item::Transformer(Transformer { body: TransformerBody::External { .. }, .. })
+        Item::Transformer(Transformer {
+            body: TransformerBody::External { .. },
+            ..
+        })
     ));
 }
 
@@ -358,7 +393,8 @@ fn keywords_need_a_word_boundary() {
 
 #[test]
 fn every_broken_item_is_reported() {
-    let source = "type A { a: }\n\ntype B { b: string }\n\nworker W( -> string {}\n\ntype C { c: int }\n";
+    let source =
+        "type A { a: }\n\ntype B { b: string }\n\nworker W( -> string {}\n\ntype C { c: int }\n";
     let parsed = parse(source);
     assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
     let names: Vec<&str> = parsed
@@ -382,7 +418,8 @@ fn an_error_near_the_end_of_a_long_file_is_found() {
 }
 #[test]
 fn a_doc_comment_after_an_expression_is_not_a_division() {
-    let source = "transformer a(x: int) -> int = x\n\n/// doc\ntransformer b(x: int) -> int = x / 2\n";
+    let source =
+        "transformer a(x: int) -> int = x\n\n/// doc\ntransformer b(x: int) -> int = x / 2\n";
     assert_eq!(errors(source), Vec::<String>::new());
     assert_eq!(parse(source).file.items.len(), 2);
 }

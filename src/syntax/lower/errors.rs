@@ -65,12 +65,16 @@ pub(super) fn describe(
                 expected.insert(e);
             }
         }
-        for (deepest, stack_parent) in stacks {
-            if let Some(e) = deepest.and_then(rule_expected) {
-                expected.insert(e);
-            }
-            parent = parent.or(stack_parent);
+        // A call stack names the rule that was being tried, which is
+        // vaguer than the tokens; it is used only when nothing else is known.
+        let vague: Vec<Expected> = stacks
+            .iter()
+            .filter_map(|(deepest, _)| deepest.and_then(rule_expected))
+            .collect();
+        if expected.is_empty() {
+            expected.extend(vague);
         }
+        parent = stacks.iter().find_map(|(_, parent)| *parent);
     }
     if expected.len() > 1 {
         expected.remove(&Expected::Continuation);
@@ -111,9 +115,7 @@ pub(super) fn describe(
     let help = help_for(parent, &expected);
     SyntaxError::UnexpectedToken {
         expected: list(&expected),
-        after: previous_token(source, base, pos)
-            .map(|t| format!(" after `{t}`"))
-            .unwrap_or_default(),
+        after: after(source, base, pos),
         found,
         span: found_span,
         unclosed: unclosed.map(|(_, span)| span),
@@ -284,7 +286,9 @@ fn list(expected: &BTreeSet<Expected>) -> String {
 }
 
 fn help_for(parent: Option<Rule>, expected: &BTreeSet<Expected>) -> Option<String> {
-    let wants_arrow = expected.iter().any(|e| matches!(e, Expected::Token("->", _)));
+    let wants_arrow = expected
+        .iter()
+        .any(|e| matches!(e, Expected::Token("->", _)));
     let text = match parent {
         _ if wants_arrow => {
             "a transition is written `on_success -> state`, `on_success when condition -> state`, or `on_failure timeout, transient -> state`"
@@ -348,16 +352,27 @@ fn found_token(source: &str, pos: usize) -> (String, Span) {
     (shown, Span::from_range(pos, pos + len))
 }
 
-/// The token that ends just before `pos` (whitespace skipped), if short
-/// enough to quote.
-fn previous_token(source: &str, base: usize, pos: usize) -> Option<String> {
+/// " after `x`": the token that ends just before `pos` (whitespace
+/// skipped), or the comment that does, when there is one short enough to
+/// quote.
+fn after(source: &str, base: usize, pos: usize) -> String {
     let before = source[base..pos.min(source.len())].trim_end();
-    let c = before.chars().next_back()?;
+    let line = before[before.rfind('\n').map_or(0, |p| p + 1)..].trim_start();
+    // Whatever ends a comment line belongs to the comment.
+    if line.starts_with("///") {
+        return " after a doc comment".to_string();
+    }
+    if line.contains("//") || before.ends_with("*/") {
+        return " after a comment".to_string();
+    }
+    let Some(c) = before.chars().next_back() else {
+        return String::new();
+    };
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let start = if is_word(c) {
         before.rfind(|c: char| !is_word(c)).map_or(0, |p| p + 1)
     } else if c == '"' {
-        return None;
+        return " after a string".to_string();
     } else {
         let two = before.len().saturating_sub(2);
         if before.is_char_boundary(two)
@@ -369,5 +384,9 @@ fn previous_token(source: &str, base: usize, pos: usize) -> Option<String> {
         }
     };
     let token = &before[start..];
-    (token.len() <= 40).then(|| token.to_string())
+    if token.len() <= 40 {
+        format!(" after `{token}`")
+    } else {
+        String::new()
+    }
 }

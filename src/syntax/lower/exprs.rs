@@ -281,7 +281,10 @@ impl Lowerer {
         let span = self.span(&pair);
         let digits = text.bytes().take_while(u8::is_ascii_digit).count();
         let rest = &text[digits..];
-        let looks_like_unit = rest.bytes().all(|b| b.is_ascii_alphabetic()) && !rest.is_empty();
+        // `1e` is a number missing its exponent, not a duration.
+        let looks_like_unit = rest.bytes().all(|b| b.is_ascii_alphabetic())
+            && !rest.is_empty()
+            && !rest.eq_ignore_ascii_case("e");
         if looks_like_unit {
             self.error(SyntaxError::InvalidDuration {
                 text: text.to_string(),
