@@ -89,7 +89,11 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
         for path in files {
             let start = Instant::now();
             run_once(path)?;
-            println!("  {}: {:.1} ms (one run)", path.display(), millis(start.elapsed()));
+            println!(
+                "  {}: {:.1} ms (one run)",
+                path.display(),
+                millis(start.elapsed())
+            );
         }
         return Ok(());
     }
@@ -135,7 +139,10 @@ fn reported_line(path: &Path) -> Result<Option<usize>, String> {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
         format!(
             "`flow check --format json` printed something that is not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout).chars().take(300).collect::<String>()
+            String::from_utf8_lossy(&output.stdout)
+                .chars()
+                .take(300)
+                .collect::<String>()
         )
     })?;
     Ok(report["diagnostics"][0]["labels"][0]["line"]
@@ -173,11 +180,20 @@ fn hyperfine_available() -> bool {
 /// the exit status (the broken file exits with 1 by design).
 fn hyperfine(files: &[&PathBuf]) -> Result<(), String> {
     let mut command = Command::new("hyperfine");
-    command.args(["--shell=none", "--ignore-failure", "--warmup", "5", "--min-runs", "30"]);
+    command.args([
+        "--shell=none",
+        "--ignore-failure",
+        "--warmup",
+        "5",
+        "--min-runs",
+        "30",
+    ]);
     for path in files {
         command.arg(format!("{FLOW} check {}", path.display()));
     }
-    let status = command.status().map_err(|e| format!("cannot run hyperfine: {e}"))?;
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run hyperfine: {e}"))?;
     if status.success() {
         Ok(())
     } else {

@@ -15,7 +15,8 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 
 /// The sizes measured, with the time criterion spends measuring each of
 /// the three benchmarks of that size.
-const SIZES: [(usize, &str, u64); 3] = [(1_000, "1k", 3), (10_000, "10k", 8), (100_000, "100k", 25)];
+const SIZES: [(usize, &str, u64); 3] =
+    [(1_000, "1k", 3), (10_000, "10k", 8), (100_000, "100k", 25)];
 
 /// The seed of every generated file, so that the figures compare across
 /// runs and machines.
@@ -53,8 +54,12 @@ fn frontend(c: &mut Criterion) {
             group.sampling_mode(SamplingMode::Flat);
         }
 
-        group.bench_function("parse", |b| b.iter(|| flow::syntax::parse(black_box(&source))));
-        group.bench_function("check", |b| b.iter(|| flow::check::check(black_box(&parsed.file))));
+        group.bench_function("parse", |b| {
+            b.iter(|| flow::syntax::parse(black_box(&source)))
+        });
+        group.bench_function("check", |b| {
+            b.iter(|| flow::check::check(black_box(&parsed.file)))
+        });
         group.bench_function("parse+check", |b| {
             b.iter(|| {
                 let parsed = flow::syntax::parse(black_box(&source));

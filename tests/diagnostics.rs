@@ -222,3 +222,15 @@ fn check_explanation(explanation: &Explanation) {
 fn explanation_examples_do_what_they_say() {
     each(EXPLANATIONS, |e| e.code.to_string(), check_explanation);
 }
+
+/// The workflow shown in the README checks clean, as the README says.
+#[test]
+fn readme_example_checks_clean() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md exists");
+    let blocks = flow_blocks(&readme);
+    assert!(!blocks.is_empty(), "the README shows no workflow");
+    for block in blocks {
+        let found: Vec<String> = analyze(&block).iter().map(|d| d.to_string()).collect();
+        assert!(found.is_empty(), "{found:#?}\n{block}");
+    }
+}

@@ -11,14 +11,28 @@ fn every_example_checks_clean() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 6, "expected at least six examples, found {paths:?}");
+    assert!(
+        paths.len() >= 6,
+        "expected at least six examples, found {paths:?}"
+    );
     for path in paths {
         let source = std::fs::read_to_string(&path).expect("an example is readable");
         let diagnostics = flow::diagnostics::analyze(&source);
         let codes: Vec<String> = diagnostics
             .iter()
-            .map(|d| format!("{}: {d}", miette::Diagnostic::code(d).map(|c| c.to_string()).unwrap_or_default()))
+            .map(|d| {
+                format!(
+                    "{}: {d}",
+                    miette::Diagnostic::code(d)
+                        .map(|c| c.to_string())
+                        .unwrap_or_default()
+                )
+            })
             .collect();
-        assert!(codes.is_empty(), "{} does not check clean: {codes:#?}", path.display());
+        assert!(
+            codes.is_empty(),
+            "{} does not check clean: {codes:#?}",
+            path.display()
+        );
     }
 }

@@ -182,8 +182,20 @@ pub fn segment(out: &mut String, k: usize, parts: usize, m: usize, next: &str, r
     // The first plan follows the workflow's settings, and a doc comment
     // after an expression is misread by the parser at commit cbea2d7 (see
     // `items::module`), so only the later plans are documented.
-    let plan_doc = if k == 0 { "" } else { "  /// Part @P: plan it.\n" };
-    let plan = fill(PLAN, &[("@PLAN_DOC", plan_doc), ("@PLAN_ROUTES", routes), ("@TOPIC", &topic), ("@HINTS", &hints)]);
+    let plan_doc = if k == 0 {
+        ""
+    } else {
+        "  /// Part @P: plan it.\n"
+    };
+    let plan = fill(
+        PLAN,
+        &[
+            ("@PLAN_DOC", plan_doc),
+            ("@PLAN_ROUTES", routes),
+            ("@TOPIC", &topic),
+            ("@HINTS", &hints),
+        ],
+    );
     let body = fill(BODY, &[("@REVIEW_LAST", review_last)]);
     for template in [plan, body] {
         out.push_str(&fill(
@@ -212,7 +224,7 @@ pub fn segment(out: &mut String, k: usize, parts: usize, m: usize, next: &str, r
 pub fn filler(out: &mut String, i: usize, m: usize, next: &str) {
     out.push_str(&format!(
         "\n  step extra_{i} = Archive_{m}(title: \"${{topic}} #{i}\", words: len(topic)) {{\n    \
-         on_success -> {next}\n    on_failure -> failed\n  }}\n"
+         on_success -> {next}\n    on_failure timeout -> gave_up\n    on_failure -> failed\n  }}\n"
     ));
 }
 

@@ -161,7 +161,7 @@ pub enum CheckError {
         first: Span,
     },
 
-    #[error("`{ty}` has no field `{name}`")]
+    #[error("{ty} has no field `{name}`")]
     #[diagnostic(code(flow::check::unknown_field))]
     UnknownField {
         name: String,
@@ -596,7 +596,9 @@ pub enum CheckError {
     #[error("a duration is not a value")]
     #[diagnostic(
         code(flow::check::misplaced_duration),
-        help("durations such as `30s` are written in settings (`timeout`, `backoff`); in an expression use a number, for example of seconds")
+        help(
+            "durations such as `30s` are written in settings (`timeout`, `backoff`); in an expression use a number, for example of seconds"
+        )
     )]
     MisplacedDuration {
         #[label("a duration can only stand in a setting")]

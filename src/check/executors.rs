@@ -53,24 +53,49 @@ const fn spec(name: &'static str, required: bool, accepts: Accepts, example: &'s
 }
 
 const EXEC: &[Spec] = &[
-    spec("command", true, Accepts::Command, "[\"python3\", \"worker.py\"]"),
+    spec(
+        "command",
+        true,
+        Accepts::Command,
+        "[\"python3\", \"worker.py\"]",
+    ),
     spec("env", false, Accepts::TextRecord, "{ \"KEY\": \"value\" }"),
     spec("cwd", false, Accepts::Text, "\"workers\""),
 ];
 const HTTP: &[Spec] = &[
     spec("url", true, Accepts::Text, "\"http://127.0.0.1:8080/work\""),
     spec("method", false, Accepts::Method, "\"POST\""),
-    spec("headers", false, Accepts::TextRecord, "{ \"Authorization\": \"Bearer ${env(\"TOKEN\")}\" }"),
+    spec(
+        "headers",
+        false,
+        Accepts::TextRecord,
+        "{ \"Authorization\": \"Bearer ${env(\"TOKEN\")}\" }",
+    ),
 ];
 const LLM: &[Spec] = &[
     spec("model", true, Accepts::Text, "\"gpt-4o-mini\""),
     spec("prompt", true, Accepts::Text, "\"Summarise: ${text}\""),
-    spec("system", false, Accepts::Text, "\"You are a careful editor.\""),
-    spec("base_url", false, Accepts::Text, "\"https://api.openai.com/v1\""),
+    spec(
+        "system",
+        false,
+        Accepts::Text,
+        "\"You are a careful editor.\"",
+    ),
+    spec(
+        "base_url",
+        false,
+        Accepts::Text,
+        "\"https://api.openai.com/v1\"",
+    ),
     spec("api_key", false, Accepts::Text, "env(\"OPENAI_API_KEY\")"),
     spec("temperature", false, Accepts::Temperature, "0.2"),
 ];
-const HUMAN: &[Spec] = &[spec("prompt", true, Accepts::Text, "\"Approve the release of ${version}?\"")];
+const HUMAN: &[Spec] = &[spec(
+    "prompt",
+    true,
+    Accepts::Text,
+    "\"Approve the release of ${version}?\"",
+)];
 const BUILTIN: &[Spec] = &[spec("name", true, Accepts::BuiltinName, "\"echo\"")];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -298,7 +323,8 @@ fn value(
                 cx.out.push(invalid(
                     "a program and its arguments",
                     "this list is empty".to_string(),
-                    "name the program first, for example `command: [\"python3\", \"worker.py\"]`".to_string(),
+                    "name the program first, for example `command: [\"python3\", \"worker.py\"]`"
+                        .to_string(),
                 ));
             } else {
                 let strings = cx.types.list(TyId::STRING);
@@ -316,7 +342,11 @@ fn value(
                     } else {
                         "the methods are `\"GET\"`, `\"POST\"`, `\"PUT\"`, `\"PATCH\"` and `\"DELETE\"`".to_string()
                     };
-                    cx.out.push(invalid("an HTTP method", format!("`{text}` is not one"), help));
+                    cx.out.push(invalid(
+                        "an HTTP method",
+                        format!("`{text}` is not one"),
+                        help,
+                    ));
                 }
             }
         }
@@ -349,8 +379,8 @@ fn value(
             };
             let found = BuiltinWorker::from_name(&text);
             if found.is_none() {
-                let suggestion = suggest::suggest(&text, value.span, ["echo", "fail"])
-                    .map(|mut s| {
+                let suggestion =
+                    suggest::suggest(&text, value.span, ["echo", "fail"]).map(|mut s| {
                         s.replacement = format!("\"{}\"", s.replacement);
                         s
                     });
@@ -389,6 +419,7 @@ fn text_record(cx: &mut Cx<'_, '_>, value: &ast::Expr, cause: &Cause<'_>, scope:
             }
             let field = Cause::Field {
                 name: entry.key.as_str(),
+                declared: None,
                 parent: cause,
             };
             typer.expect(&entry.value, TyId::STRING, &field);

@@ -102,14 +102,22 @@ mod tests {
             name: "transient".into(),
             span: Span::new(0, 9),
         };
-        assert_eq!(FailureClass::resolve(&ok, &mut out), Some(FailureClass::Transient));
+        assert_eq!(
+            FailureClass::resolve(&ok, &mut out),
+            Some(FailureClass::Transient)
+        );
         let typo = ast::Ident {
             name: "timout".into(),
             span: Span::new(0, 6),
         };
         assert_eq!(FailureClass::resolve(&typo, &mut out), None);
         match &out[..] {
-            [CheckError::UnknownFailureClass { suggestion: Some(s), .. }] => {
+            [
+                CheckError::UnknownFailureClass {
+                    suggestion: Some(s),
+                    ..
+                },
+            ] => {
                 assert_eq!(s.replacement, "timeout")
             }
             other => panic!("unexpected {other:?}"),

@@ -25,6 +25,14 @@ impl Hook {
             Hook::After => "after",
         }
     }
+
+    /// "a `before` hook", "an `after` hook".
+    fn phrase(self) -> &'static str {
+        match self {
+            Hook::Before => "a `before` hook",
+            Hook::After => "an `after` hook",
+        }
+    }
 }
 
 /// Checks a `before` hook against the worker's input record.
@@ -119,17 +127,15 @@ fn resolve<'s>(
                 span: name.span,
                 suggestion: None,
                 help: format!(
-                    "{}; a `{}` hook is a transformer",
+                    "{}; {} is a transformer",
                     wrong_kind_help(name.as_str(), other, "transformer"),
-                    hook.name()
+                    hook.phrase()
                 ),
             });
             None
         }
         None => {
-            let names = env
-                .items
-                .names_of(|r| matches!(r, ItemRef::Transformer(_)));
+            let names = env.items.names_of(|r| matches!(r, ItemRef::Transformer(_)));
             let suggestion = suggest::suggest(name.as_str(), name.span, names);
             let help = suggest::help(
                 &suggestion,

@@ -83,7 +83,15 @@ impl Place {
     fn allowed(self) -> &'static [SettingKey] {
         use SettingKey::*;
         match self {
-            Place::Worker => &[Timeout, Retries, Backoff, RetryOn, Concurrency, Before, After],
+            Place::Worker => &[
+                Timeout,
+                Retries,
+                Backoff,
+                RetryOn,
+                Concurrency,
+                Before,
+                After,
+            ],
             Place::Step => &[Timeout, Retries, Backoff, RetryOn, Before, After, MaxVisits],
             Place::Branch => &[Timeout, Retries, Backoff, RetryOn, Before, After],
             Place::Map => &[
@@ -184,7 +192,11 @@ fn unknown(setting: &ast::Setting, place: Place) -> CheckError {
         format!("`{name}` is a setting of {} only", elsewhere.join(", "))
     } else {
         let names: Vec<String> = allowed.map(|n| format!("`{n}`")).collect();
-        format!("the settings of {} are {}", place.describe(), names.join(", "))
+        format!(
+            "the settings of {} are {}",
+            place.describe(),
+            names.join(", ")
+        )
     };
     CheckError::UnknownSetting {
         name: name.to_string(),
@@ -238,10 +250,34 @@ fn check_value(key: SettingKey, setting: &ast::Setting, out: &mut Vec<CheckError
                 "write `1s..30s` for an exponential backoff from 1s up to 30s, or `5s` for a constant one",
             )),
         },
-        SettingKey::Retries => count(value, 0, &invalid, "retries", "write how many times a failed call is tried again, for example `retries: 2`"),
-        SettingKey::Concurrency => count(value, 1, &invalid, "calls", "write how many calls of this worker may run at once, for example `concurrency: 4`"),
-        SettingKey::MaxVisits => count(value, 1, &invalid, "visits", "write how many times the state may be entered, for example `max_visits: 3`"),
-        SettingKey::MaxConcurrency => count(value, 1, &invalid, "calls", "write how many calls may run at once, for example `max_concurrency: 4`"),
+        SettingKey::Retries => count(
+            value,
+            0,
+            &invalid,
+            "retries",
+            "write how many times a failed call is tried again, for example `retries: 2`",
+        ),
+        SettingKey::Concurrency => count(
+            value,
+            1,
+            &invalid,
+            "calls",
+            "write how many calls of this worker may run at once, for example `concurrency: 4`",
+        ),
+        SettingKey::MaxVisits => count(
+            value,
+            1,
+            &invalid,
+            "visits",
+            "write how many times the state may be entered, for example `max_visits: 3`",
+        ),
+        SettingKey::MaxConcurrency => count(
+            value,
+            1,
+            &invalid,
+            "calls",
+            "write how many calls may run at once, for example `max_concurrency: 4`",
+        ),
         SettingKey::Before | SettingKey::After => match &value.kind {
             ExprKind::Name(_) => None,
             _ => Some(invalid(
@@ -287,13 +323,14 @@ fn count(
 /// `retry_on: [timeout, transient]`: known classes, each once; `limit` is
 /// not retryable.
 fn retry_on(setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
-    let invalid = |expected: &str, found: String, span: Span, help: &str| CheckError::InvalidSetting {
-        name: setting.name.name.clone(),
-        expected: expected.to_string(),
-        span,
-        found,
-        help: help.to_string(),
-    };
+    let invalid =
+        |expected: &str, found: String, span: Span, help: &str| CheckError::InvalidSetting {
+            name: setting.name.name.clone(),
+            expected: expected.to_string(),
+            span,
+            found,
+            help: help.to_string(),
+        };
     let ExprKind::List(items) = &setting.value.kind else {
         out.push(invalid(
             "a list of failure classes",

@@ -71,6 +71,8 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
     let mut stdin: Option<String> = None;
     let mut reports = Vec::with_capacity(args.files.len());
     let mut unreadable = false;
+    // Whether anything was printed to stderr yet.
+    let mut printed = false;
 
     for path in &args.files {
         let report = match read_source(path, &mut stdin) {
@@ -82,12 +84,20 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
             },
             Err(message) => {
                 unreadable = true;
+                if std::mem::replace(&mut printed, true) && args.format == Format::Human {
+                    print_stderr("\n")?;
+                }
                 print_stderr(&renderer.render_error(message))?;
                 continue;
             }
         };
         if args.format == Format::Human {
-            print_stderr(&renderer.render_file(&report, deny_warnings))?;
+            let text = renderer.render_file(&report, deny_warnings);
+            // A blank line between the reports of two files.
+            if !text.is_empty() && std::mem::replace(&mut printed, true) {
+                print_stderr("\n")?;
+            }
+            print_stderr(&text)?;
         }
         reports.push(report);
     }

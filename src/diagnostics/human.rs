@@ -255,7 +255,10 @@ mod tests {
         .render_diagnostics(&file);
         assert_eq!(out.matches("× unknown state `finsh`").count(), 2000);
         let last_line = (1999 * (lines / 2000)) + 1;
-        assert!(out.contains(&format!("[big.flow:{last_line}:35]")), "{last_line}");
+        assert!(
+            out.contains(&format!("[big.flow:{last_line}:35]")),
+            "{last_line}"
+        );
     }
 
     /// The header points at the primary label (declared first), not at the

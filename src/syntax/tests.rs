@@ -423,3 +423,24 @@ fn a_doc_comment_after_an_expression_is_not_a_division() {
     assert_eq!(errors(source), Vec::<String>::new());
     assert_eq!(parse(source).file.items.len(), 2);
 }
+
+#[test]
+fn spans_end_at_the_last_token_not_at_trailing_trivia() {
+    let source = "worker W(a: string /* c */ , b: int?) -> string {\n  builtin { name: \"echo\" }\n}\nworkflow w() -> string {\n  succeed done = x.y // note\n  /* more */\n}\n";
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Item::Worker(worker) = &parsed.file.items[0] else {
+        panic!()
+    };
+    assert_eq!(worker.params[0].ty.span.text(source), "string");
+    assert_eq!(worker.params[0].span.text(source), "a: string");
+    assert_eq!(worker.params[1].ty.span.text(source), "int?");
+    let Item::Workflow(w) = &parsed.file.items[1] else {
+        panic!()
+    };
+    let StateKind::Succeed(value) = &w.states[0].kind else {
+        panic!()
+    };
+    assert_eq!(value.span.text(source), "x.y");
+    assert_eq!(w.states[0].span.text(source), "succeed done = x.y");
+}

@@ -13,7 +13,12 @@ impl Typer<'_, '_, '_> {
         let (inner, nullable) = self.cx.types.strip_optional(typed.ty);
         let field = self.field_of(inner, name.as_str(), name.span, false);
         if nullable && !optional {
-            self.report_nullable(typed, base.span, Use::Field(name.as_str(), field));
+            let usage = Use::Field {
+                base,
+                name: name.as_str(),
+                ty: field,
+            };
+            self.report_nullable(typed, base.span, usage);
         }
         if nullable && optional {
             self.cx.types.optional(field)
@@ -98,7 +103,12 @@ impl Typer<'_, '_, '_> {
                     .iter()
                     .any(|&t| self.cx.types.is_subtype(at, t));
                 if !fits {
-                    self.index_mismatch("`int` or `string`", at, index.span, "the index of a `json` value");
+                    self.index_mismatch(
+                        "`int` or `string`",
+                        at,
+                        index.span,
+                        "the index of a `json` value",
+                    );
                 }
                 TyId::JSON
             }

@@ -75,9 +75,7 @@ impl Builtin {
             Builtin::Lower => "`lower(string) -> string`",
             Builtin::Upper => "`upper(string) -> string`",
             Builtin::Trim => "`trim(string) -> string`",
-            Builtin::Contains => {
-                "`contains(string, string) -> bool` or `contains([T], T) -> bool`"
-            }
+            Builtin::Contains => "`contains(string, string) -> bool` or `contains([T], T) -> bool`",
             Builtin::Join => "`join([string], string) -> string`",
             Builtin::Split => "`split(string, string) -> [string]`",
             Builtin::Keys => "`keys(record) -> [string]`",
@@ -99,7 +97,10 @@ impl Typer<'_, '_, '_> {
                     callee: name.to_string(),
                     span: arg_name.span,
                     name: arg_name.name.clone(),
-                    help: format!("built-in functions take positional arguments: {}", builtin.signature()),
+                    help: format!(
+                        "built-in functions take positional arguments: {}",
+                        builtin.signature()
+                    ),
                 });
             }
         }
@@ -157,7 +158,13 @@ impl Typer<'_, '_, '_> {
                 let ty = self.present_arg(first, name);
                 let ok = matches!(
                     self.cx.types.get(ty),
-                    Ty::Error | Ty::Json | Ty::Nothing | Ty::String | Ty::Union(_) | Ty::List(_) | Ty::Record(_)
+                    Ty::Error
+                        | Ty::Json
+                        | Ty::Nothing
+                        | Ty::String
+                        | Ty::Union(_)
+                        | Ty::List(_)
+                        | Ty::Record(_)
                 );
                 if !ok {
                     self.arg_mismatch("a string, a list or a record", ty, first.span, 0, builtin);
@@ -202,14 +209,18 @@ impl Typer<'_, '_, '_> {
         let ty = self.present_arg(haystack, name);
         match self.cx.types.get(ty) {
             Ty::String | Ty::Union(_) => {
-                let cause = Cause::BuiltinArgument { index: 1, callee: name };
+                let cause = Cause::BuiltinArgument {
+                    index: 1,
+                    callee: name,
+                };
                 self.expect(needle, TyId::STRING, &cause);
             }
             Ty::List(elem) => {
                 let elem = *elem;
                 let found = self.expr(needle).ty;
                 let types = &self.cx.types;
-                let comparable = types.is_unchecked(found) || self.cx.types.join(elem, found).is_some();
+                let comparable =
+                    types.is_unchecked(found) || self.cx.types.join(elem, found).is_some();
                 if !comparable {
                     self.arg_mismatch_shown(elem, found, needle.span, 1, Builtin::Contains);
                 }
@@ -218,7 +229,13 @@ impl Typer<'_, '_, '_> {
                 self.expr(needle);
             }
             _ => {
-                self.arg_mismatch("a string or a list", ty, haystack.span, 0, Builtin::Contains);
+                self.arg_mismatch(
+                    "a string or a list",
+                    ty,
+                    haystack.span,
+                    0,
+                    Builtin::Contains,
+                );
                 self.expr(needle);
             }
         }
@@ -230,7 +247,14 @@ impl Typer<'_, '_, '_> {
         self.present(typed, arg.span, Use::Call(callee))
     }
 
-    fn arg_mismatch(&mut self, expected: &str, found: TyId, span: Span, index: usize, builtin: Builtin) {
+    fn arg_mismatch(
+        &mut self,
+        expected: &str,
+        found: TyId,
+        span: Span,
+        index: usize,
+        builtin: Builtin,
+    ) {
         let found = self.cx.types.show(found);
         self.cx.out.push(CheckError::TypeMismatch {
             expected: expected.to_string(),
@@ -242,7 +266,14 @@ impl Typer<'_, '_, '_> {
         });
     }
 
-    fn arg_mismatch_shown(&mut self, expected: TyId, found: TyId, span: Span, index: usize, builtin: Builtin) {
+    fn arg_mismatch_shown(
+        &mut self,
+        expected: TyId,
+        found: TyId,
+        span: Span,
+        index: usize,
+        builtin: Builtin,
+    ) {
         let expected = self.cx.types.show(expected);
         self.arg_mismatch(&expected, found, span, index, builtin);
     }

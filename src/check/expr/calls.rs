@@ -29,7 +29,10 @@ impl Typer<'_, '_, '_> {
         let (suggestion, help) = match item {
             Some(ItemRef::Worker(_)) => (
                 None,
-                format!("`{}` is a worker: workers are called by `step`, `branch` and `map` states, not inside expressions", callee.name),
+                format!(
+                    "`{}` is a worker: workers are called by `step`, `branch` and `map` states, not inside expressions",
+                    callee.name
+                ),
             ),
             Some(other) => (
                 None,
@@ -59,7 +62,13 @@ impl Typer<'_, '_, '_> {
 
     /// A transformer called with positional arguments, or with all of them
     /// named.
-    fn transformer_call(&mut self, sig: &Sig<'_>, callee_span: Span, args: &[Arg], span: Span) -> TyId {
+    fn transformer_call(
+        &mut self,
+        sig: &Sig<'_>,
+        callee_span: Span,
+        args: &[Arg],
+        span: Span,
+    ) -> TyId {
         if args.iter().any(|a| a.name.is_some()) {
             self.named_args(sig, args, callee_span);
             return sig.output;
@@ -70,7 +79,11 @@ impl Typer<'_, '_, '_> {
                 expected: sig.params.len(),
                 found: args.len(),
                 span,
-                help: format!("`{}` is declared as {}", sig.name.name, sig.show(&self.cx.types)),
+                help: format!(
+                    "`{}` is declared as {}",
+                    sig.name.name,
+                    sig.show(&self.cx.types)
+                ),
             });
         }
         for (index, arg) in args.iter().enumerate() {
@@ -103,7 +116,10 @@ impl Typer<'_, '_, '_> {
                 // Read an unnamed argument as the parameter at its position,
                 // so that its type is still checked and the parameter is not
                 // also reported missing.
-                let param = sig.params.get(position).filter(|_| given[position].is_none());
+                let param = sig
+                    .params
+                    .get(position)
+                    .filter(|_| given[position].is_none());
                 let help = match param {
                     Some(p) => format!("write it as `{}: ...`", p.name.name),
                     None if sig.params.is_empty() => format!("`{callee}` takes no arguments"),

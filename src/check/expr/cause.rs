@@ -26,6 +26,8 @@ pub(crate) enum Cause<'c> {
     /// A field of a record literal checked against a record type.
     Field {
         name: &'c str,
+        /// Where the field is declared, when the record type was written.
+        declared: Option<Span>,
         parent: &'c Cause<'c>,
     },
     /// An element of a list literal checked against a list type.
@@ -39,6 +41,9 @@ pub(crate) enum Cause<'c> {
     },
     /// The message of a `fail` state.
     FailMessage { state: &'c str },
+    /// The value of a `succeed` state against the workflow's output type;
+    /// reported as `output_mismatch`.
+    Output { workflow: &'c str, declared: Span },
 }
 
 impl Cause<'_> {
@@ -46,18 +51,24 @@ impl Cause<'_> {
         match self {
             Cause::Argument { name, callee, .. } => format!("argument `{name}` of `{callee}`"),
             Cause::Positional {
-                index, name, callee, ..
+                index,
+                name,
+                callee,
+                ..
             } => format!("argument {} (`{name}`) of `{callee}`", index + 1),
             Cause::BuiltinArgument { index, callee } => {
                 format!("argument {} of `{callee}`", index + 1)
             }
-            Cause::Field { name, parent } => format!("field `{name}` of {}", parent.describe()),
+            Cause::Field { name, parent, .. } => {
+                format!("field `{name}` of {}", parent.describe())
+            }
             Cause::Element { parent } => format!("an element of {}", parent.describe()),
             Cause::Setting { name, place } => format!("setting `{name}` of {place}"),
             Cause::Body { transformer, .. } => {
                 format!("the value of transformer `{transformer}`")
             }
             Cause::FailMessage { state } => format!("the message of fail state `{state}`"),
+            Cause::Output { workflow, .. } => format!("the output of workflow `{workflow}`"),
         }
     }
 
@@ -66,11 +77,27 @@ impl Cause<'_> {
         match self {
             Cause::Argument { declared, .. }
             | Cause::Positional { declared, .. }
-            | Cause::Body { declared, .. } => Some(*declared),
-            Cause::Field { parent, .. } | Cause::Element { parent } => parent.because(),
+            | Cause::Body { declared, .. }
+            | Cause::Output { declared, .. } => Some(*declared),
+            Cause::Field {
+                declared, parent, ..
+            } => declared.or_else(|| parent.because()),
+            Cause::Element { parent } => parent.because(),
             Cause::BuiltinArgument { .. } | Cause::Setting { .. } | Cause::FailMessage { .. } => {
                 None
             }
+        }
+    }
+}
+
+impl<'c> Cause<'c> {
+    /// The `succeed` value this check is part of, if it is one: the
+    /// workflow's name and its output type's span.
+    pub(crate) fn output(&self) -> Option<(&'c str, Span)> {
+        match *self {
+            Cause::Output { workflow, declared } => Some((workflow, declared)),
+            Cause::Field { parent, .. } | Cause::Element { parent } => parent.output(),
+            _ => None,
         }
     }
 }

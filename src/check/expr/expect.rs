@@ -20,15 +20,20 @@ impl Typer<'_, '_, '_> {
         let (target, _) = self.cx.types.strip_optional(expected);
         match (&e.kind, self.cx.types.get(target)) {
             (ExprKind::Paren(inner), _) => return self.expect(inner, expected, cause),
-            (ExprKind::List(items), Ty::List(elem)) => {
-                let elem = *elem;
+            (ExprKind::List(items), Ty::List(_) | Ty::Json) => {
+                // Any JSON value fits `json`, so a list literal there may
+                // mix element types.
+                let elem = match self.cx.types.get(target) {
+                    Ty::List(elem) => *elem,
+                    _ => TyId::JSON,
+                };
                 let cause = Cause::Element { parent: cause };
                 for item in items {
                     self.expect(item, elem, &cause);
                 }
                 return Typed::of(target);
             }
-            (ExprKind::Record(entries), Ty::Record(_)) => {
+            (ExprKind::Record(entries), Ty::Record(_) | Ty::Json) => {
                 self.expect_record(entries, e.span, target, cause);
                 return Typed::of(target);
             }
@@ -61,13 +66,21 @@ impl Typer<'_, '_, '_> {
             first.insert(key, entry.key.span);
             let types = &self.cx.types;
             let field = match types.get(target) {
-                Ty::Record(r) => types.syms.get(key).and_then(|sym| r.field(sym)).copied(),
-                _ => None,
+                Ty::Record(r) => types
+                    .syms
+                    .get(key)
+                    .and_then(|sym| r.field(sym).map(|f| (f.ty, r.declared(sym)))),
+                // Any JSON value fits a field of `json`.
+                _ => Some((TyId::JSON, None)),
             };
             match field {
-                Some(field) => {
-                    let cause = Cause::Field { name: key, parent: cause };
-                    self.expect(&entry.value, field.ty, &cause);
+                Some((ty, declared)) => {
+                    let cause = Cause::Field {
+                        name: key,
+                        declared,
+                        parent: cause,
+                    };
+                    self.expect(&entry.value, ty, &cause);
                 }
                 // Extra fields are allowed (and dropped from the typed view).
                 None => {
@@ -91,14 +104,10 @@ impl Typer<'_, '_, '_> {
         }
         let fields = list_names(missing.iter().copied());
         let plural = if missing.len() == 1 { "" } else { "s" };
-        self.cx.out.push(CheckError::TypeMismatch {
-            expected: types.show(target),
-            found: format!("a record without field{plural} {fields}"),
-            span,
-            context: cause.describe(),
-            because: cause.because(),
-            help: Some(format!("add {fields} to the record")),
-        });
+        let expected = types.show(target);
+        let found = format!("a record without field{plural} {fields}");
+        let help = format!("add {fields} to the record");
+        self.report_mismatch(expected, found, span, cause, Some(help));
     }
 
     /// Reports a value of type `typed` where `expected` is needed, when it
@@ -125,13 +134,45 @@ impl Typer<'_, '_, '_> {
     fn mismatch(&mut self, found: TyId, expected: TyId, span: Span, cause: &Cause<'_>) {
         let types = &self.cx.types;
         let help = types.mismatch_reason(found, expected);
-        self.cx.out.push(CheckError::TypeMismatch {
-            expected: types.show(expected),
-            found: types.show(found),
-            span,
-            context: cause.describe(),
-            because: cause.because(),
-            help,
-        });
+        let (expected, found) = (types.show(expected), types.show(found));
+        self.report_mismatch(expected, found, span, cause, help);
+    }
+
+    /// `type_mismatch`, or `output_mismatch` for (a part of) a `succeed`
+    /// value.
+    fn report_mismatch(
+        &mut self,
+        expected: String,
+        found: String,
+        span: Span,
+        cause: &Cause<'_>,
+        help: Option<String>,
+    ) {
+        let error = match cause.output() {
+            Some((workflow, declared)) => {
+                let help = help.unwrap_or_else(|| {
+                    format!(
+                        "`succeed` ends the run with this value: give a value of type {expected}, or change the workflow's output type"
+                    )
+                });
+                CheckError::OutputMismatch {
+                    workflow: workflow.to_string(),
+                    expected,
+                    found,
+                    span,
+                    declared,
+                    help,
+                }
+            }
+            None => CheckError::TypeMismatch {
+                expected,
+                found,
+                span,
+                context: cause.describe(),
+                because: cause.because(),
+                help,
+            },
+        };
+        self.cx.out.push(error);
     }
 }

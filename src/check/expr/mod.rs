@@ -10,12 +10,14 @@ mod calls;
 mod cause;
 mod expect;
 mod ops;
+mod render;
 mod scope;
 
 use std::collections::HashMap;
 
 pub(crate) use access::plain_string;
 pub(crate) use cause::Cause;
+pub(crate) use render::render;
 pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
 
 use super::env::Cx;
@@ -49,8 +51,12 @@ impl Typed {
 /// How a value that may be null is used, for the help of the message.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Use<'u> {
-    /// `.name`; the field's type, to suggest a default.
-    Field(&'u str, TyId),
+    /// `base.name`; the field's type, to suggest a default.
+    Field {
+        base: &'u Expr,
+        name: &'u str,
+        ty: TyId,
+    },
     Index,
     Interpolation,
     Operand(&'static str),
@@ -79,7 +85,9 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             ExprKind::Number(_) => Typed::of(TyId::NUMBER),
             ExprKind::String(lit) => Typed::of(self.string(lit)),
             ExprKind::Duration(_) | ExprKind::DurationRange(..) => {
-                self.cx.out.push(CheckError::MisplacedDuration { span: e.span });
+                self.cx
+                    .out
+                    .push(CheckError::MisplacedDuration { span: e.span });
                 Typed::of(TyId::ERROR)
             }
             ExprKind::List(items) => Typed::of(self.list(items)),
@@ -246,9 +254,14 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             }
         }
         let help = match usage {
-            Use::Field(name, _) => format!(
-                "use `?.{name}` to get null when the value is null, or give a default with `??`"
-            ),
+            Use::Field { base, name, .. } => match render(base) {
+                Some(base) => format!(
+                    "use `{base}?.{name}` to get null when `{base}` is null, or give a default with `??`"
+                ),
+                None => format!(
+                    "use `?.{name}` to get null when the value is null, or give a default with `??`"
+                ),
+            },
             Use::Index => "give a default with `??` before indexing".to_string(),
             Use::Interpolation => {
                 "give a default with `??` inside `${ }`, or convert it with `string(...)` to insert `null` as text".to_string()
@@ -273,7 +286,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
         };
         let step = &info.step;
         let help = match usage {
-            Use::Field(name, ty) => match self.default_for(ty) {
+            Use::Field { name, ty, .. } => match self.default_for(ty) {
                 Some(default) => format!(
                     "use `{step}?.{name} ?? {default}` to give a default when `{step}` has not run"
                 ),

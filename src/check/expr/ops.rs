@@ -44,7 +44,11 @@ impl Typer<'_, '_, '_> {
             ),
             UnaryOp::Neg => (
                 matches!(kind, Kind::Int | Kind::Number | Kind::Unchecked),
-                if kind == Kind::Int { TyId::INT } else { TyId::NUMBER },
+                if kind == Kind::Int {
+                    TyId::INT
+                } else {
+                    TyId::NUMBER
+                },
                 "`-` negates a number",
             ),
         };
@@ -117,7 +121,9 @@ impl Typer<'_, '_, '_> {
                 } else if text(kl) && text(kr) {
                     Ok(TyId::STRING)
                 } else if (text(kl) && numeric(kr)) || (numeric(kl) && text(kr)) {
-                    Err("`+` joins two strings or adds two numbers: convert the number with `string(...)`, or write `\"...${...}\"`")
+                    Err(
+                        "`+` joins two strings or adds two numbers: convert the number with `string(...)`, or write `\"...${...}\"`",
+                    )
                 } else {
                     Err("`+` joins two strings or adds two numbers")
                 }

@@ -16,7 +16,10 @@ pub(crate) enum Lookup {
     Value(TyId),
     /// The value of a step that may not have run yet here; `ty` is the
     /// step's value type, before it is made optional.
-    NotRun { ty: TyId, step: u32 },
+    NotRun {
+        ty: TyId,
+        step: u32,
+    },
     /// The name exists but has no value here; the help says why.
     NoValue(String),
     Unknown,

@@ -14,13 +14,19 @@ workflow main() -> string { succeed done = "ok" }
     let found = super::diagnostics(source);
     assert_eq!(found.len(), 2, "{found:#?}");
     for d in &found {
-        let CheckError::DuplicateDefinition { first_kind, first, .. } = d else {
+        let CheckError::DuplicateDefinition {
+            first_kind, first, ..
+        } = d
+        else {
             panic!("unexpected {d:?}");
         };
         assert_eq!(*first_kind, "type");
         assert_eq!(&source[first.range()], "Review");
     }
-    assert_eq!(labels(&found[1])[0], "transformer `Review` defined again here");
+    assert_eq!(
+        labels(&found[1])[0],
+        "transformer `Review` defined again here"
+    );
 }
 
 #[test]

@@ -56,7 +56,11 @@ pub(super) fn help(d: &CheckError) -> String {
 /// The text of each label of a diagnostic, in order.
 pub(super) fn labels(d: &CheckError) -> Vec<String> {
     d.labels()
-        .map(|labels| labels.filter_map(|l| l.label().map(str::to_string)).collect())
+        .map(|labels| {
+            labels
+                .filter_map(|l| l.label().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

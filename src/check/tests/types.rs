@@ -7,9 +7,8 @@ const WORKFLOW: &str = "workflow main() -> string { succeed done = \"ok\" }\n";
 
 #[test]
 fn unknown_types_suggest_definitions_and_builtins() {
-    let source = format!(
-        "type Spec {{ title: strng }}\ntype Page {{ spec: Spce, n: integer }}\n{WORKFLOW}"
-    );
+    let source =
+        format!("type Spec {{ title: strng }}\ntype Page {{ spec: Spce, n: integer }}\n{WORKFLOW}");
     let found = super::diagnostics(&source);
     let helps: Vec<String> = found.iter().map(help).collect();
     assert_eq!(
@@ -46,7 +45,12 @@ fn aliases_through_themselves_are_cycles_reported_once() {
     assert!(matches!(&found[0], CheckError::CyclicType { name, .. } if name == "A"));
     assert_eq!(
         labels(&found[0]),
-        ["`A` is defined in terms of itself", "through `B`", "through `C`", "back to `A`"]
+        [
+            "`A` is defined in terms of itself",
+            "through `B`",
+            "through `C`",
+            "back to `A`"
+        ]
     );
     assert!(matches!(&found[1], CheckError::CyclicType { name, .. } if name == "D"));
 }
@@ -92,9 +96,15 @@ type Review { verdict: "approve" | "revise", comments: [string] }
 transformer tidy(r: Review) -> string = { verdict: r.verdict, comments: r.comments }
 workflow main() -> string { succeed done = "ok" }
 "#;
-    let CheckError::TypeMismatch { expected, found, .. } = only(source) else {
+    let CheckError::TypeMismatch {
+        expected, found, ..
+    } = only(source)
+    else {
         panic!("expected a type mismatch");
     };
     assert_eq!(expected, "`string`");
-    assert_eq!(found, r#"`{ verdict: "approve" | "revise", comments: [string] }`"#);
+    assert_eq!(
+        found,
+        r#"`{ verdict: "approve" | "revise", comments: [string] }`"#
+    );
 }

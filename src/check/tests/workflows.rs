@@ -1,1 +1,469 @@
-//! Tests.
+//! States: worker calls, maps, parallels, conditions, `succeed` and `fail`
+//! values, `error`, exhaustive transitions and definite assignment.
+
+use super::{assert_codes, help, labels, only};
+use crate::check::CheckError;
+
+const ITEMS: &str = r#"
+type Review { verdict: "approve" | "revise", comments: [string] }
+worker Coder(task: string, feedback: [string]) -> string { exec { command: ["./code"] } }
+worker Reviewer(code: string) -> Review { http { url: "http://r" } }
+worker Count(text: string) -> int { exec { command: ["wc"] } }
+"#;
+
+fn file(workflow: &str) -> String {
+    format!("{ITEMS}\n{workflow}\n")
+}
+
+#[test]
+fn worker_call_arguments() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step code = Coder(task: task, feedback: [], task: "x", extra: 1) { on_success -> again }
+  step again = Coder(task, feedback: 3) { on_success -> missing }
+  step missing = Coder() { on_success -> nobody }
+  step nobody = Codr(task: task) { on_success -> done }
+  succeed done = code
+}
+"#,
+    );
+    assert_codes(
+        &source,
+        &[
+            "duplicate_argument",
+            "unknown_argument",
+            "unnamed_argument",
+            "type_mismatch",
+            "missing_argument",
+            "missing_argument",
+            "unknown_worker",
+        ],
+    );
+    let found = super::diagnostics(&source);
+    assert_eq!(help(&found[2]), "write it as `task: ...`");
+    assert_eq!(labels(&found[3])[0], "argument `feedback` of `Coder`");
+    assert_eq!(help(&found[6]), "did you mean `Coder`?");
+}
+
+#[test]
+fn an_unknown_worker_does_not_cascade() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step code = Codr(task: task) {
+    on_success when code.anything == "x" -> done
+    on_success -> done
+  }
+  succeed done = code.text
+}
+"#,
+    );
+    assert_codes(&source, &["unknown_worker"]);
+}
+
+#[test]
+fn calling_something_that_is_not_a_worker() {
+    let source = r#"
+transformer t(x: string) -> string = x
+workflow sub() -> string { succeed done = "ok" }
+workflow main() -> string {
+  step a = t(x: "a") { on_success -> b }
+  step b = sub() { on_success -> done }
+  succeed done = "ok"
+}
+"#;
+    let found = super::diagnostics(source);
+    let helps: Vec<String> = found.iter().map(help).collect();
+    assert_eq!(
+        helps,
+        [
+            "`t` is a transformer: call it inside an expression, or declare a worker",
+            "`sub` is a workflow; a state calls a worker (workflows cannot call workflows yet)"
+        ]
+    );
+}
+
+#[test]
+fn map_states_iterate_lists() {
+    let source = file(
+        r#"
+workflow main(tasks: [string], one: string) -> [int] {
+  map counts = Count(text: t) for t in tasks { on_success -> done }
+  succeed done = counts
+}
+"#,
+    );
+    assert_codes(&source, &[]);
+    let source = file(
+        r#"
+workflow main(tasks: [string], one: string) -> string {
+  map a = Count(text: t) for t in one { on_success -> b }
+  map b = Count(text: t) for t in [1, 2] { on_success -> c }
+  map c = Count(text: t + "!") for t in tasks { on_success -> done }
+  succeed done = "ok"
+}
+"#,
+    );
+    assert_codes(&source, &["type_mismatch", "type_mismatch"]);
+}
+
+#[test]
+fn parallel_states_have_a_record_of_branch_values() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  parallel both {
+    branch code = Coder(task: task, feedback: [])
+    branch words = Count(text: task) { timeout: 5s }
+    max_concurrency: 2
+    on_success when both.words > 10 -> done
+    on_success -> done
+  }
+  succeed done = both.code + string(both.words)
+}
+"#,
+    );
+    assert_codes(&source, &[]);
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  parallel both {
+    branch words = Count(text: task) { max_visits: 2 }
+    timeout: 5s
+    on_success -> done
+  }
+  succeed done = both.lines
+}
+"#,
+    );
+    assert_codes(
+        &source,
+        &["unknown_setting", "unknown_setting", "unknown_field"],
+    );
+}
+
+#[test]
+fn conditions_must_be_bool() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step n = Count(text: task) {
+    on_success when n -> done
+    on_success when n > 3 -> done
+    on_success -> done
+  }
+  succeed done = "ok"
+}
+"#,
+    );
+    assert_codes(&source, &["non_bool_condition"]);
+}
+
+#[test]
+fn succeed_and_fail_values() {
+    let source = file(
+        r#"
+workflow main(task: string) -> int {
+  step n = Count(text: task) {
+    on_success when n > 3 -> big
+    on_success -> small
+  }
+  succeed big = n
+  succeed small = task
+  fail never = n
+}
+"#,
+    );
+    let found = super::diagnostics(&source);
+    let codes: Vec<_> = found.iter().map(|d| d.to_string()).collect();
+    assert!(
+        matches!(found[0], CheckError::OutputMismatch { .. }),
+        "{codes:#?}"
+    );
+    assert!(
+        matches!(found.last(), Some(CheckError::TypeMismatch { context, .. }) if context == "the message of fail state `never`"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn terminal_states_have_no_value() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step n = Count(text: task) { on_success -> done on_failure -> failed }
+  succeed done = failed
+  fail failed = "no"
+}
+"#,
+    );
+    let d = only(&source);
+    assert!(matches!(d, CheckError::UnknownName { .. }));
+    assert_eq!(
+        help(&d),
+        "`failed` is a `fail` state: it ends the run and has no value"
+    );
+}
+
+#[test]
+fn error_is_in_scope_in_on_failure_conditions_only() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step n = Count(text: task) {
+    max_visits: 2
+    on_success when error.attempts > 1 -> done
+    on_success -> done
+    on_failure when error.attempts > 2 && error.class == "timeot" -> failed
+    on_failure timeout, transeint -> failed
+    on_failure when error.message == "" -> n
+    on_failure -> failed
+  }
+  succeed done = "ok"
+  fail failed = "no"
+}
+"#,
+    );
+    assert_codes(
+        &source,
+        &["unknown_name", "not_a_member", "unknown_failure_class"],
+    );
+    let found = super::diagnostics(&source);
+    assert_eq!(help(&found[1]), "did you mean `\"timeout\"`?");
+    assert_eq!(help(&found[2]), "did you mean `transient`?");
+}
+
+#[test]
+fn transitions_must_cover_every_success() {
+    let covered = file(
+        r#"
+workflow main(code: string) -> string {
+  step review = Reviewer(code: code) {
+    on_success when (review.verdict == "approve") -> done
+    on_success when "revise" == review.verdict -> done
+  }
+  step r2 = Reviewer(code: code) {
+    on_success when review.verdict == "approve" || review.verdict == "revise" -> done
+  }
+  succeed done = "ok"
+}
+"#,
+    );
+    assert_codes(&covered, &["unreachable_state"]);
+    let source = file(
+        r#"
+workflow main(code: string, flag: bool) -> string {
+  step review = Reviewer(code: code) {
+    on_success when review.verdict == "approve" -> done
+  }
+  step none = Reviewer(code: code) {
+    on_failure -> done
+  }
+  step unprovable = Count(text: code) {
+    on_success when unprovable > 3 -> done
+  }
+  step flags = Count(text: code) {
+    on_success when flag == true -> done
+    on_success when flag == false -> done
+  }
+  succeed done = "ok"
+}
+"#,
+    );
+    let found = super::diagnostics(&source);
+    let non_exhaustive: Vec<Vec<String>> = found
+        .iter()
+        .filter(|d| matches!(d, CheckError::NonExhaustiveTransitions { .. }))
+        .map(labels)
+        .collect();
+    assert_eq!(
+        non_exhaustive,
+        [
+            ["no `on_success` clause matches `\"revise\"`"],
+            ["no `on_success` clause matches any result"],
+            ["no `on_success` clause matches the case where no condition holds"],
+        ]
+    );
+}
+
+#[test]
+fn optional_subjects_must_also_cover_null() {
+    let source = r#"
+type Review { verdict?: "approve" | "revise" }
+worker Reviewer(code: string) -> Review { http { url: "http://r" } }
+workflow main(code: string) -> string {
+  step review = Reviewer(code: code) {
+    on_success when review.verdict == "approve" || review.verdict == "revise" -> done
+  }
+  succeed done = "ok"
+}
+"#;
+    let d = only(source);
+    assert_eq!(labels(&d), ["no `on_success` clause matches `null`"]);
+    let covered = source.replace(
+        "-> done\n  }",
+        "-> done\n    on_success when review.verdict == null -> done\n  }",
+    );
+    assert_codes(&covered, &[]);
+}
+
+#[test]
+fn values_of_steps_that_may_not_have_run() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step code = Coder(task: task, feedback: review.comments) {
+    on_success -> review
+  }
+  step review = Reviewer(code: code) {
+    max_visits: 3
+    on_success when review.verdict == "approve" -> done
+    on_success -> code
+  }
+  succeed done = code
+}
+"#,
+    );
+    let d = only(&source);
+    let CheckError::MaybeNotRun {
+        step, state, found, ..
+    } = &d
+    else {
+        panic!("unexpected {d:?}");
+    };
+    assert_eq!((step.as_str(), state.as_str()), ("review", "code"));
+    assert_eq!(found, "`Review?`");
+    assert_eq!(
+        help(&d),
+        "use `review?.comments ?? []` to give a default when `review` has not run"
+    );
+}
+
+#[test]
+fn a_step_that_may_not_have_run_as_an_argument_or_output() {
+    let source = file(
+        r#"
+workflow main(task: string, skip: bool) -> string {
+  step first = Count(text: task) {
+    on_success when skip -> review
+    on_success -> code
+  }
+  step code = Coder(task: task, feedback: []) { on_success -> review }
+  step review = Reviewer(code: code) {
+    on_success when review.verdict == "approve" -> done
+    on_success -> finish
+  }
+  succeed done = code
+  succeed finish = code ?? "nothing"
+}
+"#,
+    );
+    let found = super::diagnostics(&source);
+    let codes: Vec<(String, String)> = found
+        .iter()
+        .map(|d| match d {
+            CheckError::MaybeNotRun { step, state, .. } => (step.clone(), state.clone()),
+            other => (other.to_string(), String::new()),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("code".to_string(), "review".to_string()),
+            ("code".to_string(), "done".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_state_named_like_a_parameter_is_ambiguous() {
+    let source = file(
+        r#"
+workflow main(task: string) -> string {
+  step task = Count(text: "x") { on_success -> done }
+  succeed done = "ok"
+}
+"#,
+    );
+    assert_codes(&source, &["ambiguous_name"]);
+}
+
+#[test]
+fn step_settings_and_hooks() {
+    let source = file(
+        r#"
+transformer tidy(r: Review) -> [string] = r.comments
+transformer pre(input: { code: string }) -> { code: string } = { code: trim(input.code) }
+workflow main(task: string) -> string {
+  step review = Reviewer(code: task) {
+    before: pre
+    after: tidy
+    timeout: 10s
+    retries: 1
+    backoff: 1s
+    retry_on: [transient]
+    max_visits: 2
+    on_success -> done
+  }
+  step bad = Reviewer(code: task) {
+    after: pre
+    concurrency: 2
+    max_concurrency: 3
+    on_success -> done
+  }
+  succeed done = join(review, ", ")
+}
+"#,
+    );
+    assert_codes(
+        &source,
+        &[
+            "unreachable_state",
+            "hook_signature",
+            "unknown_setting",
+            "unknown_setting",
+        ],
+    );
+}
+
+#[test]
+fn broken_conditions_are_not_also_reported_as_non_exhaustive() {
+    let source = file(
+        r#"
+workflow main(code: string) -> string {
+  step review = Reviewer(code: code) {
+    on_success when review.verdcit == "approve" -> done
+    on_success when review.verdict == "revize" -> done
+  }
+  succeed done = "ok"
+}
+"#,
+    );
+    assert_codes(&source, &["unknown_field", "not_a_member"]);
+}
+
+#[test]
+fn hooks_shape_map_and_branch_values() {
+    let source = file(
+        r#"
+transformer words(n: int) -> { count: int } = { count: n }
+transformer pre(input: { text: string }) -> { text: string } = { text: trim(input.text) }
+workflow main(texts: [string]) -> int {
+  map counts = Count(text: t) for t in texts {
+    before: pre
+    after: words
+    on_success -> both
+  }
+  parallel both {
+    branch first = Count(text: texts[0] ?? "") { after: words }
+    branch total = Count(text: join(texts, " "))
+    on_success when both.first.count > counts[0]?.count ?? 0 -> done
+    on_success -> done
+  }
+  succeed done = both.total + both.first.count
+}
+"#,
+    );
+    assert_codes(&source, &[]);
+}

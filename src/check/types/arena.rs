@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use super::symbols::{Sym, Symbols};
+use crate::syntax::Span;
 
 /// A type, as an index into [`Types`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -72,14 +73,27 @@ pub(crate) struct RecordTy {
     pub(crate) fields: Box<[Field]>,
     /// `(name, position in fields)` sorted by name, for lookups.
     index: Box<[(Sym, u32)]>,
+    /// Where each field is declared, by position, for a record written as
+    /// a type in the source; empty for records built from expressions.
+    decls: Box<[Span]>,
 }
 
 impl RecordTy {
-    pub(crate) fn field(&self, name: Sym) -> Option<&Field> {
+    fn position(&self, name: Sym) -> Option<usize> {
         self.index
             .binary_search_by_key(&name, |&(sym, _)| sym)
             .ok()
-            .map(|at| &self.fields[self.index[at].1 as usize])
+            .map(|at| self.index[at].1 as usize)
+    }
+
+    pub(crate) fn field(&self, name: Sym) -> Option<&Field> {
+        self.position(name).map(|at| &self.fields[at])
+    }
+
+    /// Where a field is declared, when the record was written as a type.
+    pub(crate) fn declared(&self, name: Sym) -> Option<Span> {
+        self.position(name)
+            .and_then(|at| self.decls.get(at).copied())
     }
 }
 
@@ -247,6 +261,17 @@ impl Types {
     /// A new record type. Fields must have distinct names (callers report
     /// repeats and keep the first).
     pub(crate) fn record(&mut self, name: Option<Sym>, fields: Vec<Field>) -> TyId {
+        self.declared_record(name, fields, Vec::new())
+    }
+
+    /// A new record type written in the source, with the span of each
+    /// field's declaration (in the order of `fields`).
+    pub(crate) fn declared_record(
+        &mut self,
+        name: Option<Sym>,
+        fields: Vec<Field>,
+        decls: Vec<Span>,
+    ) -> TyId {
         let mut index: Vec<(Sym, u32)> = fields
             .iter()
             .enumerate()
@@ -257,6 +282,7 @@ impl Types {
             name,
             fields: fields.into_boxed_slice(),
             index: index.into_boxed_slice(),
+            decls: decls.into_boxed_slice(),
         }))
     }
 
@@ -331,8 +357,16 @@ mod tests {
         let rec = types.record(
             None,
             vec![
-                Field { name: b, ty: TyId::INT, optional: false },
-                Field { name: a, ty: TyId::STRING, optional: true },
+                Field {
+                    name: b,
+                    ty: TyId::INT,
+                    optional: false,
+                },
+                Field {
+                    name: a,
+                    ty: TyId::STRING,
+                    optional: true,
+                },
             ],
         );
         let Ty::Record(r) = types.get(rec) else {

@@ -154,8 +154,16 @@ mod tests {
         let verdict = types.union(vec![a, r]);
         let strings = types.list(TyId::STRING);
         let fields = vec![
-            Field { name: types.syms.intern("verdict"), ty: verdict, optional: false },
-            Field { name: types.syms.intern("comments"), ty: strings, optional: false },
+            Field {
+                name: types.syms.intern("verdict"),
+                ty: verdict,
+                optional: false,
+            },
+            Field {
+                name: types.syms.intern("comments"),
+                ty: strings,
+                optional: false,
+            },
         ];
         let review = types.record(None, fields);
         assert_eq!(
@@ -176,10 +184,24 @@ mod tests {
         let mut types = Types::new();
         let name = types.syms.intern("Spec");
         let title = types.syms.intern("title");
-        let spec = types.record(Some(name), vec![Field { name: title, ty: TyId::STRING, optional: false }]);
+        let spec = types.record(
+            Some(name),
+            vec![Field {
+                name: title,
+                ty: TyId::STRING,
+                optional: false,
+            }],
+        );
         assert_eq!(types.render(spec), "Spec");
         let odd = types.syms.intern("b c");
-        let rec = types.record(None, vec![Field { name: odd, ty: TyId::INT, optional: true }]);
+        let rec = types.record(
+            None,
+            vec![Field {
+                name: odd,
+                ty: TyId::INT,
+                optional: true,
+            }],
+        );
         assert_eq!(types.render(rec), r#"{ "b c"?: int }"#);
     }
 
@@ -191,7 +213,14 @@ mod tests {
         let children = types.list(r);
         let field = types.syms.intern("children");
         let tree_name = types.syms.intern("Tree");
-        let tree = types.record(Some(tree_name), vec![Field { name: field, ty: children, optional: false }]);
+        let tree = types.record(
+            Some(tree_name),
+            vec![Field {
+                name: field,
+                ty: children,
+                optional: false,
+            }],
+        );
         types.set_def(DefId(0), tree);
         assert_eq!(types.render(children), "[Tree]");
     }

@@ -26,7 +26,9 @@ impl Types {
                         }
                         None => {}
                         Some(h) if h.optional && !field.optional => {
-                            return Some(format!("field `{name}` may be absent here, but is required"));
+                            return Some(format!(
+                                "field `{name}` may be absent here, but is required"
+                            ));
                         }
                         Some(h) if !self.is_subtype(h.ty, field.ty) => {
                             return Some(format!(
@@ -53,11 +55,15 @@ impl Types {
                 if extra.len() == 1 {
                     Some(format!("{} is not one of the allowed values", extra[0]))
                 } else {
-                    Some(format!("{} are not among the allowed values", extra.join(", ")))
+                    Some(format!(
+                        "{} are not among the allowed values",
+                        extra.join(", ")
+                    ))
                 }
             }
             (Ty::String, Ty::Union(_)) => Some(
-                "any string may come here, but only the members of the union are allowed".to_string(),
+                "any string may come here, but only the members of the union are allowed"
+                    .to_string(),
             ),
             (Ty::Number, Ty::Int) => {
                 Some("a `number` may have a fraction; an `int` cannot".to_string())
@@ -84,18 +90,41 @@ mod tests {
         let spec = types.record(
             None,
             vec![
-                Field { name: title, ty: TyId::STRING, optional: false },
-                Field { name: pages, ty: strings, optional: false },
+                Field {
+                    name: title,
+                    ty: TyId::STRING,
+                    optional: false,
+                },
+                Field {
+                    name: pages,
+                    ty: strings,
+                    optional: false,
+                },
             ],
         );
         let bad = types.record(
             None,
             vec![
-                Field { name: title, ty: TyId::STRING, optional: false },
-                Field { name: pages, ty: TyId::INT, optional: false },
+                Field {
+                    name: title,
+                    ty: TyId::STRING,
+                    optional: false,
+                },
+                Field {
+                    name: pages,
+                    ty: TyId::INT,
+                    optional: false,
+                },
             ],
         );
-        let short = types.record(None, vec![Field { name: title, ty: TyId::STRING, optional: false }]);
+        let short = types.record(
+            None,
+            vec![Field {
+                name: title,
+                ty: TyId::STRING,
+                optional: false,
+            }],
+        );
         assert_eq!(
             types.mismatch_reason(bad, spec).as_deref(),
             Some("field `pages` is `int` here, but `[string]` is expected")

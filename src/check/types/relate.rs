@@ -231,9 +231,15 @@ mod tests {
     #[test]
     fn records_have_width_subtyping() {
         let mut types = Types::new();
-        let wide = record(&mut types, &[("a", TyId::INT, false), ("b", TyId::STRING, false)]);
+        let wide = record(
+            &mut types,
+            &[("a", TyId::INT, false), ("b", TyId::STRING, false)],
+        );
         let narrow = record(&mut types, &[("a", TyId::NUMBER, false)]);
-        let with_optional = record(&mut types, &[("a", TyId::INT, false), ("c", TyId::BOOL, true)]);
+        let with_optional = record(
+            &mut types,
+            &[("a", TyId::INT, false), ("c", TyId::BOOL, true)],
+        );
         let maybe_a = record(&mut types, &[("a", TyId::NUMBER, true)]);
         assert!(types.is_subtype(wide, narrow));
         assert!(!types.is_subtype(narrow, wide));
@@ -263,16 +269,32 @@ mod tests {
         let node = types.record(
             None,
             vec![
-                Field { name: value, ty: TyId::INT, optional: false },
-                Field { name: next, ty: opt, optional: false },
+                Field {
+                    name: value,
+                    ty: TyId::INT,
+                    optional: false,
+                },
+                Field {
+                    name: next,
+                    ty: opt,
+                    optional: false,
+                },
             ],
         );
         types.set_def(DefId(2), node);
         let other = types.record(
             None,
             vec![
-                Field { name: value, ty: TyId::INT, optional: false },
-                Field { name: next, ty: opt, optional: false },
+                Field {
+                    name: value,
+                    ty: TyId::INT,
+                    optional: false,
+                },
+                Field {
+                    name: next,
+                    ty: opt,
+                    optional: false,
+                },
             ],
         );
         assert!(types.is_subtype(other, rn));
@@ -297,7 +319,10 @@ mod tests {
         let (inner, _) = types.strip_optional(opt);
         assert_eq!(types.join(inner, empty), Some(strings));
         let left = record(&mut types, &[("a", TyId::INT, false)]);
-        let right = record(&mut types, &[("a", TyId::NUMBER, false), ("b", TyId::BOOL, false)]);
+        let right = record(
+            &mut types,
+            &[("a", TyId::NUMBER, false), ("b", TyId::BOOL, false)],
+        );
         let both = types.join(left, right).expect("records join");
         assert!(types.is_subtype(left, both) && types.is_subtype(right, both));
     }

@@ -113,15 +113,21 @@ impl Resolver {
             }
             TypeExprKind::Record(defs) => {
                 self.stack.push(Frame::Constructor);
-                let fields = self.fields(defs, cx);
+                let (fields, decls) = self.fields(defs, cx);
                 self.stack.pop();
-                cx.types.record(name, fields)
+                cx.types.declared_record(name, fields, decls)
             }
         }
     }
 
-    fn fields(&mut self, defs: &[ast::FieldDef], cx: &mut ResolveCx<'_, '_>) -> Vec<Field> {
+    /// The fields, and the span of each one's declaration.
+    fn fields(
+        &mut self,
+        defs: &[ast::FieldDef],
+        cx: &mut ResolveCx<'_, '_>,
+    ) -> (Vec<Field>, Vec<Span>) {
         let mut fields = Vec::with_capacity(defs.len());
+        let mut decls = Vec::with_capacity(defs.len());
         let mut first: std::collections::HashMap<&str, Span> =
             std::collections::HashMap::with_capacity(defs.len());
         for def in defs {
@@ -140,8 +146,9 @@ impl Resolver {
                 ty,
                 optional: def.optional,
             });
+            decls.push(def.span);
         }
-        fields
+        (fields, decls)
     }
 
     fn named(&mut self, ident: &ast::Ident, cx: &mut ResolveCx<'_, '_>) -> TyId {
@@ -164,7 +171,10 @@ impl Resolver {
                 let suggestion = suggest::suggest(ident.as_str(), ident.span, candidates);
                 let help = suggest::help(
                     &suggestion,
-                    format!("define it with `type {} {{ ... }}`, or use a built-in type: string, number, int, bool, json", ident.name),
+                    format!(
+                        "define it with `type {} {{ ... }}`, or use a built-in type: string, number, int, bool, json",
+                        ident.name
+                    ),
                 );
                 cx.out.push(CheckError::UnknownType {
                     name: ident.name.clone(),
@@ -185,7 +195,12 @@ impl Resolver {
 
     /// A reference to a definition that is being resolved: fine when a
     /// record or list stands in between, a cycle otherwise.
-    fn back_reference(&mut self, def: DefId, ident: &ast::Ident, cx: &mut ResolveCx<'_, '_>) -> TyId {
+    fn back_reference(
+        &mut self,
+        def: DefId,
+        ident: &ast::Ident,
+        cx: &mut ResolveCx<'_, '_>,
+    ) -> TyId {
         let Some(start) = self
             .stack
             .iter()
@@ -202,7 +217,11 @@ impl Resolver {
         let mut path = Vec::new();
         let mut members = vec![def];
         for frame in frames {
-            if let Frame::Def { def: d, via: Some(span) } = *frame {
+            if let Frame::Def {
+                def: d,
+                via: Some(span),
+            } = *frame
+            {
                 path.push(LabeledSpan::new_with_span(
                     Some(format!("through `{}`", cx.types.def_name(d))),
                     span,

@@ -3,13 +3,14 @@
 //! A state needs an unconditional `on_success`, or conditions that provably
 //! cover every value: comparisons `E == "lit"` (or `"lit" == E`, or `||` of
 //! them) of one expression `E` of a literal-union type against every member.
-//! A `bool` counts as the union of `true` and `false`. Expressions are the
-//! same when they are written the same, spans and parentheses aside.
+//! A `bool` counts as the union of `true` and `false`; a `T?` subject must
+//! also be compared with `null`. Expressions are the same when they are
+//! written the same, spans and parentheses aside.
 
 use super::scope::StateScope;
 use crate::check::env::Cx;
 use crate::check::error::CheckError;
-use crate::check::expr::Typer;
+use crate::check::expr::{Typer, render};
 use crate::check::types::{Ty, write_string_literal};
 use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome};
 
@@ -18,6 +19,7 @@ use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome};
 enum Lit {
     Str(String),
     Bool(bool),
+    Null,
 }
 
 /// The literals one expression is compared with, across the clauses.
@@ -76,7 +78,7 @@ pub(super) fn check(
                 .collect(),
             _ => continue,
         };
-        if nullable {
+        if nullable && !group.covered.contains(&Lit::Null) {
             missing.push("null".to_string());
         }
         if missing.is_empty() {
@@ -151,6 +153,7 @@ fn literal(e: &Expr) -> Option<Lit> {
     match &strip(e).kind {
         ExprKind::String(s) => s.as_plain().map(Lit::Str),
         ExprKind::Bool(b) => Some(Lit::Bool(*b)),
+        ExprKind::Null => Some(Lit::Null),
         _ => None,
     }
 }
@@ -188,8 +191,14 @@ fn same(a: &Expr, b: &Expr) -> bool {
             },
         ) => n1.name == n2.name && o1 == o2 && same(b1, b2),
         (
-            ExprKind::Index { base: b1, index: i1 },
-            ExprKind::Index { base: b2, index: i2 },
+            ExprKind::Index {
+                base: b1,
+                index: i1,
+            },
+            ExprKind::Index {
+                base: b2,
+                index: i2,
+            },
         ) => same(b1, b2) && same(i1, i2),
         (
             ExprKind::Call {
@@ -208,16 +217,9 @@ fn same(a: &Expr, b: &Expr) -> bool {
                         && same(&x.value, &y.value)
                 })
         }
-        (
-            ExprKind::Unary {
-                op: o1,
-                operand: x,
-            },
-            ExprKind::Unary {
-                op: o2,
-                operand: y,
-            },
-        ) => o1 == o2 && same(x, y),
+        (ExprKind::Unary { op: o1, operand: x }, ExprKind::Unary { op: o2, operand: y }) => {
+            o1 == o2 && same(x, y)
+        }
         (
             ExprKind::Binary {
                 op: o1,
@@ -237,48 +239,10 @@ fn same(a: &Expr, b: &Expr) -> bool {
         }
         (ExprKind::Record(x), ExprKind::Record(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .zip(y)
                     .all(|(p, q)| p.key.name == q.key.name && same(&p.value, &q.value))
         }
         _ => false,
     }
-}
-
-/// Short expressions as source text, for the help.
-fn render(e: &Expr) -> Option<String> {
-    Some(match &e.kind {
-        ExprKind::Name(n) => n.name.clone(),
-        ExprKind::Field {
-            base,
-            name,
-            optional,
-        } => format!(
-            "{}{}{}",
-            render(base)?,
-            if *optional { "?." } else { "." },
-            name.name
-        ),
-        ExprKind::Index { base, index } => format!("{}[{}]", render(base)?, render(index)?),
-        ExprKind::Int(n) => n.to_string(),
-        ExprKind::Bool(b) => b.to_string(),
-        ExprKind::String(s) => {
-            let mut out = String::new();
-            write_string_literal(&s.as_plain()?, &mut out);
-            out
-        }
-        ExprKind::Paren(inner) => format!("({})", render(inner)?),
-        ExprKind::Call { callee, args } => {
-            let args: Option<Vec<String>> = args
-                .iter()
-                .map(|a| match &a.name {
-                    Some(n) => render(&a.value).map(|v| format!("{}: {v}", n.name)),
-                    None => render(&a.value),
-                })
-                .collect();
-            format!("{}({})", callee.name, args?.join(", "))
-        }
-        _ => return None,
-    })
 }

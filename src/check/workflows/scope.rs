@@ -59,9 +59,7 @@ impl Scope for StateScope<'_, '_> {
                     states.state(id).kind.keyword()
                 )),
                 Some(ty) => {
-                    let available = self
-                        .at
-                        .is_none_or(|at| self.graph.value_available(id, at));
+                    let available = self.at.is_none_or(|at| self.graph.value_available(id, at));
                     if available {
                         Lookup::Value(ty)
                     } else {

@@ -90,11 +90,14 @@ fn transitions(
         error: Some(w.error_ty),
         ..w.scope(id, known.then_some(Point::Entry(id)))
     };
+    let mut success_problems = false;
     for transition in &body.transitions {
         match transition.outcome {
             Outcome::Success => {
                 if let Some(condition) = &transition.condition {
+                    let before = cx.out.len();
                     Typer::new(cx, &succeeded).condition(condition);
+                    success_problems |= cx.out.len() > before;
                 }
             }
             Outcome::Failure => {
@@ -107,7 +110,11 @@ fn transitions(
             }
         }
     }
-    exhaustive::check(cx, &succeeded, state, body);
+    // Conditions that did not check cannot be judged: fixing them comes
+    // first, and may well make the clauses exhaustive.
+    if !success_problems {
+        exhaustive::check(cx, &succeeded, state, body);
+    }
 }
 
 /// A worker call with named arguments.
@@ -123,11 +130,17 @@ fn worker_call(cx: &mut Cx<'_, '_>, scope: &StateScope<'_, '_>, call: &ast::Call
     let (suggestion, help) = match item {
         Some(ItemRef::Transformer(_)) => (
             None,
-            format!("`{}` is a transformer: call it inside an expression, or declare a worker", name.name),
+            format!(
+                "`{}` is a transformer: call it inside an expression, or declare a worker",
+                name.name
+            ),
         ),
         Some(ItemRef::Workflow(_)) => (
             None,
-            format!("`{}` is a workflow; a state calls a worker (workflows cannot call workflows yet)", name.name),
+            format!(
+                "`{}` is a workflow; a state calls a worker (workflows cannot call workflows yet)",
+                name.name
+            ),
         ),
         Some(other) => (None, wrong_kind_help(name.as_str(), other, "worker")),
         None => {
@@ -182,35 +195,15 @@ fn iterate(
 }
 
 /// A `succeed` value against the workflow's output type.
-fn succeed(cx: &mut Cx<'_, '_>, w: &Workflow<'_, '_>, scope: &StateScope<'_, '_>, value: &ast::Expr) {
-    let output = w.sig.output;
-    let mut typer = Typer::new(cx, scope);
-    let typed = typer.expr(value);
-    if typer.cx.types.is_subtype(typed.ty, output) {
-        return;
-    }
-    let mut found = typed.ty;
-    let (inner, nullable) = typer.cx.types.strip_optional(typed.ty);
-    if nullable && typed.not_run.is_some() && !typer.cx.types.is_nullable(output) {
-        typer.report_nullable(typed, value.span, Use::Argument);
-        if typer.cx.types.is_subtype(inner, output) {
-            return;
-        }
-        found = inner;
-    }
-    let types = &cx.types;
-    let help = types.mismatch_reason(found, output).unwrap_or_else(|| {
-        format!(
-            "`succeed` ends the run with this value: give a {} or change the workflow's output type",
-            types.show(output)
-        )
-    });
-    cx.out.push(CheckError::OutputMismatch {
-        workflow: w.sig.name.name.clone(),
-        expected: types.show(output),
-        found: types.show(found),
-        span: value.span,
+fn succeed(
+    cx: &mut Cx<'_, '_>,
+    w: &Workflow<'_, '_>,
+    scope: &StateScope<'_, '_>,
+    value: &ast::Expr,
+) {
+    let cause = Cause::Output {
+        workflow: w.sig.name.as_str(),
         declared: w.sig.output_span,
-        help,
-    });
+    };
+    Typer::new(cx, scope).expect(value, w.sig.output, &cause);
 }

@@ -111,9 +111,8 @@ registry! {
 }
 
 /// Codes whose erroneous example cannot be shown in a snippet: a file of
-/// 4 GiB, an expression nested 129 levels deep. Their explanations describe
-/// the input in a `text` block instead.
-pub const WITHOUT_EXAMPLE: &[&str] = &["flow::syntax::file_too_large", "flow::syntax::too_deep"];
+/// 4 GiB. Their explanations describe the input in a `text` block instead.
+pub const WITHOUT_EXAMPLE: &[&str] = &["flow::syntax::file_too_large"];
 
 /// What a code given by the user refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -370,7 +370,11 @@ fn after(source: &str, base: usize, pos: usize) -> String {
     };
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let start = if is_word(c) {
-        before.rfind(|c: char| !is_word(c)).map_or(0, |p| p + 1)
+        before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_word(c))
+            .map_or(0, |(p, c)| p + c.len_utf8())
     } else if c == '"' {
         return " after a string".to_string();
     } else {

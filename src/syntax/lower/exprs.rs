@@ -39,7 +39,7 @@ const MAX_OPERATORS: usize = 128;
 /// How deep an expression tree may be; later stages walk it by recursion.
 const MAX_TREE_DEPTH: usize = 256;
 
-impl Lowerer {
+impl Lowerer<'_> {
     /// An expression that is not part of another: the depth of its tree is
     /// checked here, once, so that later stages never see a tree too deep to
     /// walk.

@@ -6,7 +6,7 @@ use super::super::ast::*;
 use super::super::parser::Rule;
 use super::Lowerer;
 
-impl Lowerer {
+impl Lowerer<'_> {
     pub(super) fn file_items(&self, pairs: Pairs<'_, Rule>, items: &mut Vec<Item>) {
         for file in pairs {
             let mut docs = None;

@@ -65,7 +65,7 @@ pub(super) fn parse(source: &str) -> Parsed {
     loop {
         match FlowParser::parse(Rule::file, &source[pos..]) {
             Ok(pairs) => {
-                let lowerer = Lowerer::new(pos);
+                let lowerer = Lowerer::new(pos, &trivia.comments);
                 lowerer.file_items(pairs, &mut items);
                 errors.extend(lowerer.errors.into_inner());
                 break;
@@ -85,7 +85,7 @@ pub(super) fn parse(source: &str) -> Parsed {
                 if item_start > pos {
                     // The items before the broken one parsed; keep them.
                     if let Ok(pairs) = FlowParser::parse(Rule::file, &source[pos..item_start]) {
-                        let lowerer = Lowerer::new(pos);
+                        let lowerer = Lowerer::new(pos, &trivia.comments);
                         lowerer.file_items(pairs, &mut items);
                         errors.extend(lowerer.errors.into_inner());
                     }
@@ -190,22 +190,58 @@ fn item_start_after(source: &str, at: usize) -> Option<usize> {
 }
 
 /// Walks pairs of one successful parse of `source[base..]`.
-pub(super) struct Lowerer {
+pub(super) struct Lowerer<'c> {
     base: usize,
+    /// The file's comments, in order: a span must not end in one.
+    comments: &'c [ast::Comment],
     errors: RefCell<Vec<SyntaxError>>,
 }
 
-impl Lowerer {
-    fn new(base: usize) -> Self {
+impl<'c> Lowerer<'c> {
+    fn new(base: usize, comments: &'c [ast::Comment]) -> Self {
         Lowerer {
             base,
+            comments,
             errors: RefCell::new(Vec::new()),
         }
     }
 
+    /// The span of a pair without the whitespace and comments that pest
+    /// leaves at the end of a rule whose last part is optional: `name` in
+    /// `x // note` would otherwise end after the comment.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::from_range(self.base + s.start(), self.base + s.end())
+        let start = self.base + s.start();
+        let mut end = self.base + s.end();
+        if matches!(
+            pair.as_rule(),
+            Rule::text | Rule::triple_text | Rule::escape
+        ) {
+            // Atomic text, where spaces are content.
+            return Span::from_range(start, end);
+        }
+        let text = s.as_str();
+        let mut len = text.len();
+        loop {
+            let trimmed = text[..len].trim_end().len();
+            if trimmed == len && !text[..len].ends_with("*/") {
+                break;
+            }
+            len = trimmed;
+            end = start + len;
+            // A comment that ends here is trailing trivia too.
+            match self
+                .comments
+                .binary_search_by_key(&(end as u32), |c| c.span.end)
+            {
+                Ok(i) if self.comments[i].span.start as usize >= start => {
+                    len = self.comments[i].span.start as usize - start;
+                    end = start + len;
+                }
+                _ => break,
+            }
+        }
+        Span::from_range(start, end)
     }
 
     fn error(&self, error: SyntaxError) {

@@ -18,7 +18,7 @@ enum Piece {
     Interp(Expr),
 }
 
-impl Lowerer {
+impl Lowerer<'_> {
     pub(super) fn string_lit(&self, pair: Pair<'_, Rule>) -> StringLit {
         let span = self.span(&pair);
         let triple = pair.as_rule() == Rule::triple;

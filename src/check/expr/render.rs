@@ -1,0 +1,43 @@
+//! Short expressions written back as source text, for helps that show the
+//! user what to write.
+
+use crate::check::types::write_string_literal;
+use crate::syntax::ast::{Expr, ExprKind};
+
+/// A name, field access, index, call or literal as source text; `None`
+/// for anything longer, which a help would rather describe.
+pub(crate) fn render(e: &Expr) -> Option<String> {
+    Some(match &e.kind {
+        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Field {
+            base,
+            name,
+            optional,
+        } => format!(
+            "{}{}{}",
+            render(base)?,
+            if *optional { "?." } else { "." },
+            name.name
+        ),
+        ExprKind::Index { base, index } => format!("{}[{}]", render(base)?, render(index)?),
+        ExprKind::Int(n) => n.to_string(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::String(s) => {
+            let mut out = String::new();
+            write_string_literal(&s.as_plain()?, &mut out);
+            out
+        }
+        ExprKind::Paren(inner) => format!("({})", render(inner)?),
+        ExprKind::Call { callee, args } => {
+            let args: Option<Vec<String>> = args
+                .iter()
+                .map(|a| match &a.name {
+                    Some(n) => render(&a.value).map(|v| format!("{}: {v}", n.name)),
+                    None => render(&a.value),
+                })
+                .collect();
+            format!("{}({})", callee.name, args?.join(", "))
+        }
+        _ => return None,
+    })
+}
