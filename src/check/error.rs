@@ -110,6 +110,18 @@ pub enum CheckError {
         help: String,
     },
 
+    #[error("the external transformer `{name}` cannot be called in an expression")]
+    #[diagnostic(code(flow::check::impure_call))]
+    ImpureCall {
+        name: String,
+        #[label("this runs a program")]
+        span: Span,
+        #[label("`{name}` runs a hook program")]
+        declared: Span,
+        #[help]
+        help: String,
+    },
+
     #[error("unknown name `{name}`")]
     #[diagnostic(code(flow::check::unknown_name))]
     UnknownName {

@@ -18,6 +18,22 @@ impl Typer<'_, '_, '_> {
         // definition wins, so that new built-ins never break a file.
         if let Some(ItemRef::Transformer(id)) = item {
             let sig = &env.transformers[id.0 as usize];
+            // Expressions are pure: they are evaluated again when a run is
+            // replayed, and a condition must not start a program. External
+            // transformers are hooks only.
+            if let Some(decl) = env.items.transformers.get(id.0 as usize)
+                && matches!(decl.body, ast::TransformerBody::External { .. })
+            {
+                self.cx.out.push(CheckError::ImpureCall {
+                    name: callee.name.clone(),
+                    span: callee.span,
+                    declared: decl.name.span,
+                    help: format!(
+                        "expressions are pure and deterministic; run `{}` as a `before:` or `after:` hook of a worker or step, or write it as a pure transformer (`= expression`)",
+                        callee.name
+                    ),
+                });
+            }
             return self.transformer_call(sig, callee.span, args, span);
         }
         if let Some(builtin) = Builtin::from_name(callee.as_str()) {

@@ -64,6 +64,7 @@ registry! {
     check::unknown_worker,
     check::unknown_transformer,
     check::unknown_function,
+    check::impure_call,
     check::unknown_name,
     check::duplicate_parameter,
     check::ambiguous_name,

@@ -179,9 +179,11 @@ fn rule_expected(rule: Rule) -> Option<Expected> {
         | Rule::record
         | Rule::not
         | Rule::neg => Phrase(4, "an expression"),
-        Rule::type_expr | Rule::list_type | Rule::record_type | Rule::union_type => {
-            Phrase(4, "a type")
-        }
+        Rule::type_expr
+        | Rule::list_type
+        | Rule::record_type
+        | Rule::union_type
+        | Rule::paren_type => Phrase(4, "a type"),
         Rule::import
         | Rule::type_def
         | Rule::worker

@@ -192,6 +192,7 @@ impl Lowerer<'_> {
                 TypeExprKind::List(Box::new(self.type_expr(next(&mut atom.into_inner()))))
             }
             Rule::record_type => self.record_type(atom).kind,
+            Rule::paren_type => self.type_expr(next(&mut atom.into_inner())).kind,
             Rule::union_type => {
                 TypeExprKind::Union(atom.into_inner().map(|s| self.string_lit(s)).collect())
             }
