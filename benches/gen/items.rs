@@ -66,6 +66,7 @@ type WriterInput_@M {
 "#;
 
 const WORKERS: &str = r#"
+/// Reviews a draft against its plan; the verdict routes the review loop.
 worker Reviewer_@M(draft: Draft_@M, plan: Plan_@M, round: int) -> Review_@M {
   http {
     url: "https://review.example.com/v1/plans/${plan.title}/reviews"
@@ -180,6 +181,7 @@ transformer prepare_@M(input: WriterInput_@M) -> WriterInput_@M = {
   feedback: input.feedback
 }
 
+/// Output hook of `Writer_@M`: trims the text and fills in the confidence.
 transformer tidy_draft_@M(d: Draft_@M) -> Draft_@M = {
   text: trim(d.text),
   words: d.words,
@@ -195,17 +197,14 @@ transformer tidy_review_@M(r: Review_@M) -> Review_@M = {
 
 transformer headline_@M(p: Plan_@M) -> string = upper(p.title) + " [" + p.kind + "]"
 
+/// A rough word count of the notes of a part.
 transformer word_total_@M(notes: [Note_@M]) -> number = len(notes) * 250 + (len(notes) % 3) * 10
 
 "#;
 
-/// Appends the items of module `m`: types, transformers, then workers.
-///
-/// A doc comment never follows an expression in the generated text (here, a
-/// pure transformer's body): the parser at commit cbea2d7 reads
-/// `x * 10` followed by a `/// doc` line as a division by a comment, which
-/// is reported to the lead. Types end in `}` and workers in their block, so
-/// this order keeps every doc comment after a brace.
+/// Appends the items of module `m`: types, transformers, then workers, so
+/// that doc comments follow both braces and expressions (the end of a pure
+/// transformer), which the parser once misread as a division.
 pub fn module(out: &mut String, m: usize, rng: &mut Rng) {
     let m = m.to_string();
     let model = rng.pick(&["gpt-4o-mini", "gpt-4o", "llama3.1:8b", "qwen2.5:14b"]);

@@ -27,7 +27,8 @@ pub struct Config {
     /// [`MIN_STATES_PER_WORKFLOW`] per workflow are generated.
     pub states: usize,
     pub seed: u64,
-    /// Workflows are split so that none has more states than this.
+    /// Workflows are split so that none has more states than this, as far
+    /// as each can keep [`MIN_STATES_PER_WORKFLOW`].
     pub max_states_per_workflow: usize,
 }
 
@@ -72,13 +73,15 @@ pub fn generate_with(config: &Config) -> Generated {
     let mut rng = Rng::new(config.seed);
     let per_workflow = config.max_states_per_workflow.max(MIN_STATES_PER_WORKFLOW);
     let total = config.states.max(MIN_STATES_PER_WORKFLOW);
-    let workflows = total.div_ceil(per_workflow);
+    // As few workflows as the cap allows, but never so many that one would
+    // fall below the minimum.
+    let workflows = total
+        .div_ceil(per_workflow)
+        .min(total / MIN_STATES_PER_WORKFLOW);
 
     // Spread the states evenly; the first workflows take the remainder.
     let sizes: Vec<usize> = (0..workflows)
-        .map(|w| {
-            (total / workflows + usize::from(w < total % workflows)).max(MIN_STATES_PER_WORKFLOW)
-        })
+        .map(|w| total / workflows + usize::from(w < total % workflows))
         .collect();
     let segments: usize = sizes
         .iter()

@@ -20,7 +20,8 @@ pub const SEGMENT_STATES: usize = 10;
 pub const TERMINAL_STATES: usize = 3;
 
 const PLAN: &str = r#"
-@PLAN_DOC  step plan_@K = Planner_@M(
+  /// Part @P: plan it.
+  step plan_@K = Planner_@M(
     topic: @TOPIC,
     audience: audience,
     hints: @HINTS
@@ -179,18 +180,9 @@ pub fn segment(out: &mut String, k: usize, parts: usize, m: usize, next: &str, r
     let notes_conc = rng.range(2, 16).to_string();
     let parts = parts.to_string();
 
-    // The first plan follows the workflow's settings, and a doc comment
-    // after an expression is misread by the parser at commit cbea2d7 (see
-    // `items::module`), so only the later plans are documented.
-    let plan_doc = if k == 0 {
-        ""
-    } else {
-        "  /// Part @P: plan it.\n"
-    };
     let plan = fill(
         PLAN,
         &[
-            ("@PLAN_DOC", plan_doc),
             ("@PLAN_ROUTES", routes),
             ("@TOPIC", &topic),
             ("@HINTS", &hints),

@@ -481,7 +481,7 @@ pub enum CheckError {
     #[diagnostic(
         code(flow::check::unreachable_state),
         severity(Warning),
-        help("no transition from `{start}` leads here: add a transition to it or remove it")
+        help("no path from the start state `{start}` leads here: add a transition to it, or remove it")
     )]
     UnreachableState {
         name: String,

@@ -162,7 +162,7 @@ mod tests {
                     "labels": [
                         {"message": "unreachable from the start state", "line": 1, "column": 1, "offset": 0, "length": 1}
                     ],
-                    "help": "no transition from `s` leads here: add a transition to it or remove it"
+                    "help": "no path from the start state `s` leads here: add a transition to it, or remove it"
                 },
                 {
                     "code": "flow::syntax::file_too_large",

@@ -129,8 +129,9 @@ impl<'a> WorkflowGraph<'a> {
 
     /// The state a run starts in: the `start:` setting, else the first
     /// state. `None` when the workflow has no states or `start:` is invalid.
-    // Part of the graph's interface for later stages (`flow graph`, the
-    // runner); the checker itself only needs `value_available`.
+    // The checker itself needs only `value_available`; the tests observe
+    // the analysis through this and `is_reachable`, and the runner (a later
+    // issue) will start here.
     #[allow(dead_code)]
     pub fn start(&self) -> Option<StateId> {
         self.start
