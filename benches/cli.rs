@@ -4,6 +4,9 @@
 //! - a generated 10 MB file with a syntax error near its end, reported
 //!   promptly and at the right line.
 //!
+//! The same 10 MB file without the error is timed too, to show what the
+//! error costs over a clean check.
+//!
 //! `cargo bench --bench cli` writes both files to a temporary directory and
 //! times `flow check FILE` with `hyperfine` when it is installed, or else
 //! with a loop of runs; it also times parse + check in process, to show what
@@ -51,6 +54,7 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
     let (broken, error_line) = generator::break_near_end(&large.source)
         .ok_or("the generated 10 MB file has no step to break")?;
     let broken_path = write(dir, "ten_mb_syntax_error.flow", &broken)?;
+    let clean_path = write(dir, "ten_mb_clean.flow", &large.source)?;
 
     println!("flow binary: {FLOW}");
     println!(
@@ -70,6 +74,8 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
     // What the user sees must be right before its speed matters.
     let small_status = run_once(&small_path)?;
     println!("`flow check` on the 1,000-line file exits with {small_status:?}");
+    let clean_status = run_once(&clean_path)?;
+    println!("`flow check` on the clean 10 MB file exits with {clean_status:?}");
     let reported = reported_line(&broken_path)?;
     if reported != Some(error_line) {
         return Err(format!(
@@ -82,9 +88,14 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
     let runs = if full { 20 } else { 1 };
     in_process("1,000-line file", &small.source, runs);
     in_process("10 MB file with a syntax error", &broken, runs.min(5));
+    in_process(
+        "the same 10 MB file without the error",
+        &large.source,
+        runs.min(5),
+    );
 
     println!("\n`flow check FILE` wall time:");
-    let files = [&small_path, &broken_path];
+    let files = [&small_path, &broken_path, &clean_path];
     if !full {
         for path in files {
             let start = Instant::now();

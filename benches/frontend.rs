@@ -2,7 +2,7 @@
 //! generated files of 1,000, 10,000 and 100,000 states (see `gen/mod.rs`).
 //!
 //! Run with `cargo bench --bench frontend`; criterion prints the time per
-//! run and the throughput in MB/s of source text. The sample counts are
+//! run and the throughput in MB/s (10^6 bytes) of source text. The sample counts are
 //! small so that the whole run takes a few minutes on two cores.
 
 #[path = "gen/mod.rs"]
@@ -45,7 +45,7 @@ fn frontend(c: &mut Criterion) {
         }
 
         let mut group = c.benchmark_group(format!("states_{label}"));
-        group.throughput(Throughput::Bytes(source.len() as u64));
+        group.throughput(Throughput::BytesDecimal(source.len() as u64));
         group.sample_size(10);
         group.warm_up_time(Duration::from_secs(1));
         group.measurement_time(Duration::from_secs(seconds));

@@ -122,6 +122,20 @@ pub enum CheckError {
         help: String,
     },
 
+    #[error("transformers must not be recursive: {cycle}")]
+    #[diagnostic(code(flow::check::recursive_transformer))]
+    RecursiveTransformer {
+        /// The transformers in order, joined: "`f` → `g` → `f`".
+        cycle: String,
+        #[label("the cycle starts here")]
+        span: Span,
+        /// Each call along the cycle, the last one closing it.
+        #[label(collection)]
+        calls: Vec<LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
     #[error("unknown name `{name}`")]
     #[diagnostic(code(flow::check::unknown_name))]
     UnknownName {
@@ -272,7 +286,9 @@ pub enum CheckError {
     #[error("`{name}` declares more than one executor")]
     #[diagnostic(
         code(flow::check::multiple_executors),
-        help("a worker has exactly one executor: split it into two workers, one per executor")
+        help(
+            "a worker or external transformer has exactly one executor: keep one, and declare another worker or transformer for the other"
+        )
     )]
     MultipleExecutors {
         name: String,
@@ -376,7 +392,7 @@ pub enum CheckError {
     #[diagnostic(
         code(flow::check::env_outside_executor),
         help(
-            "secrets are read where a worker calls out (`exec`, `http`, `llm` settings), so they never enter the run's data; pass the value in an executor setting instead"
+            "secrets are read only in the settings of an executor (`exec`, `http`, `llm` or `human`, of a worker or an external transformer), so they never enter the run's data; pass the value in an executor setting instead"
         )
     )]
     EnvOutsideExecutor {
@@ -481,7 +497,9 @@ pub enum CheckError {
     #[diagnostic(
         code(flow::check::unreachable_state),
         severity(Warning),
-        help("no path from the start state `{start}` leads here: add a transition to it, or remove it")
+        help(
+            "no path from the start state `{start}` leads here: add a transition to it, or remove it"
+        )
     )]
     UnreachableState {
         name: String,

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use super::env::Cx;
 use super::error::CheckError;
 use super::expr::{Cause, Scope, Typer};
+use super::settings::strip_parens;
 use super::suggest;
 use super::types::{Ty, TyId};
 use crate::syntax::ast::{self, ExprKind, Span};
@@ -319,7 +320,7 @@ fn value(
             Typer::new(cx, scope).expect(value, TyId::STRING, &cause);
         }
         Accepts::Command => {
-            if matches!(&value.kind, ExprKind::List(items) if items.is_empty()) {
+            if matches!(&strip_parens(value).kind, ExprKind::List(items) if items.is_empty()) {
                 cx.out.push(invalid(
                     "a program and its arguments",
                     "this list is empty".to_string(),
@@ -352,7 +353,7 @@ fn value(
         }
         Accepts::Temperature => {
             Typer::new(cx, scope).expect(value, TyId::NUMBER, &cause);
-            let literal = match value.kind {
+            let literal = match strip_parens(value).kind {
                 ExprKind::Int(n) => Some(n as f64),
                 ExprKind::Number(x) => Some(x),
                 _ => None,

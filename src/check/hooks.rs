@@ -8,6 +8,7 @@
 use super::env::Cx;
 use super::error::CheckError;
 use super::items::{ItemRef, TransformerId, wrong_kind_help};
+use super::settings::strip_parens;
 use super::suggest;
 use super::types::TyId;
 use crate::syntax::ast::{self, ExprKind};
@@ -115,7 +116,7 @@ fn resolve<'s>(
     hook: Hook,
 ) -> Option<(TransformerId, &'s ast::Ident)> {
     // The settings check has reported values that are not names.
-    let ExprKind::Name(name) = &setting.value.kind else {
+    let ExprKind::Name(name) = &strip_parens(&setting.value).kind else {
         return None;
     };
     let env = cx.env;

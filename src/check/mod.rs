@@ -2,10 +2,11 @@
 //!
 //! The passes run in order over a file: the item table (one namespace),
 //! the `type` definitions, the signatures of workers, transformers and
-//! workflows, then transformers, workers (whose values the states need) and
-//! the workflows with their state graphs. Every pass reports all it finds;
-//! a name or expression that failed gets the error type, which fits
-//! anything, so that one mistake gives one message.
+//! workflows, then transformers (and the calls between them), workers
+//! (whose values the states need) and the workflows with their state graphs.
+//! Every pass reports all it finds; a name or expression that failed gets
+//! the error type, which fits anything, so that one mistake gives one
+//! message.
 //!
 //! The stage is pure: no I/O, no printing.
 
@@ -17,6 +18,7 @@ mod failure;
 pub(crate) mod graph;
 mod hooks;
 mod items;
+mod recursion;
 mod settings;
 pub(crate) mod states;
 mod suggest;
@@ -76,6 +78,7 @@ pub fn check(file: &ast::File) -> Vec<CheckError> {
         worker_values: Vec::new(),
     };
     transformers::check_all(&mut cx);
+    recursion::check(&env.items, &mut cx.out);
     workers::check_all(&mut cx);
     workflows::check_all(&mut cx);
     let mut out = cx.out;

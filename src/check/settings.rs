@@ -209,7 +209,7 @@ fn unknown(setting: &ast::Setting, place: Place) -> CheckError {
 
 /// Checks the value of a known setting; false when it is invalid.
 fn check_value(key: SettingKey, setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
-    let value = &setting.value;
+    let value = strip_parens(&setting.value);
     let invalid = |expected: &str, found: String, help: &str| CheckError::InvalidSetting {
         name: setting.name.name.clone(),
         expected: expected.to_string(),
@@ -331,11 +331,12 @@ fn retry_on(setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
             found,
             help: help.to_string(),
         };
-    let ExprKind::List(items) = &setting.value.kind else {
+    let value = strip_parens(&setting.value);
+    let ExprKind::List(items) = &value.kind else {
         out.push(invalid(
             "a list of failure classes",
-            describe(&setting.value),
-            setting.value.span,
+            describe(value),
+            value.span,
             "write the classes to retry in brackets, for example `retry_on: [timeout, transient]`",
         ));
         return false;
@@ -343,6 +344,7 @@ fn retry_on(setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
     let mut ok = true;
     let mut seen: Vec<(FailureClass, Span)> = Vec::with_capacity(items.len());
     for item in items {
+        let item = strip_parens(item);
         let ExprKind::Name(ident) = &item.kind else {
             out.push(invalid(
                 "a list of failure classes",
@@ -377,6 +379,16 @@ fn retry_on(setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
         seen.push((class, item.span));
     }
     ok
+}
+
+/// The expression inside any parentheses: they only group, so
+/// `retries: (2)` means `retries: 2` wherever a setting takes a literal or a
+/// name.
+pub(crate) fn strip_parens(mut expr: &Expr) -> &Expr {
+    while let ExprKind::Paren(inner) = &expr.kind {
+        expr = inner;
+    }
+    expr
 }
 
 /// What an expression is, for "found" labels: "this is a number".

@@ -93,27 +93,31 @@ pub enum SyntaxError {
         help: String,
     },
 
-    #[error("a record key cannot be interpolated")]
-    #[diagnostic(
-        code(flow::syntax::interpolated_key),
-        help("write the key as a plain name or a plain string such as `\"b c\"`")
-    )]
-    InterpolatedKey {
-        #[label("`${{...}}` in a key")]
+    #[error("{place} cannot be interpolated")]
+    #[diagnostic(code(flow::syntax::interpolation_not_allowed))]
+    InterpolationNotAllowed {
+        /// "a record key", "a literal type", "an import path".
+        place: &'static str,
+        #[label("`${{...}}` here")]
         span: Span,
+        #[help]
+        help: &'static str,
     },
 
     #[error("this is nested too deeply")]
     #[diagnostic(
         code(flow::syntax::too_deep),
         help(
-            "flow accepts expressions and types nested up to {limit} levels; split this one with a transformer or a named type"
+            "{what} is limited to {limit}; split this up with a named type, a transformer or a step"
         )
     )]
     TooDeep {
-        #[label("more than {limit} levels deep")]
+        #[label("over the limit of {limit}")]
         span: Span,
         limit: usize,
+        /// What is limited: "the nesting of brackets, ...", "the number of
+        /// operators chained without parentheses", ...
+        what: &'static str,
     },
 
     #[error("the file is too large: {size} bytes")]

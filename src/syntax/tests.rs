@@ -444,3 +444,23 @@ fn spans_end_at_the_last_token_not_at_trailing_trivia() {
     assert_eq!(value.span.text(source), "x.y");
     assert_eq!(w.states[0].span.text(source), "succeed done = x.y");
 }
+
+#[test]
+fn reserved_words_parse_as_names_in_expressions() {
+    // `worker` is also a failure class: the checker reads it from here.
+    assert_eq!(
+        errors("worker W() -> string { builtin { name: \"echo\" } retry_on: [worker] }"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn shape_strings_cannot_be_interpolated() {
+    assert_eq!(
+        errors("type U = \"a${x}\" | \"b\"\nimport \"${p}\""),
+        [
+            "a literal type cannot be interpolated",
+            "an import path cannot be interpolated"
+        ]
+    );
+}

@@ -87,7 +87,7 @@ pub(super) fn scan(source: &str) -> Trivia {
                     }
                     b'{' | b'(' | b'[' => {
                         brackets.push((b, i));
-                        if brackets.len() + frames.len() > MAX_NESTING {
+                        if brackets.len() + frames.len() - 1 > MAX_NESTING {
                             trivia.too_deep.get_or_insert(Span::from_range(i, i + 1));
                         }
                         i += 1;
@@ -121,7 +121,7 @@ pub(super) fn scan(source: &str) -> Trivia {
                         frames.push(Frame::Code {
                             interp_depth: Some(brackets.len()),
                         });
-                        if brackets.len() + frames.len() > MAX_NESTING {
+                        if brackets.len() + frames.len() - 1 > MAX_NESTING {
                             trivia.too_deep.get_or_insert(Span::from_range(i, i + 2));
                         }
                         i += 2;

@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry;
 
 use super::unknown::UnknownStates;
 use super::{StateId, StateTable};
+use crate::check::settings::strip_parens;
 use crate::check::{CheckError, suggest};
 use crate::syntax::ast::{self, ExprKind};
 
@@ -133,14 +134,6 @@ fn check_max_steps(value: &ast::Expr, out: &mut Vec<CheckError>) {
         help: "`max_steps` bounds the number of transitions in one run, for example `max_steps: 10000`"
             .to_string(),
     });
-}
-
-/// Parentheses only group; `max_steps: (10)` means `max_steps: 10`.
-fn strip_parens(mut expr: &ast::Expr) -> &ast::Expr {
-    while let ExprKind::Paren(inner) = &expr.kind {
-        expr = inner;
-    }
-    expr
 }
 
 /// What kind of value an expression is, for "found ..." labels.

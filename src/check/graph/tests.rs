@@ -44,33 +44,9 @@ fn clauses(workflow: &ast::Workflow, index: usize) -> &[ast::Transition] {
     }
 }
 
-/// The workflow of section 1 of the design, worker arguments and all.
-const BUILD_WEBSITE: &str = r#"
-workflow build_website(goal: string) -> string {
-  start: create_specs
-
-  step create_specs = ProductManager(goal: goal) {
-    on_success -> implement_code
-    on_failure -> failed
-  }
-
-  step implement_code = Coder(spec: create_specs, feedback: review_code?.comments ?? []) {
-    on_success -> review_code
-    on_failure -> failed
-  }
-
-  step review_code = Reviewer(code: implement_code) {
-    max_visits: 3
-    on_success when review_code.verdict == "approve" -> completed
-    on_success -> implement_code
-    on_failure limit -> completed
-    on_failure -> failed
-  }
-
-  succeed completed = implement_code
-  fail failed = "could not build the website"
-}
-"#;
+/// The example of section 1 of the design; `parse_workflow` takes its one
+/// workflow, worker arguments and all.
+const BUILD_WEBSITE: &str = crate::check::tests::DESIGN_EXAMPLE;
 
 #[test]
 fn the_design_example_is_clean() {

@@ -156,6 +156,36 @@ fn operators() {
     );
 }
 
+/// `json` in a list, after `??` or beside `==` makes the common type
+/// `json`, whichever side it is on.
+#[test]
+fn json_makes_common_types_json_in_either_order() {
+    for v in [
+        r#"len([j, 1, "a"])"#,
+        r#"len([1, j, "a"])"#,
+        r#"len([[j], [1], ["a"]])"#,
+        r#"len([[1], [j], ["a"]])"#,
+    ] {
+        clean("j: json", "int", v);
+    }
+    for v in [
+        "(j ?? 1).field",
+        "(1 ?? j).field",
+        "([j, 1][0] ?? 0).field",
+        "([1, j][0] ?? 0).field",
+    ] {
+        clean("j: json", "json", v);
+    }
+    for v in [
+        r#"[j, 1] == ["a"]"#,
+        r#"[1, j] == ["a"]"#,
+        r#"contains([j, 1], "a")"#,
+        r#"contains([1, j], "a")"#,
+    ] {
+        clean("j: json", "bool", v);
+    }
+}
+
 #[test]
 fn literal_unions_against_non_members() {
     let source = succeed_with(TYPES, "r: Review", "bool", r#""aprove" == r.verdict"#);

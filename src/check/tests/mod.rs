@@ -11,6 +11,11 @@ use miette::Diagnostic;
 
 use super::{CheckError, check};
 
+/// The complete example of section 1 of the design, from the fixture the
+/// parser tests read too, so that there is one copy of it.
+pub(super) const DESIGN_EXAMPLE: &str =
+    include_str!("../../../tests/fixtures/syntax/design_example.flow");
+
 /// Parses `source`, which must be free of syntax errors, and checks it.
 pub(super) fn diagnostics(source: &str) -> Vec<CheckError> {
     let parsed = crate::syntax::parse(source);

@@ -241,3 +241,69 @@ transformer c(x: string) -> string = env("X")
     );
     assert_codes(&source, &["type_mismatch", "env_outside_executor"]);
 }
+
+/// Parentheses only group, so every setting that takes a literal or a name
+/// reads through them, as `max_steps: (10)` and `start: (s)` do.
+#[test]
+fn settings_look_through_parentheses() {
+    let source = r#"
+type Review { verdict: "approve" | "revise", comments: [string] }
+transformer tidy(r: Review) -> Review = { verdict: r.verdict, comments: [] }
+worker R(code: string) -> Review {
+  http { url: "u" }
+  timeout: (30s)
+  retries: (2)
+  backoff: ((1s..30s))
+  retry_on: ([(timeout), transient])
+  concurrency: (4)
+  after: (tidy)
+}
+workflow main(code: string) -> Review {
+  start: (review)
+  max_steps: (10)
+  step review = R(code: code) {
+    max_visits: (3)
+    on_success -> done
+  }
+  succeed done = review
+}
+"#;
+    assert_codes(source, &[]);
+    // The checks of the values still apply inside the parentheses.
+    let source = with_workflow(
+        r#"
+transformer shout(s: string) -> string = upper(s)
+worker A(x: string) -> string {
+  exec { command: ([]) }
+  retries: (-1)
+  retry_on: ([(limit)])
+  before: (shout)
+}
+worker B(x: string) -> string { llm { model: "m", prompt: "p", temperature: (3) } }
+"#,
+    );
+    assert_codes(
+        &source,
+        &[
+            "invalid_setting",
+            "invalid_setting",
+            "invalid_setting",
+            "hook_signature",
+            "invalid_setting",
+        ],
+    );
+}
+
+#[test]
+fn executor_helps_fit_transformers_and_every_executor() {
+    let source = with_workflow(
+        r#"transformer t(x: string) -> string { exec { command: ["./a"] } exec { command: ["./b"] } }"#,
+    );
+    let d = only(&source);
+    assert!(matches!(d, CheckError::MultipleExecutors { .. }));
+    assert!(help(&d).starts_with("a worker or external transformer has exactly one executor"));
+    let source = with_workflow(r#"transformer t(x: string) -> string = env("X")"#);
+    let d = only(&source);
+    assert!(matches!(d, CheckError::EnvOutsideExecutor { .. }));
+    assert!(help(&d).contains("`exec`, `http`, `llm` or `human`"));
+}

@@ -66,20 +66,25 @@ workflow main(task: string) -> string {
 fn calling_something_that_is_not_a_worker() {
     let source = r#"
 transformer t(x: string) -> string = x
+transformer redact(x: string) -> string { exec { command: ["./redact"] } }
 workflow sub() -> string { succeed done = "ok" }
 workflow main() -> string {
   step a = t(x: "a") { on_success -> b }
-  step b = sub() { on_success -> done }
+  step b = sub() { on_success -> c }
+  step c = redact(x: "a") { on_success -> done }
   succeed done = "ok"
 }
 "#;
     let found = super::diagnostics(source);
     let helps: Vec<String> = found.iter().map(help).collect();
+    // An external transformer cannot be called in an expression either
+    // (`impure_call`): it runs only as a hook.
     assert_eq!(
         helps,
         [
-            "`t` is a transformer: call it inside an expression, or declare a worker",
-            "`sub` is a workflow; a state calls a worker (workflows cannot call workflows yet)"
+            "`t` is a transformer: call it inside an expression or use it as a `before:`/`after:` hook, or declare a worker",
+            "`sub` is a workflow; a state calls a worker (workflows cannot call workflows yet)",
+            "`redact` is an external transformer: use it as a `before:` or `after:` hook of a worker or step, or declare a worker that runs its program",
         ]
     );
 }

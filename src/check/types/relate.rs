@@ -5,6 +5,12 @@
 //! `T?`; `null` fits any `T?`; anything fits `json` and `json` fits anything;
 //! lists are covariant; records are structural with width subtyping (extra
 //! fields are allowed, a missing optional field is allowed).
+//!
+//! Because `json` fits everything both ways, assignability alone cannot pick
+//! the common type of `json` and `int`: either would do, and taking whichever
+//! came second would make `[j, 1]` and `[1, j]` differ. The join therefore
+//! orders types by a stricter relation in which `json` (and the error type)
+//! is only a top: everything fits it, and it fits nothing but itself.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,20 +28,32 @@ impl Types {
             return true;
         }
         let mut assumed = Vec::new();
-        self.sub(a, b, &mut assumed)
+        self.sub(a, b, Mode::Assign, &mut assumed)
     }
 
-    fn sub(&self, a: TyId, b: TyId, assumed: &mut Vec<(TyId, TyId)>) -> bool {
+    /// Whether `a` is below `b` in the order the join uses, where `json`
+    /// and the error type are tops rather than fitting everything.
+    fn is_below(&self, a: TyId, b: TyId) -> bool {
+        if a == b {
+            return true;
+        }
+        let mut assumed = Vec::new();
+        self.sub(a, b, Mode::Join, &mut assumed)
+    }
+
+    fn sub(&self, a: TyId, b: TyId, mode: Mode, assumed: &mut Vec<(TyId, TyId)>) -> bool {
         let (a, b) = (self.unfold(a), self.unfold(b));
         if a == b {
             return true;
         }
+        if let Some(fits) = unchecked_fits(self.get(a), self.get(b), mode) {
+            return fits;
+        }
         match (self.get(a), self.get(b)) {
-            (Ty::Error | Ty::Json | Ty::Nothing, _) | (_, Ty::Error | Ty::Json) => true,
             (Ty::Null, Ty::Null | Ty::Optional(_)) => true,
-            (Ty::Optional(x), Ty::Optional(y)) => self.sub(*x, *y, assumed),
+            (Ty::Optional(x), Ty::Optional(y)) => self.sub(*x, *y, mode, assumed),
             (Ty::Optional(_) | Ty::Null, _) => false,
-            (_, Ty::Optional(y)) => self.sub(a, *y, assumed),
+            (_, Ty::Optional(y)) => self.sub(a, *y, mode, assumed),
             (Ty::Int, Ty::Int | Ty::Number)
             | (Ty::Number, Ty::Number)
             | (Ty::String, Ty::String)
@@ -50,7 +68,7 @@ impl Types {
                     return true;
                 }
                 assumed.push((a, b));
-                let fits = self.sub(*x, *y, assumed);
+                let fits = self.sub(*x, *y, mode, assumed);
                 assumed.pop();
                 fits
             }
@@ -61,7 +79,8 @@ impl Types {
                 assumed.push((a, b));
                 let fits = rb.fields.iter().all(|want| match ra.field(want.name) {
                     Some(have) => {
-                        (!have.optional || want.optional) && self.sub(have.ty, want.ty, assumed)
+                        (!have.optional || want.optional)
+                            && self.sub(have.ty, want.ty, mode, assumed)
                     }
                     None => want.optional,
                 });
@@ -73,17 +92,21 @@ impl Types {
     }
 
     /// The least type both `a` and `b` fit, if there is one: the type of a
-    /// list with elements of both types, or of `a ?? b`.
+    /// list with elements of both types, or of `a ?? b`. It does not depend
+    /// on the order of `a` and `b`, and it is `json` when either is `json`.
     pub(crate) fn join(&mut self, a: TyId, b: TyId) -> Option<TyId> {
         self.join_at(a, b, 0)
     }
 
     fn join_at(&mut self, a: TyId, b: TyId, depth: u32) -> Option<TyId> {
-        if self.is_subtype(a, b) {
-            return Some(b);
-        }
-        if self.is_subtype(b, a) {
-            return Some(a);
+        match (self.is_below(a, b), self.is_below(b, a)) {
+            // The same type written twice (a named record and a record
+            // literal of its shape, say): the older id, which is the one
+            // with a name when there is one, whatever the order.
+            (true, true) => return Some(a.min(b)),
+            (true, false) => return Some(b),
+            (false, true) => return Some(a),
+            (false, false) => {}
         }
         if depth > JOIN_DEPTH {
             return None;
@@ -146,6 +169,35 @@ impl Types {
             }
             _ => None,
         }
+    }
+}
+
+/// Which relation [`Types::sub`] decides.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Assignability: `json` and the error type fit everything both ways.
+    Assign,
+    /// The order the join uses: the error type is the top, `json` is just
+    /// below it, and neither fits anything else.
+    Join,
+}
+
+/// The answer for a pair where one side is unchecked (`json`, the error
+/// type, or the element type of `[]`), or `None` to compare the structure.
+fn unchecked_fits(a: &Ty, b: &Ty, mode: Mode) -> Option<bool> {
+    match mode {
+        Mode::Assign => match (a, b) {
+            (Ty::Error | Ty::Json | Ty::Nothing, _) | (_, Ty::Error | Ty::Json) => Some(true),
+            _ => None,
+        },
+        Mode::Join => match (a, b) {
+            (_, Ty::Error) => Some(true),
+            (Ty::Error, _) => Some(false),
+            (_, Ty::Json) => Some(true),
+            (Ty::Json, _) => Some(false),
+            (Ty::Nothing, _) => Some(true),
+            _ => None,
+        },
     }
 }
 
@@ -325,5 +377,67 @@ mod tests {
         );
         let both = types.join(left, right).expect("records join");
         assert!(types.is_subtype(left, both) && types.is_subtype(right, both));
+    }
+
+    /// Joins both ways round and asserts they agree.
+    #[track_caller]
+    fn join_both(types: &mut Types, a: TyId, b: TyId) -> Option<TyId> {
+        let ab = types.join(a, b);
+        let ba = types.join(b, a);
+        assert_eq!(ab, ba, "the join depends on the order");
+        ab
+    }
+
+    #[test]
+    fn json_wins_joins_in_either_order() {
+        let mut types = Types::new();
+        let ints = types.list(TyId::INT);
+        let opt = types.optional(TyId::STRING);
+        let empty = types.list(TyId::NOTHING);
+        for other in [TyId::INT, TyId::STRING, TyId::NULL, ints, opt, empty] {
+            assert_eq!(join_both(&mut types, TyId::JSON, other), Some(TyId::JSON));
+        }
+        // The error type stays the error type, so one mistake is one message.
+        assert_eq!(
+            join_both(&mut types, TyId::ERROR, TyId::INT),
+            Some(TyId::ERROR)
+        );
+        assert_eq!(
+            join_both(&mut types, TyId::ERROR, TyId::JSON),
+            Some(TyId::ERROR)
+        );
+        // Inside lists and records too.
+        let jsons = types.list(TyId::JSON);
+        assert_eq!(join_both(&mut types, jsons, ints), Some(jsons));
+        let a_json = record(&mut types, &[("a", TyId::JSON, false)]);
+        let a_int = record(&mut types, &[("a", TyId::INT, false)]);
+        assert_eq!(join_both(&mut types, a_json, a_int), Some(a_json));
+        let a_json_b = record(
+            &mut types,
+            &[("a", TyId::JSON, false), ("b", TyId::INT, false)],
+        );
+        // A new record each time, so compare the fields.
+        let (a, b) = (types.syms.intern("a"), types.syms.intern("b"));
+        for (x, y) in [(a_json_b, a_int), (a_int, a_json_b)] {
+            let joined = types.join(x, y).expect("records join");
+            let Ty::Record(r) = types.get(joined) else {
+                panic!("not a record");
+            };
+            let field = |name| r.field(name).map(|f| (f.ty, f.optional));
+            assert_eq!(field(a), Some((TyId::JSON, false)));
+            assert_eq!(field(b), Some((TyId::INT, true)));
+        }
+    }
+
+    #[test]
+    fn equal_shapes_join_to_the_older_type_in_either_order() {
+        let mut types = Types::new();
+        let named = record(&mut types, &[("a", TyId::INT, false)]);
+        let literal = record(&mut types, &[("a", TyId::INT, false)]);
+        assert_eq!(join_both(&mut types, named, literal), Some(named));
+        assert_eq!(
+            join_both(&mut types, TyId::INT, TyId::NUMBER),
+            Some(TyId::NUMBER)
+        );
     }
 }

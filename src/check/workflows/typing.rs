@@ -128,13 +128,21 @@ fn worker_call(cx: &mut Cx<'_, '_>, scope: &StateScope<'_, '_>, call: &ast::Call
     }
     let name = &call.worker;
     let (suggestion, help) = match item {
-        Some(ItemRef::Transformer(_)) => (
-            None,
-            format!(
-                "`{}` is a transformer: call it inside an expression, or declare a worker",
-                name.name
-            ),
-        ),
+        Some(ItemRef::Transformer(id)) => {
+            let help = match env.items.transformer(id).body {
+                // An external transformer cannot be called in an expression
+                // (that is `impure_call`): it runs only as a hook.
+                ast::TransformerBody::External { .. } => format!(
+                    "`{}` is an external transformer: use it as a `before:` or `after:` hook of a worker or step, or declare a worker that runs its program",
+                    name.name
+                ),
+                ast::TransformerBody::Pure(_) => format!(
+                    "`{}` is a transformer: call it inside an expression or use it as a `before:`/`after:` hook, or declare a worker",
+                    name.name
+                ),
+            };
+            (None, help)
+        }
         Some(ItemRef::Workflow(_)) => (
             None,
             format!(

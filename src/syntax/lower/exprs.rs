@@ -49,6 +49,7 @@ impl Lowerer<'_> {
             self.error(SyntaxError::TooDeep {
                 span: expr.span,
                 limit: MAX_TREE_DEPTH,
+                what: "the depth of an expression",
             });
             return Expr {
                 kind: ExprKind::Null,
@@ -83,6 +84,7 @@ impl Lowerer<'_> {
             self.error(SyntaxError::TooDeep {
                 span,
                 limit: MAX_OPERATORS,
+                what: "the number of operators chained without parentheses",
             });
             return Expr {
                 kind: ExprKind::Null,
@@ -198,7 +200,10 @@ impl Lowerer<'_> {
                         "true" => ExprKind::Bool(true),
                         "false" => ExprKind::Bool(false),
                         "null" => ExprKind::Null,
-                        _ => ExprKind::Name(self.binding(ident, "a name in an expression")),
+                        // A reserved word names nothing, so the checker reports
+                        // it as unknown; failure classes such as `worker` in
+                        // `retry_on: [worker]` are read from such names.
+                        _ => ExprKind::Name(self.ident(ident)),
                     },
                 }
             }

@@ -42,6 +42,11 @@ impl Lowerer<'_> {
         match rule {
             Rule::import => {
                 let path = self.string_lit(next(&mut inner));
+                self.plain(
+                    &path,
+                    "an import path",
+                    "write the path as a plain string, such as `\"common/workers.flow\"`",
+                );
                 Item::Import(Import { docs, path, span })
             }
             Rule::type_def => {
@@ -193,9 +198,15 @@ impl Lowerer<'_> {
             }
             Rule::record_type => self.record_type(atom).kind,
             Rule::paren_type => self.type_expr(next(&mut atom.into_inner())).kind,
-            Rule::union_type => {
-                TypeExprKind::Union(atom.into_inner().map(|s| self.string_lit(s)).collect())
-            }
+            Rule::union_type => TypeExprKind::Union(
+                atom.into_inner()
+                    .map(|s| {
+                        let lit = self.string_lit(s);
+                        self.plain(&lit, "a literal type", "a literal type is one fixed string, such as `\"approve\"`; use `string` for any string");
+                        lit
+                    })
+                    .collect(),
+            ),
             _ => match BuiltinType::from_name(atom.as_str()) {
                 Some(builtin) => TypeExprKind::Builtin(builtin),
                 None => TypeExprKind::Named(self.binding(atom, "a type name")),
@@ -248,6 +259,17 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Reports a string that must be fixed text but is interpolated.
+    fn plain(&self, lit: &StringLit, place: &'static str, help: &'static str) {
+        if lit.as_plain().is_none() {
+            self.error(super::super::SyntaxError::InterpolationNotAllowed {
+                place,
+                span: lit.span,
+                help,
+            });
+        }
+    }
+
     /// A record key: a name, or a plain quoted string stored unquoted.
     pub(super) fn key(&self, pair: Pair<'_, Rule>) -> Ident {
         match pair.as_rule() {
@@ -257,7 +279,11 @@ impl Lowerer<'_> {
                 let name = match lit.as_plain() {
                     Some(name) => name,
                     None => {
-                        self.error(super::super::SyntaxError::InterpolatedKey { span: lit.span });
+                        self.error(super::super::SyntaxError::InterpolationNotAllowed {
+                            place: "a record key",
+                            span: lit.span,
+                            help: "keys are fixed names: write the key as a name or a plain string such as `\"b c\"`, and put what varies in the value",
+                        });
                         String::new()
                     }
                 };

@@ -49,6 +49,7 @@ pub(super) fn parse(source: &str) -> Parsed {
         errors.push(SyntaxError::TooDeep {
             span,
             limit: trivia::MAX_NESTING,
+            what: "the nesting of brackets, strings, interpolations and comments",
         });
         return Parsed {
             file: ast::File {
