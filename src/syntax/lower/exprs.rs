@@ -31,10 +31,11 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::postfix(Rule::field) | Op::postfix(Rule::opt_field) | Op::postfix(Rule::index))
 });
 
-/// How many operators one expression may chain without parentheses. Pest's
-/// Pratt parser recurses on chains of prefix and right-associative operators,
-/// so this, with the nesting bound of the trivia scan, bounds its stack.
-const MAX_OPERATORS: usize = 128;
+/// How many operands and operators one expression may chain without
+/// parentheses. Pest's Pratt parser recurses on chains of prefix and
+/// right-associative operators, so this, with the nesting bound of the trivia
+/// scan, bounds its stack.
+const MAX_PARTS: usize = 256;
 
 /// How deep an expression tree may be; later stages walk it by recursion.
 const MAX_TREE_DEPTH: usize = 256;
@@ -61,30 +62,12 @@ impl Lowerer<'_> {
 
     pub(super) fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        let operators = pair
-            .clone()
-            .into_inner()
-            .filter(|p| {
-                !matches!(
-                    p.as_rule(),
-                    Rule::name
-                        | Rule::string
-                        | Rule::triple
-                        | Rule::number
-                        | Rule::duration
-                        | Rule::duration_range
-                        | Rule::bad_number
-                        | Rule::paren
-                        | Rule::list
-                        | Rule::record
-                )
-            })
-            .count();
-        if operators > MAX_OPERATORS {
+        let parts = pair.into_inner();
+        if parts.len() > MAX_PARTS {
             self.error(SyntaxError::TooDeep {
                 span,
-                limit: MAX_OPERATORS,
-                what: "the number of operators chained without parentheses",
+                limit: MAX_PARTS,
+                what: "the number of operands and operators in one expression without parentheses",
             });
             return Expr {
                 kind: ExprKind::Null,
@@ -177,7 +160,7 @@ impl Lowerer<'_> {
                     },
                 }
             })
-            .parse(pair.into_inner())
+            .parse(parts)
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
