@@ -11,7 +11,8 @@
 //! times `flow check FILE` with `hyperfine` when it is installed, or else
 //! with a loop of runs; it also times parse + check in process, to show what
 //! the process start and the rendering add. Without `--bench` (as under
-//! `cargo test --benches`) every command runs once, as a smoke test.
+//! `cargo test --all-targets`, in a debug build) the large file is 256 KB
+//! and every command runs once, as a smoke test.
 
 #[path = "gen/mod.rs"]
 mod generator;
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 
 const SEED: u64 = 1;
 const TEN_MB: usize = 10 * 1024 * 1024;
+/// The "large" file of the smoke test.
+const SMOKE_BYTES: usize = 256 * 1024;
 
 /// The `flow` binary cargo built for this benchmark (the bench profile,
 /// which is the release profile).
@@ -50,11 +53,11 @@ fn run(full: bool) -> Result<(), String> {
 fn measure(dir: &Path, full: bool) -> Result<(), String> {
     let small = generator::generate_lines(1_000, SEED);
     let small_path = write(dir, "lines_1000.flow", &small.source)?;
-    let large = generator::generate_bytes(TEN_MB, SEED);
+    let large = generator::generate_bytes(if full { TEN_MB } else { SMOKE_BYTES }, SEED);
     let (broken, error_line) = generator::break_near_end(&large.source)
-        .ok_or("the generated 10 MB file has no step to break")?;
-    let broken_path = write(dir, "ten_mb_syntax_error.flow", &broken)?;
-    let clean_path = write(dir, "ten_mb_clean.flow", &large.source)?;
+        .ok_or("the generated large file has no step to break")?;
+    let broken_path = write(dir, "large_syntax_error.flow", &broken)?;
+    let clean_path = write(dir, "large_clean.flow", &large.source)?;
 
     println!("flow binary: {FLOW}");
     println!(
@@ -72,24 +75,30 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
     );
 
     // What the user sees must be right before its speed matters.
-    let small_status = run_once(&small_path)?;
-    println!("`flow check` on the 1,000-line file exits with {small_status:?}");
-    let clean_status = run_once(&clean_path)?;
-    println!("`flow check` on the clean 10 MB file exits with {clean_status:?}");
+    for path in [&small_path, &clean_path] {
+        let status = run_once(path)?;
+        if status != Some(0) {
+            return Err(format!(
+                "`flow check {}` exits with {status:?}; the generated files should check clean",
+                path.display()
+            ));
+        }
+    }
+    println!("`flow check` finds nothing in the generated files, as expected");
     let reported = reported_line(&broken_path)?;
     if reported != Some(error_line) {
         return Err(format!(
             "`flow check --format json` reported the syntax error at line {reported:?}, expected {error_line}"
         ));
     }
-    println!("the 10 MB file's syntax error is reported at line {error_line}, as expected");
+    println!("the large file's syntax error is reported at line {error_line}, as expected");
 
     println!("\nin process (parse + check, best of the runs):");
     let runs = if full { 20 } else { 1 };
     in_process("1,000-line file", &small.source, runs);
-    in_process("10 MB file with a syntax error", &broken, runs.min(5));
+    in_process("large file with a syntax error", &broken, runs.min(5));
     in_process(
-        "the same 10 MB file without the error",
+        "the same large file without the error",
         &large.source,
         runs.min(5),
     );
