@@ -1,7 +1,7 @@
 //! The signatures of workers, transformers and workflows, and the context
 //! every check works in.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::error::CheckError;
 use super::items::ItemTable;
@@ -65,7 +65,7 @@ impl<'a> Sig<'a> {
                 ty_span: param.ty.span,
             });
             if sig.params.len() > INDEXED_PARAMS {
-                let index = sig.by_name.get_or_insert_with(HashMap::new);
+                let index = sig.by_name.get_or_insert_with(HashMap::default);
                 if index.is_empty() {
                     for (at, p) in sig.params.iter().enumerate() {
                         index.insert(p.name.as_str(), at);

@@ -4,7 +4,7 @@
 //! Executor settings are expressions over the owner's parameters, checked
 //! with the expression checker; `env()` is allowed here and nowhere else.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::env::Cx;
 use super::error::CheckError;
@@ -241,7 +241,7 @@ fn settings(
     scope: &dyn Scope,
 ) -> Option<BuiltinWorker> {
     let place = format!("the `{}` executor", kind.name());
-    let mut first: HashMap<&str, Span> = HashMap::new();
+    let mut first: HashMap<&str, Span> = HashMap::default();
     let mut builtin = None;
     for setting in &executor.settings {
         let name = setting.name.as_str();
@@ -406,7 +406,7 @@ fn value(
 /// out, by its type otherwise.
 fn text_record(cx: &mut Cx<'_, '_>, value: &ast::Expr, cause: &Cause<'_>, scope: &dyn Scope) {
     if let ExprKind::Record(entries) = &value.kind {
-        let mut first: HashMap<&str, Span> = HashMap::new();
+        let mut first: HashMap<&str, Span> = HashMap::default();
         let mut typer = Typer::new(cx, scope);
         for entry in entries {
             if let Some(&earlier) = first.get(entry.key.as_str()) {

@@ -1,7 +1,7 @@
 //! The item table: the one namespace of types, workers, transformers and
 //! workflows of a file.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::error::CheckError;
 use super::types::DefId;
@@ -55,7 +55,7 @@ impl<'a> ItemTable<'a> {
     pub(crate) fn collect(file: &'a ast::File, out: &mut Vec<CheckError>) -> Self {
         let mut table = ItemTable::default();
         // The span of the first definition of each name, for duplicates.
-        let mut first: HashMap<&'a str, ast::Span> = HashMap::new();
+        let mut first: HashMap<&'a str, ast::Span> = HashMap::default();
         for item in &file.items {
             let (item_ref, name) = match item {
                 ast::Item::Import(import) => {

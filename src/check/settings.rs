@@ -6,7 +6,7 @@
 //! list of failure classes, the name of a transformer). Executor settings
 //! are checked in `executors`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::error::CheckError;
 use super::failure::FailureClass;
@@ -148,7 +148,7 @@ pub(crate) fn check<'a>(
     out: &mut Vec<CheckError>,
 ) -> Hooks<'a> {
     let mut hooks = Hooks::default();
-    let mut first: HashMap<&str, Span> = HashMap::new();
+    let mut first: HashMap<&str, Span> = HashMap::default();
     for setting in settings {
         let name = setting.name.as_str();
         let key = SettingKey::from_name(name).filter(|k| place.allowed().contains(k));

@@ -5,7 +5,7 @@
 //! local to the list of states: duplicate state names, duplicate branch names
 //! inside a `parallel` state, and `parallel` states without branches.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
 
 use super::CheckError;
@@ -45,7 +45,7 @@ impl<'a> StateTable<'a> {
     /// branches and empty `parallel` states into `out`.
     pub(crate) fn new(workflow: &'a ast::Workflow, out: &mut Vec<CheckError>) -> Self {
         let states = &workflow.states;
-        let mut by_name = HashMap::with_capacity(states.len());
+        let mut by_name = HashMap::with_capacity_and_hasher(states.len(), Default::default());
         let mut duplicate = vec![false; states.len()];
         for (index, state) in states.iter().enumerate() {
             match by_name.entry(state.name.as_str()) {
@@ -129,7 +129,8 @@ fn check_branches(state: &ast::State, parallel: &ast::ParallelState, out: &mut V
         });
         return;
     }
-    let mut seen: HashMap<&str, ast::Span> = HashMap::with_capacity(parallel.branches.len());
+    let mut seen: HashMap<&str, ast::Span> =
+        HashMap::with_capacity_and_hasher(parallel.branches.len(), Default::default());
     for branch in &parallel.branches {
         match seen.entry(branch.name.as_str()) {
             Entry::Vacant(slot) => {

@@ -4,7 +4,7 @@
 //! field, so that a mismatch points at the offending part rather than at the
 //! whole literal.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{Cause, Typed, Typer, Use};
 use crate::check::env::list_names;
@@ -51,7 +51,8 @@ impl Typer<'_, '_, '_> {
         target: TyId,
         cause: &Cause<'_>,
     ) {
-        let mut first: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        let mut first: HashMap<&str, Span> =
+            HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         for entry in entries {
             let key = entry.key.as_str();
             if let Some(&earlier) = first.get(key) {

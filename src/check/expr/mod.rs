@@ -13,7 +13,7 @@ mod ops;
 mod render;
 mod scope;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub(crate) use access::plain_string;
 pub(crate) use cause::Cause;
@@ -179,7 +179,8 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
     }
 
     fn record(&mut self, entries: &[ast::RecordEntry]) -> TyId {
-        let mut first: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        let mut first: HashMap<&str, Span> =
+            HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         let mut fields = Vec::with_capacity(entries.len());
         for entry in entries {
             let ty = self.expr(&entry.value).ty;

@@ -1,6 +1,6 @@
 //! Workflow settings: `start` and `max_steps`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
 
 use super::unknown::UnknownStates;
@@ -30,7 +30,7 @@ pub(super) fn check(
     out: &mut Vec<CheckError>,
 ) -> Start {
     let workflow = table.workflow();
-    let mut seen: HashMap<&str, ast::Span> = HashMap::new();
+    let mut seen: HashMap<&str, ast::Span> = HashMap::default();
     let mut start = Start::First;
     for setting in &workflow.settings {
         let name = setting.name.as_str();

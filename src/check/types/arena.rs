@@ -9,7 +9,7 @@
 //! structurally. A recursive type refers to its own definition through a
 //! `Ref`, which the arena unfolds on access.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::symbols::{Sym, Symbols};
 use crate::syntax::Span;
@@ -132,11 +132,11 @@ impl Types {
         ];
         Types {
             tys,
-            lists: HashMap::new(),
-            optionals: HashMap::new(),
-            unions: HashMap::new(),
-            literals: HashMap::new(),
-            refs: HashMap::new(),
+            lists: HashMap::default(),
+            optionals: HashMap::default(),
+            unions: HashMap::default(),
+            literals: HashMap::default(),
+            refs: HashMap::default(),
             defs: Vec::new(),
             def_names: Vec::new(),
             syms: Symbols::default(),
@@ -246,7 +246,8 @@ impl Types {
             return TyId::ERROR;
         }
         if members.len() > 1 {
-            let mut seen = std::collections::HashSet::with_capacity(members.len());
+            let mut seen =
+                rustc_hash::FxHashSet::with_capacity_and_hasher(members.len(), Default::default());
             members.retain(|m| seen.insert(*m));
         }
         let members = members.into_boxed_slice();

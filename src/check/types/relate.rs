@@ -12,7 +12,7 @@
 //! orders types by a stricter relation in which `json` (and the error type)
 //! is only a top: everything fits it, and it fits nothing but itself.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::arena::{Field, Ty, TyId, Types};
 use super::symbols::Sym;

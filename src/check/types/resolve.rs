@@ -128,8 +128,8 @@ impl Resolver {
     ) -> (Vec<Field>, Vec<Span>) {
         let mut fields = Vec::with_capacity(defs.len());
         let mut decls = Vec::with_capacity(defs.len());
-        let mut first: std::collections::HashMap<&str, Span> =
-            std::collections::HashMap::with_capacity(defs.len());
+        let mut first: rustc_hash::FxHashMap<&str, Span> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(defs.len(), Default::default());
         for def in defs {
             let ty = self.expr(&def.ty, None, cx);
             if let Some(&earlier) = first.get(def.name.as_str()) {

@@ -2,7 +2,7 @@
 //!
 //! Types compare and hash names by `Sym`, an integer, instead of by string.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 /// An interned name.

@@ -5,7 +5,7 @@
 //! state's is the record of its branches' values. `succeed` and `fail`
 //! states have none.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::check::env::Cx;
 use crate::check::hooks;
@@ -28,7 +28,8 @@ pub(super) fn state_value(cx: &mut Cx<'_, '_>, state: &ast::State) -> Option<TyI
         }
         StateKind::Parallel(parallel) => {
             settings::check(&parallel.body.settings, Place::Parallel, &mut cx.out);
-            let mut seen = HashSet::with_capacity(parallel.branches.len());
+            let mut seen =
+                HashSet::with_capacity_and_hasher(parallel.branches.len(), Default::default());
             let mut fields = Vec::with_capacity(parallel.branches.len());
             for branch in &parallel.branches {
                 let hooks = settings::check(&branch.settings, Place::Branch, &mut cx.out);

@@ -167,7 +167,6 @@ fn rule_expected(rule: Rule) -> Option<Expected> {
     Some(match rule {
         Rule::ident => Phrase(3, "a name"),
         Rule::expr
-        | Rule::name
         | Rule::string
         | Rule::triple
         | Rule::number

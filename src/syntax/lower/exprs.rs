@@ -28,7 +28,10 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::div, Assoc::Left)
             | Op::infix(Rule::rem, Assoc::Left))
         .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
-        .op(Op::postfix(Rule::field) | Op::postfix(Rule::opt_field) | Op::postfix(Rule::index))
+        .op(Op::postfix(Rule::field)
+            | Op::postfix(Rule::opt_field)
+            | Op::postfix(Rule::index)
+            | Op::postfix(Rule::args))
 });
 
 /// How many operands and operators one expression may chain without
@@ -109,28 +112,25 @@ impl Lowerer<'_> {
                 }
             })
             .map_postfix(|base, op| {
-                let op_span = self.span(&op);
-                let rule = op.as_rule();
-                let inner = next(&mut op.into_inner());
-                let kind = match rule {
+                let span = base.span.to(self.span(&op));
+                let kind = match op.as_rule() {
+                    // The grammar puts an argument list only right after a
+                    // name: this is a call.
+                    Rule::args => ExprKind::Call {
+                        callee: callee(base),
+                        args: self.args(op),
+                    },
                     Rule::index => ExprKind::Index {
-                        index: Box::new(self.expr(inner)),
+                        index: Box::new(self.expr(next(&mut op.into_inner()))),
                         base: Box::new(base),
                     },
-                    _ => ExprKind::Field {
-                        name: self.ident(inner),
+                    rule => ExprKind::Field {
+                        name: self.ident(next(&mut op.into_inner())),
                         optional: rule == Rule::opt_field,
                         base: Box::new(base),
                     },
                 };
-                let start = match &kind {
-                    ExprKind::Index { base, .. } | ExprKind::Field { base, .. } => base.span,
-                    _ => op_span,
-                };
-                Expr {
-                    kind,
-                    span: start.to(op_span),
-                }
+                Expr { kind, span }
             })
             .map_infix(|lhs, op, rhs| {
                 let op_span = self.span(&op);
@@ -166,30 +166,15 @@ impl Lowerer<'_> {
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
-            Rule::name => {
-                let mut inner = pair.into_inner();
-                let ident = next(&mut inner);
-                match inner.next() {
-                    Some(args) => {
-                        // Built-in functions such as `string(x)` share their
-                        // names with reserved type names.
-                        let callee = self.ident(ident);
-                        ExprKind::Call {
-                            callee,
-                            args: self.args(args),
-                        }
-                    }
-                    None => match ident.as_str() {
-                        "true" => ExprKind::Bool(true),
-                        "false" => ExprKind::Bool(false),
-                        "null" => ExprKind::Null,
-                        // A reserved word names nothing, so the checker reports
-                        // it as unknown; failure classes such as `worker` in
-                        // `retry_on: [worker]` are read from such names.
-                        _ => ExprKind::Name(self.ident(ident)),
-                    },
-                }
-            }
+            Rule::ident => match pair.as_str() {
+                "true" => ExprKind::Bool(true),
+                "false" => ExprKind::Bool(false),
+                "null" => ExprKind::Null,
+                // A reserved word names nothing, so the checker reports it as
+                // unknown; failure classes such as `worker` in
+                // `retry_on: [worker]` are read from such names.
+                _ => ExprKind::Name(self.ident(pair)),
+            },
             Rule::string | Rule::triple => ExprKind::String(self.string_lit(pair)),
             Rule::number => self.number(pair),
             Rule::duration => ExprKind::Duration(self.duration(pair)),
@@ -320,6 +305,23 @@ impl Lowerer<'_> {
                 Duration { millis: 0, span }
             }
         }
+    }
+}
+
+/// The name called by `name(args)`. Built-in functions such as `string(x)`
+/// share their names with reserved words, and `true(x)` has been read as a
+/// literal by then: it is named after it, and the checker finds no such
+/// function.
+fn callee(base: Expr) -> Ident {
+    let name = match base.kind {
+        ExprKind::Name(ident) => return ident,
+        ExprKind::Bool(true) => "true",
+        ExprKind::Bool(false) => "false",
+        _ => "null",
+    };
+    Ident {
+        name: name.to_string(),
+        span: base.span,
     }
 }
 
