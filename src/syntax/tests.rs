@@ -464,3 +464,32 @@ fn shape_strings_cannot_be_interpolated() {
         ]
     );
 }
+
+#[test]
+fn errors_point_where_the_token_is_missing() {
+    let cases = [
+        (
+            "worker A() -> string { builtin { name: \"echo\" } }\nworkflow w() -> string {\n  step a A()\n  succeed d = \"x\"\n}\n",
+            "expected `=` after `a`, found `A`",
+        ),
+        (
+            "worker W(a string) -> string {}",
+            "expected `:` after `a`, found `string`",
+        ),
+        (
+            "workflow w() -> string { step a = W(x: 1) { on_success when -> b } }",
+            "expected an expression after `when`, found `->`",
+        ),
+        (
+            "workflow w() -> string { map m = W(x: i) for i xs { on_success -> b } }",
+            "expected `in` after `i`, found `xs`",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(errors(source), [message], "{source}");
+    }
+    // `->` also ends a signature, where the transition help would mislead.
+    let parsed = parse("worker W(a: string) string {}");
+    let help = miette::Diagnostic::help(&parsed.errors[0]).map(|h| h.to_string());
+    assert_eq!(help, None);
+}

@@ -39,42 +39,45 @@ pub(super) fn position(error: &Error<Rule>) -> usize {
     }
 }
 
-/// Describes the failure of parsing `source[base..]`. `item_start` is where
-/// the broken item begins: the detailed second parse starts there, so a
-/// mistake at the end of a long file costs one item's parse, not the file's.
+/// Describes the failure of parsing the item that starts at `base`.
 pub(super) fn describe(
     source: &str,
     base: usize,
-    item_start: usize,
     error: &Error<Rule>,
     trivia: &Trivia,
 ) -> SyntaxError {
-    let pos = base + position(error);
+    let mut pos = base + position(error);
     let mut expected = BTreeSet::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
-        for rule in positives {
-            if let Some(e) = rule_expected(*rule) {
-                expected.insert(e);
-            }
-        }
-    }
     let mut parent = None;
-    if let Some((tokens, stacks)) = detailed(&source[item_start..], pos - item_start) {
-        for token in tokens {
-            if let Some(e) = token_expected(&token) {
-                expected.insert(e);
+    match detailed(&source[base..]) {
+        // The detailed parse also tracks literal tokens, so it can get
+        // further than pest's plain report: `step a W()` fails at `W`,
+        // where `=` is missing, not at `step`.
+        Some(detail) if base + detail.position >= pos => {
+            pos = base + detail.position;
+            for token in detail.tokens {
+                if let Some(e) = token_expected(&token) {
+                    expected.insert(e);
+                }
+            }
+            // A call stack names the rule that was being tried. "A type" and
+            // "an expression" say what the tokens add up to; others ("a
+            // workflow") are too vague to print, unless nothing else is known.
+            let phrases: Vec<Expected> = detail
+                .stacks
+                .iter()
+                .filter_map(|(deepest, _)| deepest.and_then(rule_expected))
+                .collect();
+            let small = |e: &Expected| matches!(e, Expected::Phrase(_, p) if *p == "an expression" || *p == "a type");
+            let nothing_else = expected.is_empty();
+            expected.extend(phrases.into_iter().filter(|e| nothing_else || small(e)));
+            parent = detail.stacks.iter().find_map(|(_, parent)| *parent);
+        }
+        _ => {
+            if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+                expected.extend(positives.iter().filter_map(|rule| rule_expected(*rule)));
             }
         }
-        // A call stack names the rule that was being tried, which is
-        // vaguer than the tokens; it is used only when nothing else is known.
-        let vague: Vec<Expected> = stacks
-            .iter()
-            .filter_map(|(deepest, _)| deepest.and_then(rule_expected))
-            .collect();
-        if expected.is_empty() {
-            expected.extend(vague);
-        }
-        parent = stacks.iter().find_map(|(_, parent)| *parent);
     }
     if expected.len() > 1 {
         expected.remove(&Expected::Continuation);
@@ -83,7 +86,7 @@ pub(super) fn describe(
     // "an expression" or "a type".
     for (phrase, starters) in [
         ("an expression", &["(", "{", "["][..]),
-        ("a type", &["{", "["][..]),
+        ("a type", &["(", "{", "["][..]),
     ] {
         if expected
             .iter()
@@ -112,7 +115,14 @@ pub(super) fn describe(
     } else {
         None
     };
-    let help = help_for(parent, &expected);
+    // The line so far says whether this is a transition (`->` is also the
+    // arrow of a signature).
+    let line_start = source[..pos.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |p| p + 1);
+    let line = &source[line_start..pos.min(source.len())];
+    let in_transition = line.contains("on_success") || line.contains("on_failure");
+    let help = help_for(parent, &expected, in_transition);
     SyntaxError::UnexpectedToken {
         expected: list(&expected),
         after: after(source, base, pos),
@@ -128,38 +138,54 @@ pub(super) fn describe(
     }
 }
 
-/// Parses again with pest's detailed tracking, for the literal tokens that
-/// were expected and the rules they belong to.
-/// Each call stack is given as its deepest rule (`None` for a literal token)
-/// and the outermost rule around it.
-#[allow(clippy::type_complexity)]
-fn detailed(
-    input: &str,
-    expected_at: usize,
-) -> Option<(Vec<String>, Vec<(Option<Rule>, Option<Rule>)>)> {
+/// The punctuation the grammar matches as one-character ranges.
+const PUNCTUATION: [&str; 9] = ["{", "}", "(", ")", "[", "]", ",", ":", "="];
+
+/// What pest's detailed tracking found: where the parse got furthest, the
+/// literal tokens expected there, and the rules being tried, each as its
+/// deepest rule (`None` for a literal token) and the outermost rule around it.
+struct Detail {
+    position: usize,
+    tokens: Vec<String>,
+    stacks: Vec<(Option<Rule>, Option<Rule>)>,
+}
+
+/// Parses the broken item again with pest's detailed tracking.
+fn detailed(input: &str) -> Option<Detail> {
     let _guard = DETAIL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     pest::set_error_detail(true);
-    let result = FlowParser::parse(Rule::file, input);
+    let result = FlowParser::parse(Rule::next_item, input);
     pest::set_error_detail(false);
     let error = result.err()?;
     let attempts = error.parse_attempts()?;
-    // Parsed from the item's start, the failure must be the same one.
-    if attempts.max_position != expected_at {
-        return None;
-    }
     let tokens = attempts
         .expected_tokens()
         .iter()
-        .map(|token| token.to_string())
+        .map(|token| {
+            // The grammar matches punctuation as one-character ranges:
+            // `=..=` is `=`. (The range `/../` is the test for a comment,
+            // never an expected token.)
+            let text = token.to_string();
+            match PUNCTUATION.iter().find(|p| {
+                text.len() == 4 && text.starts_with(**p) && text.ends_with(&format!("..{p}"))
+            }) {
+                Some(p) => p.to_string(),
+                None => text,
+            }
+        })
         .collect();
     let stacks = attempts
         .call_stacks()
         .into_iter()
         .map(|stack| (stack.deepest.get_rule().copied(), stack.parent))
         .collect();
-    Some((tokens, stacks))
+    Some(Detail {
+        position: attempts.max_position,
+        tokens,
+        stacks,
+    })
 }
 
 fn rule_expected(rule: Rule) -> Option<Expected> {
@@ -286,10 +312,15 @@ fn list(expected: &BTreeSet<Expected>) -> String {
     }
 }
 
-fn help_for(parent: Option<Rule>, expected: &BTreeSet<Expected>) -> Option<String> {
-    let wants_arrow = expected
-        .iter()
-        .any(|e| matches!(e, Expected::Token("->", _)));
+fn help_for(
+    parent: Option<Rule>,
+    expected: &BTreeSet<Expected>,
+    in_transition: bool,
+) -> Option<String> {
+    let wants_arrow = in_transition
+        && expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token("->", _)));
     let text = match parent {
         _ if wants_arrow => {
             "a transition is written `on_success -> state`, `on_success when condition -> state`, or `on_failure timeout, transient -> state`"

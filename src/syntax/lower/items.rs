@@ -7,15 +7,13 @@ use super::super::parser::Rule;
 use super::Lowerer;
 
 impl Lowerer<'_> {
-    pub(super) fn file_items(&self, pairs: Pairs<'_, Rule>, items: &mut Vec<Item>) {
-        for file in pairs {
-            let mut docs = None;
-            for pair in file.into_inner() {
-                match pair.as_rule() {
-                    Rule::docs => docs = Some(self.docs(pair)),
-                    Rule::EOI => {}
-                    _ => items.push(self.item(pair, docs.take())),
-                }
+    /// Lowers one `next_item` pair: doc comments, then the item.
+    pub(super) fn next_item(&self, pair: Pair<'_, Rule>, items: &mut Vec<Item>) {
+        let mut docs = None;
+        for pair in pair.into_inner() {
+            match pair.as_rule() {
+                Rule::docs => docs = Some(self.docs(pair)),
+                _ => items.push(self.item(pair, docs.take())),
             }
         }
     }

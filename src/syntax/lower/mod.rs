@@ -64,17 +64,19 @@ pub(super) fn parse(source: &str) -> Parsed {
 
     let mut pos = 0;
     loop {
-        match FlowParser::parse(Rule::file, &source[pos..]) {
+        match FlowParser::parse(Rule::next_item, &source[pos..]) {
             Ok(pairs) => {
                 let lowerer = Lowerer::new(pos, &trivia.comments);
-                lowerer.file_items(pairs, &mut items);
+                for pair in pairs {
+                    pos += pair.as_span().end();
+                    lowerer.next_item(pair, &mut items);
+                }
                 errors.extend(lowerer.errors.into_inner());
-                break;
             }
+            Err(_) if FlowParser::parse(Rule::end_of_file, &source[pos..]).is_ok() => break,
             Err(error) => {
-                let at = pos + errors::position(&error);
-                let item_start = item_start_before(source, pos, at);
-                let error = errors::describe(source, pos, item_start, &error, &trivia);
+                let error = errors::describe(source, pos, &error, &trivia);
+                let at = error.offset();
                 // A lexical error already explains a failure at or after the
                 // unterminated string or comment; say it once.
                 if !errors[..lexical_errors]
@@ -82,14 +84,6 @@ pub(super) fn parse(source: &str) -> Parsed {
                     .any(|e| explains(e, source, at))
                 {
                     errors.push(error);
-                }
-                if item_start > pos {
-                    // The items before the broken one parsed; keep them.
-                    if let Ok(pairs) = FlowParser::parse(Rule::file, &source[pos..item_start]) {
-                        let lowerer = Lowerer::new(pos, &trivia.comments);
-                        lowerer.file_items(pairs, &mut items);
-                        errors.extend(lowerer.errors.into_inner());
-                    }
                 }
                 match item_start_after(source, at) {
                     Some(next) if errors.len() < MAX_SYNTAX_ERRORS => pos = next,
@@ -147,35 +141,6 @@ fn starts_item(line: &str) -> bool {
                 .next()
                 .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
-}
-
-/// The start of the item containing offset `at`, no earlier than `from`.
-fn item_start_before(source: &str, from: usize, at: usize) -> usize {
-    let mut line_start = source[from..at.min(source.len())]
-        .rfind('\n')
-        .map_or(from, |p| from + p + 1);
-    loop {
-        if starts_item(&source[line_start..]) {
-            // Doc comments belong to the item below them.
-            while line_start > from {
-                let prev = source[from..line_start - 1]
-                    .rfind('\n')
-                    .map_or(from, |p| from + p + 1);
-                if source[prev..].starts_with("///") {
-                    line_start = prev;
-                } else {
-                    break;
-                }
-            }
-            return line_start;
-        }
-        if line_start <= from {
-            return from;
-        }
-        line_start = source[from..line_start - 1]
-            .rfind('\n')
-            .map_or(from, |p| from + p + 1);
-    }
 }
 
 /// The start of the first item beginning on a line after offset `at`.
