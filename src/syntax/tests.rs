@@ -493,3 +493,47 @@ fn errors_point_where_the_token_is_missing() {
     let help = miette::Diagnostic::help(&parsed.errors[0]).map(|h| h.to_string());
     assert_eq!(help, None);
 }
+
+/// A workflow of `n` steps in a chain, the `broken`-th (if any) missing its `=`.
+fn chain(n: usize, broken: Option<usize>) -> String {
+    let mut source =
+        String::from("/// A chain.\nworkflow chain(x: int) -> int {\n  max_steps: 1000\n");
+    for i in 0..n {
+        let eq = if broken == Some(i) { "" } else { "=" };
+        source.push_str(&format!(
+            "  /// Step {i}.\n  step s{i} {eq} W(x: x + {i}) {{ on_success -> s{} }}\n",
+            i + 1
+        ));
+    }
+    source.push_str(&format!("  succeed s{n} = x\n}}\n"));
+    source
+}
+
+#[test]
+fn long_workflows_are_read_in_parts_with_nothing_lost() {
+    // More states than one part holds, so the workflow is read in several.
+    let source = chain(200, None);
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!()
+    };
+    assert_eq!(w.states.len(), 201);
+    assert_eq!(w.settings.len(), 1);
+    assert_eq!(w.docs.as_ref().map(|d| d.text.as_str()), Some("A chain."));
+    assert_eq!(
+        w.states[150].docs.as_ref().map(|d| d.text.as_str()),
+        Some("Step 150.")
+    );
+    assert!(w.span.text(&source).starts_with("workflow chain"));
+    assert!(w.span.text(&source).ends_with('}'));
+}
+
+#[test]
+fn an_error_deep_in_a_long_workflow_is_found_where_it_is() {
+    let source = chain(200, Some(150));
+    let parsed = parse(&source);
+    assert_eq!(errors(&source), ["expected `=` after `s150`, found `W`"]);
+    let at = parsed.errors[0].offset();
+    assert!(source[at..].starts_with("W(x: x + 150)"));
+}

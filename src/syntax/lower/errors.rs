@@ -39,17 +39,19 @@ pub(super) fn position(error: &Error<Rule>) -> usize {
     }
 }
 
-/// Describes the failure of parsing the item that starts at `base`.
+/// Describes the failure of parsing `rule` (an item, or a part of a
+/// workflow) at `base`.
 pub(super) fn describe(
     source: &str,
     base: usize,
+    rule: Rule,
     error: &Error<Rule>,
     trivia: &Trivia,
 ) -> SyntaxError {
     let mut pos = base + position(error);
     let mut expected = BTreeSet::new();
     let mut parent = None;
-    match detailed(&source[base..]) {
+    match detailed(rule, &source[base..]) {
         // The detailed parse also tracks literal tokens, so it can get
         // further than pest's plain report: `step a W()` fails at `W`,
         // where `=` is missing, not at `step`.
@@ -150,13 +152,14 @@ struct Detail {
     stacks: Vec<(Option<Rule>, Option<Rule>)>,
 }
 
-/// Parses the broken item again with pest's detailed tracking.
-fn detailed(input: &str) -> Option<Detail> {
+/// Parses the broken item (or part of a workflow) again with pest's
+/// detailed tracking.
+fn detailed(rule: Rule, input: &str) -> Option<Detail> {
     let _guard = DETAIL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     pest::set_error_detail(true);
-    let result = FlowParser::parse(Rule::next_item, input);
+    let result = FlowParser::parse(rule, input);
     pest::set_error_detail(false);
     let error = result.err()?;
     let attempts = error.parse_attempts()?;

@@ -104,30 +104,81 @@ impl Lowerer<'_> {
                 })
             }
             _ => {
-                let name = self.binding(next(&mut inner), "a workflow name");
-                let params = self.params(next(&mut inner));
-                let output = self.type_expr(next(&mut inner));
-                let mut settings = Vec::new();
-                let mut states = Vec::new();
-                let mut docs_for_state = None;
-                for pair in inner {
-                    match pair.as_rule() {
-                        Rule::docs => docs_for_state = Some(self.docs(pair)),
-                        Rule::setting => settings.push(self.setting(pair)),
-                        _ => states.push(self.state(pair, docs_for_state.take())),
-                    }
-                }
-                Item::Workflow(Workflow {
+                let (name, params, output) = self.workflow_signature(&mut inner);
+                let mut workflow = Workflow {
                     docs,
                     name,
                     params,
                     output,
-                    settings,
-                    states,
+                    settings: Vec::new(),
+                    states: Vec::new(),
                     span,
-                })
+                };
+                let mut docs_for_state = None;
+                for pair in inner {
+                    self.workflow_member(pair, &mut docs_for_state, &mut workflow);
+                }
+                Item::Workflow(workflow)
             }
         }
+    }
+
+    fn workflow_signature(&self, inner: &mut Pairs<'_, Rule>) -> (Ident, Vec<Param>, TypeExpr) {
+        let name = self.binding(next(inner), "a workflow name");
+        let params = self.params(next(inner));
+        let output = self.type_expr(next(inner));
+        (name, params, output)
+    }
+
+    fn workflow_member(
+        &self,
+        pair: Pair<'_, Rule>,
+        docs: &mut Option<Docs>,
+        workflow: &mut Workflow,
+    ) {
+        match pair.as_rule() {
+            Rule::docs => *docs = Some(self.docs(pair)),
+            Rule::setting => workflow.settings.push(self.setting(pair)),
+            _ => workflow.states.push(self.state(pair, docs.take())),
+        }
+    }
+
+    /// A `workflow_head` pair: the workflow without its states yet, its span
+    /// ending at its output type until the closing brace is read.
+    pub(super) fn workflow_head(&self, pair: Pair<'_, Rule>) -> Workflow {
+        let mut docs = None;
+        let mut inner = pair.into_inner();
+        let mut keyword = next(&mut inner);
+        if keyword.as_rule() == Rule::docs {
+            docs = Some(self.docs(keyword));
+            keyword = next(&mut inner);
+        }
+        let start = self.span(&keyword);
+        let (name, params, output) = self.workflow_signature(&mut inner);
+        Workflow {
+            docs,
+            span: start.to(output.span),
+            name,
+            params,
+            output,
+            settings: Vec::new(),
+            states: Vec::new(),
+        }
+    }
+
+    /// A `workflow_part` pair: adds its states and settings to `workflow`,
+    /// or closes it, extending its span to the closing brace. True when
+    /// closed.
+    pub(super) fn workflow_part(&self, pair: Pair<'_, Rule>, workflow: &mut Workflow) -> bool {
+        let mut docs = None;
+        for pair in pair.into_inner() {
+            if pair.as_rule() == Rule::workflow_end {
+                workflow.span = workflow.span.to(self.span(&pair));
+                return true;
+            }
+            self.workflow_member(pair, &mut docs, workflow);
+        }
+        false
     }
 
     fn members(&self, pairs: Pairs<'_, Rule>) -> (Vec<Executor>, Vec<Setting>) {

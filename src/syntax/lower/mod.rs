@@ -63,35 +63,76 @@ pub(super) fn parse(source: &str) -> Parsed {
     let lexical_errors = errors.len();
 
     let mut pos = 0;
-    loop {
+    // Reports a failed parse of `rule` at `base`, and says where to go on.
+    let mut report = |error: &pest::error::Error<Rule>, base: usize, rule: Rule| {
+        let error = errors::describe(source, base, rule, error, &trivia);
+        let at = error.offset();
+        // A lexical error already explains a failure at or after the
+        // unterminated string or comment; say it once.
+        if !errors[..lexical_errors]
+            .iter()
+            .any(|e| explains(e, source, at))
+        {
+            errors.push(error);
+        }
+        match item_start_after(source, at) {
+            Some(next) if errors.len() < MAX_SYNTAX_ERRORS => Some(next),
+            _ => None,
+        }
+    };
+    let mut lowered = Vec::new();
+    'items: loop {
+        let lowerer = Lowerer::new(pos, &trivia.comments);
+        if starts_workflow(&source[pos..])
+            && let Ok(mut pairs) = FlowParser::parse(Rule::workflow_head, &source[pos..])
+            && let Some(head) = pairs.next()
+        {
+            pos += head.as_span().end();
+            let mut workflow = lowerer.workflow_head(head);
+            lowered.extend(lowerer.errors.into_inner());
+            loop {
+                let lowerer = Lowerer::new(pos, &trivia.comments);
+                match FlowParser::parse(Rule::workflow_part, &source[pos..]) {
+                    Ok(pairs) => {
+                        let mut closed = false;
+                        for pair in pairs {
+                            pos += pair.as_span().end();
+                            closed = lowerer.workflow_part(pair, &mut workflow);
+                        }
+                        lowered.extend(lowerer.errors.into_inner());
+                        if closed {
+                            items.push(ast::Item::Workflow(workflow));
+                            continue 'items;
+                        }
+                    }
+                    // The broken workflow is dropped: the checker does not
+                    // run on a file with syntax errors anyway.
+                    Err(error) => match report(&error, pos, Rule::workflow_part) {
+                        Some(next) => {
+                            pos = next;
+                            continue 'items;
+                        }
+                        None => break 'items,
+                    },
+                }
+            }
+        }
         match FlowParser::parse(Rule::next_item, &source[pos..]) {
             Ok(pairs) => {
-                let lowerer = Lowerer::new(pos, &trivia.comments);
                 for pair in pairs {
                     pos += pair.as_span().end();
                     lowerer.next_item(pair, &mut items);
                 }
-                errors.extend(lowerer.errors.into_inner());
+                lowered.extend(lowerer.errors.into_inner());
             }
             Err(_) if FlowParser::parse(Rule::end_of_file, &source[pos..]).is_ok() => break,
-            Err(error) => {
-                let error = errors::describe(source, pos, &error, &trivia);
-                let at = error.offset();
-                // A lexical error already explains a failure at or after the
-                // unterminated string or comment; say it once.
-                if !errors[..lexical_errors]
-                    .iter()
-                    .any(|e| explains(e, source, at))
-                {
-                    errors.push(error);
-                }
-                match item_start_after(source, at) {
-                    Some(next) if errors.len() < MAX_SYNTAX_ERRORS => pos = next,
-                    _ => break,
-                }
-            }
+            Err(error) => match report(&error, pos, Rule::next_item) {
+                Some(next) => pos = next,
+                None => break,
+            },
         }
     }
+    errors.extend(lowered);
     errors.sort_by_key(SyntaxError::offset);
     Parsed {
         file: ast::File {
@@ -100,6 +141,50 @@ pub(super) fn parse(source: &str) -> Parsed {
             span: full,
         },
         errors,
+    }
+}
+
+/// Whether the next item is a workflow: its keyword comes first after
+/// whitespace, comments and doc comments. A cheap look saves a failed parse
+/// of every other item as a workflow head.
+fn starts_workflow(rest: &str) -> bool {
+    let mut rest = rest;
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with("//") {
+            rest = rest.find('\n').map_or("", |p| &rest[p..]);
+        } else if rest.starts_with("/*") {
+            // Block comments nest: find the matching `*/`.
+            let bytes = rest.as_bytes();
+            let (mut depth, mut i) = (0usize, 0usize);
+            while i + 1 < bytes.len() {
+                match (bytes[i], bytes[i + 1]) {
+                    (b'/', b'*') => {
+                        depth += 1;
+                        i += 2;
+                    }
+                    (b'*', b'/') => {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            if depth > 0 {
+                return false;
+            }
+            rest = &rest[i..];
+        } else {
+            return rest.strip_prefix("workflow").is_some_and(|after| {
+                !after
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        }
     }
 }
 
