@@ -53,7 +53,7 @@ impl<'a> Sig<'a> {
             let ty = resolver.resolve(&param.ty, cx);
             if let Some((_, first)) = sig.param(param.name.as_str()) {
                 cx.out.push(CheckError::DuplicateParameter {
-                    name: param.name.name.clone(),
+                    name: param.name.name.to_string(),
                     span: param.name.span,
                     first: first.name.span,
                 });

@@ -187,7 +187,7 @@ pub(crate) fn check(
             ),
         };
         cx.out.push(CheckError::MissingExecutor {
-            name: owner_name.name.clone(),
+            name: owner_name.name.to_string(),
             kind,
             span: owner_name.span,
             help: help.to_string(),
@@ -198,7 +198,7 @@ pub(crate) fn check(
     for (at, executor) in executors.iter().enumerate() {
         if at > 0 {
             cx.out.push(CheckError::MultipleExecutors {
-                name: owner_name.name.clone(),
+                name: owner_name.name.to_string(),
                 span: executor.kind.span,
                 first: executors[0].kind.span,
             });
@@ -211,7 +211,7 @@ pub(crate) fn check(
                 "the executors are `exec`, `http`, `llm`, `human` and `builtin`",
             );
             cx.out.push(CheckError::UnknownExecutor {
-                kind: executor.kind.name.clone(),
+                kind: executor.kind.name.to_string(),
                 span: executor.kind.span,
                 suggestion,
                 help,
@@ -309,7 +309,7 @@ fn value(
         place,
     };
     let invalid = |expected: &str, found: String, help: String| CheckError::InvalidSetting {
-        name: setting.name.name.clone(),
+        name: setting.name.name.to_string(),
         expected: expected.to_string(),
         span: value.span,
         found,
@@ -411,7 +411,7 @@ fn text_record(cx: &mut Cx<'_, '_>, value: &ast::Expr, cause: &Cause<'_>, scope:
         for entry in entries {
             if let Some(&earlier) = first.get(entry.key.as_str()) {
                 typer.cx.out.push(CheckError::DuplicateField {
-                    name: entry.key.name.clone(),
+                    name: entry.key.name.to_string(),
                     span: entry.key.span,
                     first: earlier,
                 });

@@ -53,7 +53,7 @@ impl FailureClass {
             "the failure classes are `timeout`, `transient`, `worker`, `output` and `limit`",
         );
         out.push(CheckError::UnknownFailureClass {
-            name: ident.name.clone(),
+            name: ident.name.to_string(),
             span: ident.span,
             suggestion,
             help,

@@ -124,7 +124,7 @@ fn resolve<'s>(
         Some(ItemRef::Transformer(id)) => Some((id, name)),
         Some(other) => {
             cx.out.push(CheckError::UnknownTransformer {
-                name: name.name.clone(),
+                name: name.name.to_string(),
                 span: name.span,
                 suggestion: None,
                 help: format!(
@@ -146,7 +146,7 @@ fn resolve<'s>(
                 ),
             );
             cx.out.push(CheckError::UnknownTransformer {
-                name: name.name.clone(),
+                name: name.name.to_string(),
                 span: name.span,
                 suggestion,
                 help,
@@ -194,7 +194,7 @@ fn report(
 ) {
     let declared = cx.env.items.transformer(id).name.span;
     cx.out.push(CheckError::HookSignature {
-        transformer: name.name.clone(),
+        transformer: name.name.to_string(),
         hook: hook.name(),
         span: name.span,
         problem,

@@ -84,7 +84,7 @@ impl<'a> ItemTable<'a> {
             };
             match table.by_name.get(name.as_str()) {
                 Some(&earlier) => out.push(CheckError::DuplicateDefinition {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     span: name.span,
                     kind: item_ref.kind(),
                     first: first[name.as_str()],

@@ -211,7 +211,7 @@ fn unknown(setting: &ast::Setting, place: Place) -> CheckError {
 fn check_value(key: SettingKey, setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
     let value = strip_parens(&setting.value);
     let invalid = |expected: &str, found: String, help: &str| CheckError::InvalidSetting {
-        name: setting.name.name.clone(),
+        name: setting.name.name.to_string(),
         expected: expected.to_string(),
         span: value.span,
         found,
@@ -325,7 +325,7 @@ fn count(
 fn retry_on(setting: &ast::Setting, out: &mut Vec<CheckError>) -> bool {
     let invalid =
         |expected: &str, found: String, span: Span, help: &str| CheckError::InvalidSetting {
-            name: setting.name.name.clone(),
+            name: setting.name.name.to_string(),
             expected: expected.to_string(),
             span,
             found,

@@ -55,7 +55,7 @@ impl<'a> StateTable<'a> {
                 Entry::Occupied(first) => {
                     duplicate[index] = true;
                     out.push(CheckError::DuplicateState {
-                        name: state.name.name.clone(),
+                        name: state.name.name.to_string(),
                         span: state.name.span,
                         first: states[first.get().index()].name.span,
                     });
@@ -124,7 +124,7 @@ impl<'a> StateTable<'a> {
 fn check_branches(state: &ast::State, parallel: &ast::ParallelState, out: &mut Vec<CheckError>) {
     if parallel.branches.is_empty() {
         out.push(CheckError::EmptyParallel {
-            name: state.name.name.clone(),
+            name: state.name.name.to_string(),
             span: state.name.span,
         });
         return;
@@ -137,7 +137,7 @@ fn check_branches(state: &ast::State, parallel: &ast::ParallelState, out: &mut V
                 slot.insert(branch.name.span);
             }
             Entry::Occupied(first) => out.push(CheckError::DuplicateBranch {
-                name: branch.name.name.clone(),
+                name: branch.name.name.to_string(),
                 span: branch.name.span,
                 first: *first.get(),
             }),

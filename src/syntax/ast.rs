@@ -6,10 +6,13 @@
 
 pub use super::span::Span;
 
+/// Names are short: stored inline, they cost no allocation.
+pub use compact_str::CompactString;
+
 /// A name as written, with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
-    pub name: String,
+    pub name: CompactString,
     pub span: Span,
 }
 

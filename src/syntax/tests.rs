@@ -126,7 +126,7 @@ fn sexp(e: &Expr) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Name(n) => n.name.to_string(),
         ExprKind::Field {
             base,
             name,

@@ -96,7 +96,7 @@ impl Typer<'_, '_, '_> {
                 self.cx.out.push(CheckError::NamedArgument {
                     callee: name.to_string(),
                     span: arg_name.span,
-                    name: arg_name.name.clone(),
+                    name: arg_name.name.to_string(),
                     help: format!(
                         "built-in functions take positional arguments: {}",
                         builtin.signature()

@@ -25,7 +25,7 @@ impl Typer<'_, '_, '_> {
                 && matches!(decl.body, ast::TransformerBody::External { .. })
             {
                 self.cx.out.push(CheckError::ImpureCall {
-                    name: callee.name.clone(),
+                    name: callee.name.to_string(),
                     span: callee.span,
                     declared: decl.name.span,
                     help: format!(
@@ -68,7 +68,7 @@ impl Typer<'_, '_, '_> {
             }
         };
         self.cx.out.push(CheckError::UnknownFunction {
-            name: callee.name.clone(),
+            name: callee.name.to_string(),
             span: callee.span,
             suggestion,
             help,
@@ -91,7 +91,7 @@ impl Typer<'_, '_, '_> {
         }
         if args.len() != sig.params.len() {
             self.cx.out.push(CheckError::WrongArgumentCount {
-                callee: sig.name.name.clone(),
+                callee: sig.name.name.to_string(),
                 expected: sig.params.len(),
                 found: args.len(),
                 span,
@@ -177,7 +177,7 @@ impl Typer<'_, '_, '_> {
                     .and_then(|s| sig.param(&s.replacement))
                     .filter(|(at, _)| given[*at].is_none());
                 self.cx.out.push(CheckError::UnknownArgument {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     callee: callee.to_string(),
                     span: name.span,
                     suggestion,
@@ -201,7 +201,7 @@ impl Typer<'_, '_, '_> {
             };
             if let Some(first) = given[at] {
                 self.cx.out.push(CheckError::DuplicateArgument {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     span: name.span,
                     first,
                 });
@@ -219,7 +219,7 @@ impl Typer<'_, '_, '_> {
         for (param, given) in sig.params.iter().zip(&given) {
             if given.is_none() {
                 self.cx.out.push(CheckError::MissingArgument {
-                    name: param.name.name.clone(),
+                    name: param.name.name.to_string(),
                     callee: callee.to_string(),
                     span: missing_at,
                     param: Some(param.name.span),

@@ -57,7 +57,7 @@ impl Typer<'_, '_, '_> {
             let key = entry.key.as_str();
             if let Some(&earlier) = first.get(key) {
                 self.cx.out.push(CheckError::DuplicateField {
-                    name: entry.key.name.clone(),
+                    name: entry.key.name.to_string(),
                     span: entry.key.span,
                     first: earlier,
                 });

@@ -186,7 +186,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             let ty = self.expr(&entry.value).ty;
             if let Some(&earlier) = first.get(entry.key.as_str()) {
                 self.cx.out.push(CheckError::DuplicateField {
-                    name: entry.key.name.clone(),
+                    name: entry.key.name.to_string(),
                     span: entry.key.span,
                     first: earlier,
                 });
@@ -214,7 +214,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             },
             Lookup::NoValue(help) => {
                 self.cx.out.push(CheckError::UnknownName {
-                    name: ident.name.clone(),
+                    name: ident.name.to_string(),
                     span: ident.span,
                     suggestion: None,
                     help,
@@ -225,7 +225,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
                 let suggestion = self.scope.suggest(ident.as_str(), ident.span);
                 let help = super::suggest::help(&suggestion, self.scope.unknown_help());
                 self.cx.out.push(CheckError::UnknownName {
-                    name: ident.name.clone(),
+                    name: ident.name.to_string(),
                     span: ident.span,
                     suggestion,
                     help,

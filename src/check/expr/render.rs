@@ -8,7 +8,7 @@ use crate::syntax::ast::{Expr, ExprKind};
 /// for anything longer, which a help would rather describe.
 pub(crate) fn render(e: &Expr) -> Option<String> {
     Some(match &e.kind {
-        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Name(n) => n.name.to_string(),
         ExprKind::Field {
             base,
             name,

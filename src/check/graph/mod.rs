@@ -70,7 +70,7 @@ pub(crate) fn analyze_workflow<'a>(
 
     if states.is_empty() {
         found.push(CheckError::MissingStart {
-            workflow: workflow.name.name.clone(),
+            workflow: workflow.name.name.to_string(),
             span: workflow.name.span,
         });
     }

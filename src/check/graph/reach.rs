@@ -79,7 +79,7 @@ pub(super) fn report_unreachable(
         }
         let state = table.state(id);
         out.push(CheckError::UnreachableState {
-            name: state.name.name.clone(),
+            name: state.name.name.to_string(),
             start: start.to_string(),
             span: state.name.span,
         });

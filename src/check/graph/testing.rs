@@ -32,7 +32,7 @@ impl Wf {
         let mut wf = Wf {
             next: 0,
             name: Ident {
-                name: String::new(),
+                name: Default::default(),
                 span: Span::default(),
             },
             states: Vec::new(),
@@ -108,7 +108,7 @@ impl Wf {
         let start = self.next;
         self.next += name.len() as u32 + 1;
         Ident {
-            name: name.to_string(),
+            name: name.into(),
             span: Span::new(start, start + name.len() as u32),
         }
     }

@@ -43,7 +43,7 @@ impl<'t, 'a> UnknownStates<'t, 'a> {
             ),
         );
         CheckError::UnknownState {
-            name: name.name.clone(),
+            name: name.name.to_string(),
             workflow: workflow.to_string(),
             span: name.span,
             suggestion,

@@ -134,7 +134,7 @@ impl Resolver {
             let ty = self.expr(&def.ty, None, cx);
             if let Some(&earlier) = first.get(def.name.as_str()) {
                 cx.out.push(CheckError::DuplicateField {
-                    name: def.name.name.clone(),
+                    name: def.name.name.to_string(),
                     span: def.name.span,
                     first: earlier,
                 });
@@ -156,7 +156,7 @@ impl Resolver {
             Some(ItemRef::Type(def)) => def,
             Some(other) => {
                 cx.out.push(CheckError::UnknownType {
-                    name: ident.name.clone(),
+                    name: ident.name.to_string(),
                     span: ident.span,
                     suggestion: None,
                     help: wrong_kind_help(ident.as_str(), other, "type"),
@@ -177,7 +177,7 @@ impl Resolver {
                     ),
                 );
                 cx.out.push(CheckError::UnknownType {
-                    name: ident.name.clone(),
+                    name: ident.name.to_string(),
                     span: ident.span,
                     suggestion,
                     help,
@@ -238,7 +238,7 @@ impl Resolver {
         }
         let td = cx.items.types[def.0 as usize];
         cx.out.push(CheckError::CyclicType {
-            name: td.name.name.clone(),
+            name: td.name.name.to_string(),
             span: td.name.span,
             path,
         });

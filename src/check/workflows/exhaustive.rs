@@ -111,7 +111,7 @@ pub(super) fn check(
         ),
     };
     cx.out.push(CheckError::NonExhaustiveTransitions {
-        state: name.clone(),
+        state: name.to_string(),
         span: state.name.span,
         uncovered,
         help,

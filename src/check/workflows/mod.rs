@@ -48,8 +48,8 @@ fn report_ambiguous(cx: &mut Cx<'_, '_>, workflow: &ast::Workflow, sig: &Sig<'_>
     for state in &workflow.states {
         if let Some((_, param)) = sig.param(state.name.as_str()) {
             cx.out.push(CheckError::AmbiguousName {
-                name: state.name.name.clone(),
-                workflow: workflow.name.name.clone(),
+                name: state.name.name.to_string(),
+                workflow: workflow.name.name.to_string(),
                 span: state.name.span,
                 param: param.name.span,
             });

@@ -118,8 +118,8 @@ impl Scope for StateScope<'_, '_> {
         let step = states.state(StateId(step));
         let here = states.state(self.here);
         Some(NotRunInfo {
-            step: step.name.name.clone(),
-            state: here.name.name.clone(),
+            step: step.name.name.to_string(),
+            state: here.name.name.to_string(),
             defined: step.name.span,
         })
     }

@@ -162,7 +162,7 @@ fn worker_call(cx: &mut Cx<'_, '_>, scope: &StateScope<'_, '_>, call: &ast::Call
         }
     };
     cx.out.push(CheckError::UnknownWorker {
-        name: name.name.clone(),
+        name: name.name.to_string(),
         span: name.span,
         suggestion,
         help,

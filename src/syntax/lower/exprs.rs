@@ -320,7 +320,7 @@ fn callee(base: Expr) -> Ident {
         _ => "null",
     };
     Ident {
-        name: name.to_string(),
+        name: name.into(),
         span: base.span,
     }
 }

@@ -337,7 +337,7 @@ impl Lowerer<'_> {
                     }
                 };
                 Ident {
-                    name,
+                    name: name.into(),
                     span: lit.span,
                 }
             }
@@ -461,7 +461,7 @@ impl Lowerer<'_> {
             classes,
             condition,
             target: target.unwrap_or_else(|| Ident {
-                name: String::new(),
+                name: CompactString::default(),
                 span,
             }),
             span,

@@ -308,7 +308,7 @@ impl<'c> Lowerer<'c> {
                     "`{}` has a meaning of its own in flow; choose another name, such as `{}_`",
                     ident.name, ident.name
                 ),
-                word: ident.name.clone(),
+                word: ident.name.to_string(),
                 span: ident.span,
                 what,
             });
@@ -319,7 +319,7 @@ impl<'c> Lowerer<'c> {
     /// Any identifier, including reserved words (field and setting names).
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
         Ident {
-            name: pair.as_str().to_string(),
+            name: pair.as_str().into(),
             span: self.span(&pair),
         }
     }
