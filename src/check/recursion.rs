@@ -22,7 +22,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::CheckError;
 use super::items::{ItemRef, ItemTable};
-use crate::syntax::ast::{Expr, ExprKind, Span, StringPart, TransformerBody};
+use crate::syntax::ast::{Expr, ExprKind, Span, TransformerBody};
 
 /// Marks "not in a reported component" in the component map.
 const NONE: u32 = u32::MAX;
@@ -94,41 +94,18 @@ fn calls_in(items: &ItemTable<'_>, body: &Expr) -> Vec<Call> {
     let mut found = Vec::new();
     let mut stack = vec![body];
     while let Some(expr) = stack.pop() {
-        match &expr.kind {
-            ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Number(_)
-            | ExprKind::Duration(_)
-            | ExprKind::DurationRange(..)
-            | ExprKind::Name(_) => {}
-            ExprKind::String(lit) => {
-                stack.extend(lit.parts.iter().filter_map(|part| match part {
-                    StringPart::Interp(e) => Some(e),
-                    StringPart::Text(_) => None,
-                }));
-            }
-            ExprKind::List(elements) => stack.extend(elements),
-            ExprKind::Record(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            ExprKind::Field { base, .. } => stack.push(base),
-            ExprKind::Index { base, index } => stack.extend([&**base, &**index]),
-            ExprKind::Call { callee, args } => {
-                // External transformers have no body to call back from (and
-                // calling one is already an error), so only pure ones count.
-                if let Some(ItemRef::Transformer(id)) = items.lookup(callee.as_str())
-                    && matches!(items.transformer(id).body, TransformerBody::Pure(_))
-                {
-                    found.push(Call {
-                        to: id.0 as usize,
-                        span: callee.span,
-                    });
-                }
-                stack.extend(args.iter().map(|a| &a.value));
-            }
-            ExprKind::Unary { operand, .. } => stack.push(operand),
-            ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
-            ExprKind::Paren(inner) => stack.push(inner),
+        // External transformers have no body to call back from (and calling
+        // one is already an error), so only pure ones count.
+        if let ExprKind::Call { callee, .. } = &expr.kind
+            && let Some(ItemRef::Transformer(id)) = items.lookup(callee.as_str())
+            && matches!(items.transformer(id).body, TransformerBody::Pure(_))
+        {
+            found.push(Call {
+                to: id.0 as usize,
+                span: callee.span,
+            });
         }
+        expr.for_each_child(|child| stack.push(child));
     }
     // The stack visits siblings in reverse; the search tries calls in source
     // order so that the cycle it reports does not depend on the walk.

@@ -404,6 +404,43 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Calls `f` on each expression directly inside this one, in source
+    /// order: the one place that knows where every kind keeps its children.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Number(_)
+            | ExprKind::Duration(_)
+            | ExprKind::DurationRange(..)
+            | ExprKind::Name(_) => {}
+            ExprKind::String(lit) => {
+                for part in &lit.parts {
+                    if let StringPart::Interp(e) = part {
+                        f(e);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(f),
+            ExprKind::Record(entries) => entries.iter().for_each(|e| f(&e.value)),
+            ExprKind::Field { base, .. } => f(base),
+            ExprKind::Index { base, index } => {
+                f(base);
+                f(index);
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(|a| f(&a.value)),
+            ExprKind::Unary { operand, .. } => f(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            ExprKind::Paren(inner) => f(inner),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Null,

@@ -5,7 +5,7 @@ use std::collections::hash_map::Entry;
 
 use super::unknown::UnknownStates;
 use super::{StateId, StateTable};
-use crate::check::settings::strip_parens;
+use crate::check::settings::{describe, strip_parens};
 use crate::check::{CheckError, suggest};
 use crate::syntax::ast::{self, ExprKind};
 
@@ -107,7 +107,7 @@ fn check_start(
         name: "start".to_string(),
         expected: "the name of a state".to_string(),
         span: value.span,
-        found: describe(value).to_string(),
+        found: describe(value),
         help,
     });
     Start::Invalid
@@ -118,42 +118,20 @@ fn check_max_steps(value: &ast::Expr, out: &mut Vec<CheckError>) {
     let value = strip_parens(value);
     let found = match &value.kind {
         ExprKind::Int(n) if *n >= 1 => return,
-        ExprKind::Int(0) => "zero",
-        ExprKind::Int(_) => "a negative number",
-        ExprKind::Unary {
+        ExprKind::Int(0) => "this is zero".to_string(),
+        ExprKind::Int(_)
+        | ExprKind::Unary {
             op: ast::UnaryOp::Neg,
             ..
-        } => "a negative number",
+        } => "this is a negative number".to_string(),
         _ => describe(value),
     };
     out.push(CheckError::InvalidSetting {
         name: "max_steps".to_string(),
         expected: "a whole number of at least 1".to_string(),
         span: value.span,
-        found: found.to_string(),
+        found,
         help: "`max_steps` bounds the number of transitions in one run, for example `max_steps: 10000`"
             .to_string(),
     });
-}
-
-/// What kind of value an expression is, for "found ..." labels.
-fn describe(expr: &ast::Expr) -> &'static str {
-    match &expr.kind {
-        ExprKind::Null => "null",
-        ExprKind::Bool(_) => "a boolean",
-        ExprKind::Int(_) => "a whole number",
-        ExprKind::Number(_) => "a number that is not a whole-number literal",
-        ExprKind::String(_) => "a string",
-        ExprKind::Duration(_) => "a duration",
-        ExprKind::DurationRange(..) => "a range of durations",
-        ExprKind::List(_) => "a list",
-        ExprKind::Record(_) => "a record",
-        ExprKind::Name(_) => "a name",
-        ExprKind::Paren(inner) => describe(inner),
-        ExprKind::Field { .. }
-        | ExprKind::Index { .. }
-        | ExprKind::Call { .. }
-        | ExprKind::Unary { .. }
-        | ExprKind::Binary { .. } => "a computed expression",
-    }
 }

@@ -249,7 +249,7 @@ fn start_must_be_a_bare_name() {
             name: "start".into(),
             expected: "the name of a state".into(),
             span: wf.settings[0].value.span,
-            found: "a string".into(),
+            found: "this is a string".into(),
             help: "write the state's name without quotes: `start: second`".into(),
         }]
     );
@@ -257,18 +257,18 @@ fn start_must_be_a_bare_name() {
     assert!(matches!(
         &diagnostics(&wf)[..],
         [CheckError::InvalidSetting { found, help, .. }]
-            if found == "a whole number" && help.contains("`start: first`")
+            if found == "this is a number" && help.contains("`start: first`")
     ));
 }
 
 #[test]
 fn max_steps_is_a_positive_whole_number() {
     for (value, found) in [
-        ("0", Some("zero")),
-        ("-3", Some("a negative number")),
-        ("2.5", Some("a number that is not a whole-number literal")),
-        ("30s", Some("a duration")),
-        ("\"many\"", Some("a string")),
+        ("0", Some("this is zero")),
+        ("-3", Some("this is a negative number")),
+        ("2.5", Some("this is a number")),
+        ("30s", Some("this is a duration")),
+        ("\"many\"", Some("this is a string")),
         ("1", None),
         ("(10000)", None),
     ] {

@@ -330,35 +330,7 @@ fn depth(expr: &Expr, at: usize) -> usize {
     if at > MAX_TREE_DEPTH {
         return at;
     }
-    let below = |e: &Expr| depth(e, at + 1);
-    match &expr.kind {
-        ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Number(_)
-        | ExprKind::Duration(_)
-        | ExprKind::DurationRange(..)
-        | ExprKind::Name(_) => at + 1,
-        ExprKind::String(s) => s
-            .parts
-            .iter()
-            .map(|part| match part {
-                StringPart::Interp(e) => below(e),
-                StringPart::Text(_) => at + 1,
-            })
-            .max()
-            .unwrap_or(at + 1),
-        ExprKind::List(items) => items.iter().map(below).max().unwrap_or(at + 1),
-        ExprKind::Record(entries) => entries
-            .iter()
-            .map(|e| below(&e.value))
-            .max()
-            .unwrap_or(at + 1),
-        ExprKind::Field { base, .. } => below(base),
-        ExprKind::Index { base, index } => below(base).max(below(index)),
-        ExprKind::Call { args, .. } => args.iter().map(|a| below(&a.value)).max().unwrap_or(at + 1),
-        ExprKind::Unary { operand, .. } => below(operand),
-        ExprKind::Binary { lhs, rhs, .. } => below(lhs).max(below(rhs)),
-        ExprKind::Paren(inner) => below(inner),
-    }
+    let mut deepest = at + 1;
+    expr.for_each_child(|child| deepest = deepest.max(depth(child, at + 1)));
+    deepest
 }
