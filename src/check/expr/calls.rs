@@ -3,7 +3,7 @@
 
 use super::builtins::Builtin;
 use super::{Cause, Typer};
-use crate::check::env::Sig;
+use crate::check::env::{ParamSig, Sig};
 use crate::check::error::CheckError;
 use crate::check::items::ItemRef;
 use crate::check::suggest;
@@ -146,20 +146,10 @@ impl Typer<'_, '_, '_> {
                     span: arg.span,
                     help,
                 });
-                match param {
-                    Some(p) => {
-                        given[position] = Some(arg.span);
-                        let cause = Cause::Argument {
-                            name: p.name.as_str(),
-                            callee,
-                            declared: p.ty_span,
-                        };
-                        self.expect(&arg.value, p.ty, &cause);
-                    }
-                    None => {
-                        self.expr(&arg.value);
-                    }
+                if param.is_some() {
+                    given[position] = Some(arg.span);
                 }
+                self.argument(arg, param, callee);
                 continue;
             };
             let Some((at, param)) = sig.param(name.as_str()) else {
@@ -183,20 +173,10 @@ impl Typer<'_, '_, '_> {
                     suggestion,
                     help,
                 });
-                match meant {
-                    Some((at, param)) => {
-                        given[at] = Some(name.span);
-                        let cause = Cause::Argument {
-                            name: param.name.as_str(),
-                            callee,
-                            declared: param.ty_span,
-                        };
-                        self.expect(&arg.value, param.ty, &cause);
-                    }
-                    None => {
-                        self.expr(&arg.value);
-                    }
+                if let Some((at, _)) = meant {
+                    given[at] = Some(name.span);
                 }
+                self.argument(arg, meant.map(|(_, param)| param), callee);
                 continue;
             };
             if let Some(first) = given[at] {
@@ -209,12 +189,7 @@ impl Typer<'_, '_, '_> {
                 continue;
             }
             given[at] = Some(name.span);
-            let cause = Cause::Argument {
-                name: param.name.as_str(),
-                callee,
-                declared: param.ty_span,
-            };
-            self.expect(&arg.value, param.ty, &cause);
+            self.argument(arg, Some(param), callee);
         }
         for (param, given) in sig.params.iter().zip(&given) {
             if given.is_none() {
@@ -229,6 +204,24 @@ impl Typer<'_, '_, '_> {
                         self.cx.types.show(param.ty)
                     ),
                 });
+            }
+        }
+    }
+
+    /// Checks an argument against the parameter it stands for, or, when it
+    /// stands for none, only types it, so that errors inside it are found.
+    fn argument(&mut self, arg: &Arg, param: Option<&ParamSig<'_>>, callee: &str) {
+        match param {
+            Some(param) => {
+                let cause = Cause::Argument {
+                    name: param.name.as_str(),
+                    callee,
+                    declared: param.ty_span,
+                };
+                self.expect(&arg.value, param.ty, &cause);
+            }
+            None => {
+                self.expr(&arg.value);
             }
         }
     }
