@@ -6,40 +6,16 @@ use super::suggest;
 use super::types::{Field, TyId, Types};
 use crate::syntax::ast;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) enum FailureClass {
-    Timeout,
-    Transient,
-    Worker,
-    Output,
-    Limit,
+pub(crate) use crate::ir::FailureClass;
+
+/// Reading failure classes from the source, with suggestions for typos.
+pub(crate) trait Resolve: Sized {
+    fn resolve(ident: &ast::Ident, out: &mut Vec<CheckError>) -> Option<Self>;
 }
 
-impl FailureClass {
-    pub(crate) const ALL: [FailureClass; 5] = [
-        FailureClass::Timeout,
-        FailureClass::Transient,
-        FailureClass::Worker,
-        FailureClass::Output,
-        FailureClass::Limit,
-    ];
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            FailureClass::Timeout => "timeout",
-            FailureClass::Transient => "transient",
-            FailureClass::Worker => "worker",
-            FailureClass::Output => "output",
-            FailureClass::Limit => "limit",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        FailureClass::ALL.into_iter().find(|c| c.name() == name)
-    }
-
+impl Resolve for FailureClass {
     /// Looks up a class written as a bare name, reporting an unknown one.
-    pub(crate) fn resolve(ident: &ast::Ident, out: &mut Vec<CheckError>) -> Option<Self> {
+    fn resolve(ident: &ast::Ident, out: &mut Vec<CheckError>) -> Option<Self> {
         if let Some(class) = FailureClass::from_name(ident.as_str()) {
             return Some(class);
         }

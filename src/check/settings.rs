@@ -9,7 +9,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::error::CheckError;
-use super::failure::FailureClass;
+use super::failure::{FailureClass, Resolve};
 use super::suggest;
 use crate::syntax::ast::{self, Expr, ExprKind, Span};
 

@@ -9,7 +9,7 @@ use super::scope::StateScope;
 use crate::check::env::{Cx, Sig};
 use crate::check::error::CheckError;
 use crate::check::expr::{Cause, Typer, Use};
-use crate::check::failure::FailureClass;
+use crate::check::failure::{FailureClass, Resolve};
 use crate::check::graph::{Point, WorkflowGraph};
 use crate::check::items::{ItemRef, wrong_kind_help};
 use crate::check::states::StateId;

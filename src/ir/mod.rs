@@ -1,0 +1,9 @@
+//! The checked program: what the checker proves and the runtime executes.
+//!
+//! The runtime sees only this module, never the AST. It grows with the
+//! runtime (issue 3); today it holds the vocabulary that the checker and the
+//! runtime share.
+
+mod failure;
+
+pub use failure::FailureClass;
