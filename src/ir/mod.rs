@@ -5,5 +5,7 @@
 //! runtime share.
 
 mod failure;
+mod types;
 
 pub use failure::FailureClass;
+pub use types::{Field, Shown, Type, TypeId, Types};

@@ -4,3 +4,5 @@
 //! come first, each in a module of its own behind one small interface.
 
 pub mod executor;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,297 @@
+//! The fence around unreliable workers: every output is validated against
+//! its declared type before anything else sees it.
+//!
+//! Validation also makes the typed view of the value: fields a record type
+//! does not declare are allowed and dropped, so that later steps see exactly
+//! the declared shape. A mismatch names the path and what was expected:
+//! `$.pages[2]: expected string, found number`.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::ir::{Type, TypeId, Types};
+
+/// Where and how a value does not fit its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// `$`, `$.pages[2]`, `$["Content-Type"]`.
+    pub path: String,
+    /// The type, as written: `string`, `"approve" | "revise"`, `Review`.
+    pub expected: String,
+    /// What was there: `number`, `"maybe"`, `2.5`, `nothing` (a missing
+    /// field).
+    pub found: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, found {}",
+            self.path, self.expected, self.found
+        )
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// Checks `value` against `ty` and returns its typed view.
+pub fn validate(value: Value, ty: TypeId, types: &Types) -> Result<Value, Mismatch> {
+    let mut path = String::from("$");
+    check(value, ty, types, &mut path)
+}
+
+fn check(value: Value, ty: TypeId, types: &Types, path: &mut String) -> Result<Value, Mismatch> {
+    let fits = match (types.resolve(ty), &value) {
+        (Type::Json, _) => true,
+        (Type::String, Value::String(_)) => true,
+        (Type::Number, Value::Number(_)) => true,
+        (Type::Int, Value::Number(n)) => is_whole(n),
+        (Type::Bool, Value::Bool(_)) => true,
+        (Type::Null, Value::Null) => true,
+        (Type::Union(members), Value::String(s)) => members.iter().any(|m| m == s),
+        (Type::Optional(_), Value::Null) => true,
+        (Type::Optional(inner), _) => {
+            // A mismatch of the value itself (not of something inside it)
+            // is told against the whole `T?`.
+            return check(value, *inner, types, path).map_err(|mut e| {
+                if e.path == *path {
+                    e.expected = types.show(ty).to_string();
+                }
+                e
+            });
+        }
+        (Type::List(item), Value::Array(_)) => {
+            let item = *item;
+            let Value::Array(items) = value else {
+                return Ok(value);
+            };
+            return list(items, item, types, path).map(Value::Array);
+        }
+        (Type::Record(_), Value::Object(_)) => {
+            let Value::Object(map) = value else {
+                return Ok(value);
+            };
+            return record(map, ty, types, path).map(Value::Object);
+        }
+        _ => false,
+    };
+    if fits {
+        Ok(value)
+    } else {
+        Err(Mismatch {
+            path: path.clone(),
+            expected: types.show(ty).to_string(),
+            found: describe(&value, types.resolve(ty)),
+        })
+    }
+}
+
+fn list(
+    items: Vec<Value>,
+    item: TypeId,
+    types: &Types,
+    path: &mut String,
+) -> Result<Vec<Value>, Mismatch> {
+    let mut out = Vec::with_capacity(items.len());
+    for (index, value) in items.into_iter().enumerate() {
+        let len = path.len();
+        path.push_str(&format!("[{index}]"));
+        out.push(check(value, item, types, path)?);
+        path.truncate(len);
+    }
+    Ok(out)
+}
+
+fn record(
+    mut map: Map<String, Value>,
+    ty: TypeId,
+    types: &Types,
+    path: &mut String,
+) -> Result<Map<String, Value>, Mismatch> {
+    let Type::Record(fields) = types.resolve(ty) else {
+        return Ok(map);
+    };
+    let mut out = Map::with_capacity(fields.len());
+    for field in fields {
+        let len = path.len();
+        push_key(path, &field.name);
+        match map.remove(&field.name) {
+            Some(value) => {
+                out.insert(field.name.clone(), check(value, field.ty, types, path)?);
+            }
+            None if field.optional => {}
+            None => {
+                return Err(Mismatch {
+                    path: path.clone(),
+                    expected: types.show(field.ty).to_string(),
+                    found: "nothing: the field is missing".to_string(),
+                });
+            }
+        }
+        path.truncate(len);
+    }
+    Ok(out)
+}
+
+/// `.name` for an identifier, `["b c"]` for anything else.
+fn push_key(path: &mut String, key: &str) {
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push('[');
+        path.push_str(&Value::String(key.to_string()).to_string());
+        path.push(']');
+    }
+}
+
+fn is_whole(n: &serde_json::Number) -> bool {
+    n.is_i64()
+        || n.is_u64()
+        || n.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+}
+
+/// What a value is, in the words of the type it failed: the value itself
+/// where that helps (a string that is not a member, a number that is not
+/// whole), else its kind.
+fn describe(value: &Value, expected: &Type) -> String {
+    match (value, expected) {
+        (Value::String(s), Type::Union(_)) if s.chars().count() <= 40 => {
+            Value::String(s.clone()).to_string()
+        }
+        (Value::Number(n), Type::Int) => format!("number {n}"),
+        (Value::Null, _) => "null".to_string(),
+        (Value::Bool(_), _) => "bool".to_string(),
+        (Value::Number(_), _) => "number".to_string(),
+        (Value::String(_), _) => "string".to_string(),
+        (Value::Array(_), _) => "list".to_string(),
+        (Value::Object(_), _) => "record".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Field;
+    use serde_json::json;
+
+    /// `Spec { title: string, pages: [string], verdict?: "approve" | "revise",
+    /// "Content-Type"?: int? }`
+    fn spec() -> (Types, TypeId) {
+        let mut types = Types::new();
+        let string = types.add(Type::String);
+        let pages = types.add(Type::List(string));
+        let verdict = types.add(Type::Union(vec!["approve".into(), "revise".into()]));
+        let int = types.add(Type::Int);
+        let maybe_int = types.add(Type::Optional(int));
+        let record = types.add(Type::Record(vec![
+            Field {
+                name: "title".into(),
+                ty: string,
+                optional: false,
+            },
+            Field {
+                name: "pages".into(),
+                ty: pages,
+                optional: false,
+            },
+            Field {
+                name: "verdict".into(),
+                ty: verdict,
+                optional: true,
+            },
+            Field {
+                name: "Content-Type".into(),
+                ty: maybe_int,
+                optional: true,
+            },
+        ]));
+        let named = types.add(Type::Named {
+            name: "Spec".into(),
+            ty: record,
+        });
+        (types, named)
+    }
+
+    fn error(value: Value) -> String {
+        let (types, spec) = spec();
+        match validate(value, spec, &types) {
+            Ok(v) => panic!("{v} was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_fitting_value_loses_its_extra_fields() {
+        let (types, spec) = spec();
+        let value = json!({ "title": "t", "pages": ["a"], "extra": 1, "Content-Type": null });
+        assert_eq!(
+            validate(value, spec, &types),
+            Ok(json!({ "title": "t", "pages": ["a"], "Content-Type": null }))
+        );
+    }
+
+    #[test]
+    fn a_mismatch_names_the_path_and_the_expected_type() {
+        assert_eq!(
+            error(json!({ "title": "t", "pages": ["a", "b", 3] })),
+            "$.pages[2]: expected string, found number"
+        );
+        assert_eq!(
+            error(json!({ "title": "t", "pages": [], "verdict": "maybe" })),
+            r#"$.verdict: expected "approve" | "revise", found "maybe""#
+        );
+        assert_eq!(
+            error(json!({ "pages": [] })),
+            "$.title: expected string, found nothing: the field is missing"
+        );
+        assert_eq!(
+            error(json!({ "title": "t", "pages": [], "Content-Type": 2.5 })),
+            r#"$["Content-Type"]: expected int?, found number 2.5"#
+        );
+        assert_eq!(error(json!([1])), "$: expected Spec, found list");
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_ints() {
+        let mut types = Types::new();
+        let int = types.add(Type::Int);
+        assert!(validate(json!(3.0), int, &types).is_ok());
+        assert!(validate(json!(-7), int, &types).is_ok());
+        assert!(validate(json!(3.5), int, &types).is_err());
+    }
+
+    #[test]
+    fn recursive_types_validate_to_any_depth_of_the_value() {
+        let mut types = Types::new();
+        let tree = types.add(Type::Json);
+        let children = types.add(Type::List(tree));
+        let node = types.add(Type::Record(vec![Field {
+            name: "children".into(),
+            ty: children,
+            optional: false,
+        }]));
+        types.set(
+            tree,
+            Type::Named {
+                name: "Tree".into(),
+                ty: node,
+            },
+        );
+        let ok = json!({ "children": [{ "children": [] }, { "children": [{ "children": [] }] }] });
+        assert!(validate(ok, tree, &types).is_ok());
+        let bad = json!({ "children": [{ "children": [{ "kids": [] }] }] });
+        assert_eq!(
+            validate(bad, tree, &types).map_err(|e| e.to_string()),
+            Err("$.children[0].children[0].children: expected [Tree], found nothing: the field is missing".to_string())
+        );
+    }
+}
