@@ -4,8 +4,12 @@
 //! runtime (issue 3); today it holds the vocabulary that the checker and the
 //! runtime share.
 
+mod expr;
 mod failure;
+mod ids;
 mod types;
 
+pub use expr::{BinaryOp, Builtin, Expr, Part};
 pub use failure::FailureClass;
+pub use ids::{StateId, TransformerId, WorkerId, WorkflowId};
 pub use types::{Field, Shown, Type, TypeId, Types};

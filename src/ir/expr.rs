@@ -1,0 +1,102 @@
+//! Expressions of the checked program: names resolved to what they stand
+//! for, built-ins and transformers to ids, so that evaluating one needs no
+//! lookups by name.
+
+use serde_json::Value;
+
+use super::ids::{StateId, TransformerId};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A literal value: `null`, `true`, `42`, `"text"` without
+    /// interpolation. Durations never reach expressions that are evaluated.
+    Literal(Value),
+    /// The parameter of the enclosing worker, transformer or workflow at
+    /// this index.
+    Param(u32),
+    /// The value of a state of the enclosing workflow; `null` when the state
+    /// has not succeeded yet (the checker typed such uses `T?`).
+    State(StateId),
+    /// The loop variable of a `map` state, in its call's arguments.
+    Item,
+    /// `error` in an `on_failure` condition.
+    Error,
+    /// A string with interpolations: text is inserted as is, a string value
+    /// as is, anything else as compact JSON.
+    Interp(Vec<Part>),
+    List(Vec<Expr>),
+    Record(Vec<(String, Expr)>),
+    /// `base.name`, or `base?.name` when `optional` (null stays null).
+    Field {
+        base: Box<Expr>,
+        name: String,
+        optional: bool,
+    },
+    /// `base[index]`: a list by position (null when out of range) or a
+    /// record by key.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Builtin {
+        function: Builtin,
+        args: Vec<Expr>,
+    },
+    /// A pure transformer, its arguments in the order of its parameters.
+    Call {
+        transformer: TransformerId,
+        args: Vec<Expr>,
+    },
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Value(Expr),
+}
+
+/// The built-in functions of section 9 of the design. `env` is not among
+/// them: it is read where executor settings are evaluated, so that its
+/// value is known to be a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Len,
+    Lower,
+    Upper,
+    Trim,
+    Contains,
+    Join,
+    Split,
+    Keys,
+    ToJson,
+    ParseJson,
+    String,
+    Number,
+    /// `env("NAME")`, only in executor settings.
+    Env,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Coalesce,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}

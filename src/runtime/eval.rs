@@ -1,0 +1,555 @@
+//! Evaluation of the checked program's expressions: pure and deterministic,
+//! no clock, no randomness, no I/O.
+//!
+//! The checker has proven the types, so most failures here cannot happen for
+//! typed values; they can for `json` values, which are unchecked (`j.x` on a
+//! list), and for arithmetic (division by zero). Those are reported as an
+//! [`EvalError`], never a panic.
+
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
+
+use crate::ir::{BinaryOp, Builtin, Expr, Part, StateId, TransformerId};
+
+/// Why an expression could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub message: String,
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
+    Err(EvalError {
+        message: message.into(),
+    })
+}
+
+/// What names in an expression stand for.
+pub struct Scope<'a> {
+    pub params: &'a [Value],
+    /// The value of each state of the workflow, `None` before it succeeds.
+    pub states: &'a [Option<Value>],
+    /// The loop variable of a `map` state.
+    pub item: Option<&'a Value>,
+    /// `error` in an `on_failure` condition.
+    pub error: Option<&'a Value>,
+    pub transformers: &'a dyn Transformers,
+}
+
+/// Calls pure transformers: the program knows their bodies.
+pub trait Transformers {
+    fn call(&self, transformer: TransformerId, args: Vec<Value>) -> Result<Value, EvalError>;
+}
+
+/// No transformers, for expressions that call none.
+pub struct NoTransformers;
+
+impl Transformers for NoTransformers {
+    fn call(&self, transformer: TransformerId, _: Vec<Value>) -> Result<Value, EvalError> {
+        fail(format!("no transformer {} in this program", transformer.0))
+    }
+}
+
+pub fn eval(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    Ok(match expr {
+        Expr::Literal(value) => value.clone(),
+        Expr::Param(index) => scope
+            .params
+            .get(*index as usize)
+            .cloned()
+            .unwrap_or(Value::Null),
+        Expr::State(StateId(id)) => scope
+            .states
+            .get(*id as usize)
+            .and_then(Option::clone)
+            .unwrap_or(Value::Null),
+        Expr::Item => scope.item.cloned().unwrap_or(Value::Null),
+        Expr::Error => scope.error.cloned().unwrap_or(Value::Null),
+        Expr::Interp(parts) => {
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(t) => text.push_str(t),
+                    Part::Value(e) => insert(&mut text, &eval(e, scope)?),
+                }
+            }
+            Value::String(text)
+        }
+        Expr::List(items) => Value::Array(
+            items
+                .iter()
+                .map(|e| eval(e, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Record(entries) => {
+            let mut map = Map::new();
+            for (key, e) in entries {
+                map.insert(key.clone(), eval(e, scope)?);
+            }
+            Value::Object(map)
+        }
+        Expr::Field {
+            base,
+            name,
+            optional,
+        } => match eval(base, scope)? {
+            Value::Null if *optional => Value::Null,
+            Value::Object(mut map) => map.remove(name).unwrap_or(Value::Null),
+            other => {
+                return fail(format!(
+                    "`.{name}` on {}, which has no fields",
+                    kind(&other)
+                ));
+            }
+        },
+        Expr::Index { base, index } => match (eval(base, scope)?, eval(index, scope)?) {
+            (Value::Array(items), Value::Number(n)) => match n.as_i64() {
+                Some(i) if i >= 0 => items.into_iter().nth(i as usize).unwrap_or(Value::Null),
+                Some(_) => Value::Null,
+                None => return fail(format!("a list index must be a whole number, not {n}")),
+            },
+            (Value::Object(mut map), Value::String(key)) => map.remove(&key).unwrap_or(Value::Null),
+            (base, index) => {
+                return fail(format!(
+                    "cannot index {} with {}",
+                    kind(&base),
+                    kind(&index)
+                ));
+            }
+        },
+        Expr::Builtin { function, args } => {
+            let args = args
+                .iter()
+                .map(|e| eval(e, scope))
+                .collect::<Result<Vec<_>, _>>()?;
+            builtin(*function, args)?
+        }
+        Expr::Call { transformer, args } => {
+            let args = args
+                .iter()
+                .map(|e| eval(e, scope))
+                .collect::<Result<Vec<_>, _>>()?;
+            scope.transformers.call(*transformer, args)?
+        }
+        Expr::Not(operand) => match eval(operand, scope)? {
+            Value::Bool(b) => Value::Bool(!b),
+            other => return fail(format!("`!` needs a bool, found {}", kind(&other))),
+        },
+        Expr::Neg(operand) => match eval(operand, scope)? {
+            Value::Number(n) => negate(&n)?,
+            other => return fail(format!("`-` needs a number, found {}", kind(&other))),
+        },
+        Expr::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, scope)?,
+    })
+}
+
+/// A value inserted into a string: a string as is, anything else as
+/// compact JSON.
+fn insert(text: &mut String, value: &Value) {
+    match value {
+        Value::String(s) => text.push_str(s),
+        other => text.push_str(&other.to_string()),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a record",
+    }
+}
+
+fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    // The short-circuiting operators evaluate their right side only when
+    // needed.
+    match op {
+        BinaryOp::And | BinaryOp::Or => {
+            let Value::Bool(left) = eval(lhs, scope)? else {
+                return fail("`&&` and `||` need bools");
+            };
+            if left == (op == BinaryOp::Or) {
+                return Ok(Value::Bool(left));
+            }
+            return match eval(rhs, scope)? {
+                Value::Bool(right) => Ok(Value::Bool(right)),
+                other => fail(format!("`&&` and `||` need bools, found {}", kind(&other))),
+            };
+        }
+        BinaryOp::Coalesce => {
+            return match eval(lhs, scope)? {
+                Value::Null => eval(rhs, scope),
+                present => Ok(present),
+            };
+        }
+        _ => {}
+    }
+    let (left, right) = (eval(lhs, scope)?, eval(rhs, scope)?);
+    Ok(match op {
+        BinaryOp::Eq => Value::Bool(equal(&left, &right)),
+        BinaryOp::Ne => Value::Bool(!equal(&left, &right)),
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let ordering = match (&left, &right) {
+                (Value::Number(a), Value::Number(b)) => compare_numbers(a, b),
+                (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+                _ => None,
+            };
+            let Some(ordering) = ordering else {
+                return fail(format!(
+                    "cannot compare {} with {}",
+                    kind(&left),
+                    kind(&right)
+                ));
+            };
+            Value::Bool(match op {
+                BinaryOp::Lt => ordering.is_lt(),
+                BinaryOp::Le => ordering.is_le(),
+                BinaryOp::Gt => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            })
+        }
+        BinaryOp::Add => match (&left, &right) {
+            (Value::String(a), Value::String(b)) => Value::String(format!("{a}{b}")),
+            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
+            _ => return fail(format!("cannot add {} and {}", kind(&left), kind(&right))),
+        },
+        _ => match (&left, &right) {
+            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
+            _ => {
+                return fail(format!(
+                    "arithmetic needs numbers, found {} and {}",
+                    kind(&left),
+                    kind(&right)
+                ));
+            }
+        },
+    })
+}
+
+/// JSON equality where `1` equals `1.0`, as the checker's `int` fits
+/// `number`.
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => compare_numbers(x, y).is_some_and(|o| o.is_eq()),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn compare_numbers(a: &Number, b: &Number) -> Option<std::cmp::Ordering> {
+    match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+fn arithmetic(op: BinaryOp, a: &Number, b: &Number) -> Result<Value, EvalError> {
+    // Whole numbers stay whole for `+ - * %` while they fit; `/` is always a
+    // number, as the checker types it.
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        let whole = match op {
+            BinaryOp::Add => x.checked_add(y),
+            BinaryOp::Sub => x.checked_sub(y),
+            BinaryOp::Mul => x.checked_mul(y),
+            BinaryOp::Rem if y == 0 => return fail("remainder of a division by zero"),
+            BinaryOp::Rem => x.checked_rem(y),
+            _ => None,
+        };
+        if let Some(n) = whole {
+            return Ok(Value::from(n));
+        }
+    }
+    let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
+        return fail("a number out of range");
+    };
+    let result = match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div if y == 0.0 => return fail("division by zero"),
+        BinaryOp::Div => x / y,
+        BinaryOp::Rem if y == 0.0 => return fail("remainder of a division by zero"),
+        _ => x % y,
+    };
+    match Number::from_f64(result) {
+        Some(n) => Ok(Value::Number(n)),
+        None => fail("the result is not a finite number"),
+    }
+}
+
+fn negate(n: &Number) -> Result<Value, EvalError> {
+    if let Some(x) = n.as_i64().and_then(i64::checked_neg) {
+        return Ok(Value::from(x));
+    }
+    match n.as_f64().and_then(|x| Number::from_f64(-x)) {
+        Some(n) => Ok(Value::Number(n)),
+        None => fail("a number out of range"),
+    }
+}
+
+fn builtin(function: Builtin, args: Vec<Value>) -> Result<Value, EvalError> {
+    let mut args = args.into_iter();
+    let mut next = || args.next().unwrap_or(Value::Null);
+    Ok(match function {
+        Builtin::Len => match next() {
+            Value::String(s) => Value::from(s.chars().count()),
+            Value::Array(items) => Value::from(items.len()),
+            Value::Object(map) => Value::from(map.len()),
+            other => return fail(format!("`len` of {}", kind(&other))),
+        },
+        Builtin::Lower | Builtin::Upper | Builtin::Trim => match next() {
+            Value::String(s) => Value::String(match function {
+                Builtin::Lower => s.to_lowercase(),
+                Builtin::Upper => s.to_uppercase(),
+                _ => s.trim().to_string(),
+            }),
+            other => return fail(format!("a string function applied to {}", kind(&other))),
+        },
+        Builtin::Contains => match (next(), next()) {
+            (Value::String(s), Value::String(part)) => Value::Bool(s.contains(&part)),
+            (Value::Array(items), needle) => Value::Bool(items.iter().any(|i| equal(i, &needle))),
+            (haystack, _) => return fail(format!("`contains` in {}", kind(&haystack))),
+        },
+        Builtin::Join => match (next(), next()) {
+            (Value::Array(items), Value::String(separator)) => {
+                let mut text = String::new();
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(&separator);
+                    }
+                    insert(&mut text, item);
+                }
+                Value::String(text)
+            }
+            _ => return fail("`join` takes a list and a separator string"),
+        },
+        Builtin::Split => match (next(), next()) {
+            (Value::String(s), Value::String(separator)) if !separator.is_empty() => {
+                Value::Array(s.split(&separator).map(Value::from).collect())
+            }
+            (Value::String(_), Value::String(_)) => return fail("`split` on an empty separator"),
+            _ => return fail("`split` takes a string and a separator string"),
+        },
+        Builtin::Keys => match next() {
+            Value::Object(map) => Value::Array(map.keys().cloned().map(Value::String).collect()),
+            other => return fail(format!("`keys` of {}", kind(&other))),
+        },
+        Builtin::ToJson => Value::String(next().to_string()),
+        Builtin::ParseJson => match next() {
+            Value::String(s) => match serde_json::from_str(&s) {
+                Ok(value) => value,
+                Err(e) => return fail(format!("`parse_json`: the text is not JSON: {e}")),
+            },
+            other => return fail(format!("`parse_json` of {}", kind(&other))),
+        },
+        Builtin::String => match next() {
+            Value::String(s) => Value::String(s),
+            other => Value::String(other.to_string()),
+        },
+        // `number("x")` is null when the text is not a number, as typed.
+        Builtin::Number => match next() {
+            Value::Number(n) => Value::Number(n),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or(Value::Null, |n| {
+                    match n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                        Some(f) => Value::from(f as i64),
+                        None => Value::Number(n),
+                    }
+                }),
+            other => return fail(format!("`number` of {}", kind(&other))),
+        },
+        Builtin::Env => return fail("`env` is read only in executor settings"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lit(v: Value) -> Expr {
+        Expr::Literal(v)
+    }
+
+    fn bin(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        }
+    }
+
+    fn call(function: Builtin, args: Vec<Expr>) -> Expr {
+        Expr::Builtin { function, args }
+    }
+
+    fn run(expr: &Expr) -> Result<Value, EvalError> {
+        let params = [json!({ "title": "Hi", "pages": ["a", "b"] }), json!(null)];
+        let states = [Some(json!({ "verdict": "approve" })), None];
+        let scope = Scope {
+            params: &params,
+            states: &states,
+            item: Some(&json!(7)),
+            error: None,
+            transformers: &NoTransformers,
+        };
+        eval(expr, &scope)
+    }
+
+    #[test]
+    fn names_fields_and_states() {
+        let field = |base, name: &str, optional| Expr::Field {
+            base: Box::new(base),
+            name: name.into(),
+            optional,
+        };
+        assert_eq!(run(&field(Expr::Param(0), "title", false)), Ok(json!("Hi")));
+        assert_eq!(
+            run(&field(Expr::State(StateId(0)), "verdict", false)),
+            Ok(json!("approve"))
+        );
+        // A state that has not run is null, and `?.` keeps it so.
+        assert_eq!(
+            run(&field(Expr::State(StateId(1)), "verdict", true)),
+            Ok(json!(null))
+        );
+        assert!(run(&field(Expr::State(StateId(1)), "verdict", false)).is_err());
+        assert_eq!(run(&Expr::Item), Ok(json!(7)));
+        let index = |i| Expr::Index {
+            base: Box::new(field(Expr::Param(0), "pages", false)),
+            index: Box::new(lit(json!(i))),
+        };
+        assert_eq!(run(&index(1)), Ok(json!("b")));
+        assert_eq!(run(&index(5)), Ok(json!(null)));
+    }
+
+    #[test]
+    fn interpolation_inserts_strings_as_is_and_values_as_json() {
+        let e = Expr::Interp(vec![
+            Part::Text("t=".into()),
+            Part::Value(lit(json!("x"))),
+            Part::Text(" l=".into()),
+            Part::Value(lit(json!([1, "a"]))),
+        ]);
+        assert_eq!(run(&e), Ok(json!(r#"t=x l=[1,"a"]"#)));
+    }
+
+    #[test]
+    fn arithmetic_keeps_whole_numbers_whole() {
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!(2)), lit(json!(3)))),
+            Ok(json!(5))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Div, lit(json!(3)), lit(json!(2)))),
+            Ok(json!(1.5))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Rem, lit(json!(7)), lit(json!(3)))),
+            Ok(json!(1))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!("a")), lit(json!("b")))),
+            Ok(json!("ab"))
+        );
+        assert!(run(&bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)))).is_err());
+        assert!(run(&bin(BinaryOp::Add, lit(json!(i64::MAX)), lit(json!(1)))).is_ok());
+        assert_eq!(run(&Expr::Neg(Box::new(lit(json!(4))))), Ok(json!(-4)));
+    }
+
+    #[test]
+    fn comparisons_and_logic() {
+        assert_eq!(
+            run(&bin(BinaryOp::Eq, lit(json!(1)), lit(json!(1.0)))),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Lt, lit(json!("a")), lit(json!("b")))),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            run(&bin(
+                BinaryOp::Coalesce,
+                Expr::State(StateId(1)),
+                lit(json!([]))
+            )),
+            Ok(json!([]))
+        );
+        // The right side of `||` is not evaluated when the left decides.
+        let broken = bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)));
+        assert_eq!(
+            run(&bin(BinaryOp::Or, lit(json!(true)), broken.clone())),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::And, lit(json!(false)), broken)),
+            Ok(json!(false))
+        );
+    }
+
+    #[test]
+    fn builtins() {
+        let s = |v: &str| lit(json!(v));
+        assert_eq!(run(&call(Builtin::Len, vec![s("héllo")])), Ok(json!(5)));
+        assert_eq!(run(&call(Builtin::Upper, vec![s("ab")])), Ok(json!("AB")));
+        assert_eq!(run(&call(Builtin::Trim, vec![s("  x ")])), Ok(json!("x")));
+        assert_eq!(
+            run(&call(
+                Builtin::Contains,
+                vec![lit(json!([1, 2])), lit(json!(2.0))]
+            )),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            run(&call(Builtin::Join, vec![lit(json!(["a", "b"])), s(", ")])),
+            Ok(json!("a, b"))
+        );
+        assert_eq!(
+            run(&call(Builtin::Split, vec![s("a,b"), s(",")])),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(
+            run(&call(Builtin::Keys, vec![lit(json!({ "b": 1, "a": 2 }))])),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(
+            run(&call(Builtin::ToJson, vec![lit(json!({ "a": [1] }))])),
+            Ok(json!(r#"{"a":[1]}"#))
+        );
+        assert_eq!(
+            run(&call(Builtin::ParseJson, vec![s("[1, 2]")])),
+            Ok(json!([1, 2]))
+        );
+        assert!(run(&call(Builtin::ParseJson, vec![s("[1,")])).is_err());
+        assert_eq!(
+            run(&call(Builtin::String, vec![lit(json!(null))])),
+            Ok(json!("null"))
+        );
+        assert_eq!(run(&call(Builtin::Number, vec![s(" 42 ")])), Ok(json!(42)));
+        assert_eq!(run(&call(Builtin::Number, vec![s("4.5")])), Ok(json!(4.5)));
+        assert_eq!(
+            run(&call(Builtin::Number, vec![s("many")])),
+            Ok(json!(null))
+        );
+    }
+}
