@@ -9,8 +9,8 @@
 extern crate alloc;
 
 pub mod check;
-pub mod ir;
-pub mod runtime;
 pub mod cli;
 pub mod diagnostics;
+pub mod ir;
+pub mod runtime;
 pub mod syntax;

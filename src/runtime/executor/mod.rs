@@ -13,6 +13,9 @@
 //! - its failure messages say what failed and why, in a sentence, with the
 //!   relevant detail (exit status, HTTP status, the tail of stderr).
 
+pub mod exec;
+pub mod http;
+
 use std::fmt;
 
 use serde_json::Value;
