@@ -138,24 +138,7 @@ impl ExecutorKind {
     }
 }
 
-/// The workers built into the runtime.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum BuiltinWorker {
-    /// Returns its input.
-    Echo,
-    /// Fails with class `worker`.
-    Fail,
-}
-
-impl BuiltinWorker {
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "echo" => Some(BuiltinWorker::Echo),
-            "fail" => Some(BuiltinWorker::Fail),
-            _ => None,
-        }
-    }
-}
+pub(crate) use crate::ir::BuiltinWorker;
 
 /// Whose executors these are.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -380,11 +363,15 @@ fn value(
             };
             let found = BuiltinWorker::from_name(&text);
             if found.is_none() {
-                let suggestion =
-                    suggest::suggest(&text, value.span, ["echo", "fail"]).map(|mut s| {
-                        s.replacement = format!("\"{}\"", s.replacement);
-                        s
-                    });
+                let suggestion = suggest::suggest(
+                    &text,
+                    value.span,
+                    BuiltinWorker::ALL.map(BuiltinWorker::name),
+                )
+                .map(|mut s| {
+                    s.replacement = format!("\"{}\"", s.replacement);
+                    s
+                });
                 let help = suggest::help(
                     &suggestion,
                     "the built-in workers are `\"echo\"` (returns its input) and `\"fail\"` (fails with class `worker`)",

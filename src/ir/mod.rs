@@ -4,11 +4,13 @@
 //! runtime (issue 3); today it holds the vocabulary that the checker and the
 //! runtime share.
 
+mod builtin;
 mod expr;
 mod failure;
 mod ids;
 mod types;
 
+pub use builtin::BuiltinWorker;
 pub use expr::{BinaryOp, Builtin, Expr, Part};
 pub use failure::FailureClass;
 pub use ids::{StateId, TransformerId, WorkerId, WorkflowId};
