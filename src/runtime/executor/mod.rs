@@ -13,6 +13,7 @@
 //! - its failure messages say what failed and why, in a sentence, with the
 //!   relevant detail (exit status, HTTP status, the tail of stderr).
 
+pub mod builtin;
 pub mod exec;
 pub mod http;
 
