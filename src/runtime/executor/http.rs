@@ -152,25 +152,15 @@ pub struct HttpExecutor {
 
 impl HttpExecutor {
     pub fn new() -> Result<Self, ClientSetupError> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|err| ClientSetupError {
-                reason: innermost_cause(&err),
-            })?;
-        Ok(HttpExecutor { client })
+        Ok(HttpExecutor { client: client()? })
     }
 
     /// Makes one attempt. Cancel-safe: dropping the future closes the
     /// connection and abandons the request.
     pub async fn call(&self, spec: &HttpSpec, inv: &Invocation<'_>) -> Result<Output, Failure> {
-        let target = Target(spec);
+        let target = Target::of(spec);
         let url = parse_url(target)?;
-        let headers = request_headers(target, inv.meta)?;
+        let headers = request_headers(target, &spec.headers, inv.meta)?;
         let mut request = self
             .client
             .request(spec.method.to_reqwest(), url)
@@ -191,29 +181,55 @@ impl HttpExecutor {
         if response.status().is_success() {
             read_output(target, response, inv).await
         } else {
-            Err(status_failure(target, response).await)
+            Err(status_failure(target, response, excerpt).await)
         }
     }
 }
 
+/// A client set up as the module's notes say: no proxies from the
+/// environment, no redirects, no hidden retries, a connect timeout. Every
+/// executor that speaks HTTP (`http`, `llm`) uses one of these.
+pub(super) fn client() -> Result<reqwest::Client, ClientSetupError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(USER_AGENT)
+        .build()
+        .map_err(|err| ClientSetupError {
+            reason: innermost_cause(&err),
+        })
+}
+
 /// The request as the user wrote it, for messages: `POST http://…/work`.
 #[derive(Clone, Copy)]
-struct Target<'a>(&'a HttpSpec);
+pub(super) struct Target<'a> {
+    pub(super) method: Method,
+    pub(super) url: &'a str,
+}
 
-impl Target<'_> {
-    fn fail(self, class: FailureClass, what: impl fmt::Display) -> Failure {
+impl<'a> Target<'a> {
+    fn of(spec: &'a HttpSpec) -> Self {
+        Target {
+            method: spec.method,
+            url: &spec.url,
+        }
+    }
+
+    pub(super) fn fail(self, class: FailureClass, what: impl fmt::Display) -> Failure {
         Failure::new(class, format!("{self}: {what}"))
     }
 }
 
 impl fmt::Display for Target<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.0.method, self.0.url)
+        write!(f, "{} {}", self.method, self.url)
     }
 }
 
 fn parse_url(target: Target<'_>) -> Result<Url, Failure> {
-    let url = Url::parse(&target.0.url).map_err(|err| {
+    let url = Url::parse(target.url).map_err(|err| {
         target.fail(
             FailureClass::Worker,
             format!(
@@ -233,17 +249,21 @@ fn parse_url(target: Target<'_>) -> Result<Url, Failure> {
     Ok(url)
 }
 
-/// The defaults, then the user's headers, then the run's own headers, which
-/// always win: the service must see the attempt and key the runtime counts.
-fn request_headers(target: Target<'_>, meta: &CallMeta) -> Result<HeaderMap, Failure> {
-    let spec = target.0;
+/// The defaults, then the user's headers (`given`, whose values are marked
+/// sensitive), then the run's own headers, which always win: the service
+/// must see the attempt and key the runtime counts.
+pub(super) fn request_headers(
+    target: Target<'_>,
+    given: &[(String, String)],
+    meta: &CallMeta,
+) -> Result<HeaderMap, Failure> {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    if spec.method.sends_body() {
+    if target.method.sends_body() {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    let mut given: Vec<HeaderName> = Vec::with_capacity(spec.headers.len());
-    for (name, value) in &spec.headers {
+    let mut seen: Vec<HeaderName> = Vec::with_capacity(given.len());
+    for (name, value) in given {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
             target.fail(
                 FailureClass::Worker,
@@ -261,11 +281,11 @@ fn request_headers(target: Target<'_>, meta: &CallMeta) -> Result<HeaderMap, Fai
             )
         })?;
         value.set_sensitive(true);
-        if given.contains(&header) {
+        if seen.contains(&header) {
             headers.append(header, value);
         } else {
             headers.insert(header.clone(), value);
-            given.push(header);
+            seen.push(header);
         }
     }
     let run = [
@@ -287,7 +307,7 @@ fn request_headers(target: Target<'_>, meta: &CallMeta) -> Result<HeaderMap, Fai
 }
 
 /// A request that got no response: the service may be back in a moment.
-fn transport_failure(target: Target<'_>, err: &reqwest::Error) -> Failure {
+pub(super) fn transport_failure(target: Target<'_>, err: &reqwest::Error) -> Failure {
     let cause = innermost_cause(err);
     if err.is_builder() {
         return target.fail(
@@ -307,7 +327,7 @@ fn transport_failure(target: Target<'_>, err: &reqwest::Error) -> Failure {
 
 /// The deepest error in the chain says what happened (`Connection refused`);
 /// the outer ones only say where.
-fn innermost_cause(err: &(dyn StdError + 'static)) -> String {
+pub(super) fn innermost_cause(err: &(dyn StdError + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
@@ -318,10 +338,26 @@ fn innermost_cause(err: &(dyn StdError + 'static)) -> String {
 /// A 2xx answer: its body, capped, parsed.
 async fn read_output(
     target: Target<'_>,
-    mut response: Response,
+    response: Response,
     inv: &Invocation<'_>,
 ) -> Result<Output, Failure> {
-    let cap = inv.max_output;
+    let body = read_capped(target, response, inv.max_output).await?;
+    parse_body(&body, inv.wants_string)
+        .map(|value| Output {
+            value,
+            log: String::new(),
+        })
+        .map_err(|what| target.fail(FailureClass::Output, what))
+}
+
+/// A 2xx answer's body, refused (class `output`) as soon as it is known to
+/// be over `cap` bytes: from its announced length before reading, or while
+/// reading, so that no more than `cap` bytes are ever held.
+pub(super) async fn read_capped(
+    target: Target<'_>,
+    mut response: Response,
+    cap: usize,
+) -> Result<Vec<u8>, Failure> {
     if let Some(length) = response.content_length() {
         if length > u64::try_from(cap).unwrap_or(u64::MAX) {
             return Err(target.fail(
@@ -357,12 +393,7 @@ async fn read_output(
         }
         body.extend_from_slice(&chunk);
     }
-    parse_body(&body, inv.wants_string)
-        .map(|value| Output {
-            value,
-            log: String::new(),
-        })
-        .map_err(|what| target.fail(FailureClass::Output, what))
+    Ok(body)
 }
 
 /// JSON, or for a `string` output anything that is not a JSON string taken
@@ -390,8 +421,13 @@ fn parse_body(body: &[u8], wants_string: bool) -> Result<Value, String> {
 }
 
 /// A non-2xx answer: `transient` for 408, 429 and 5xx (with the wait the
-/// service asked for), `worker` for the rest.
-async fn status_failure(target: Target<'_>, response: Response) -> Failure {
+/// service asked for), `worker` for the rest. `quote` says what the start of
+/// a non-empty body (at most [`EXCERPT_BYTES`]) has to say, on one line.
+pub(super) async fn status_failure(
+    target: Target<'_>,
+    response: Response,
+    quote: fn(&[u8]) -> String,
+) -> Failure {
     let status = response.status();
     let transient = matches!(
         status,
@@ -416,7 +452,7 @@ async fn status_failure(target: Target<'_>, response: Response) -> Failure {
             ", a redirect to `{location}`; redirects are not followed: put the final address in the worker's `url`"
         )),
         None if body.is_empty() => what.push_str(" with an empty body"),
-        None => what.push_str(&format!(": {}", excerpt(&body))),
+        None => what.push_str(&format!(": {}", quote(&body))),
     }
     if let Some(wait) = retry_after {
         what.push_str(&format!("; it asked to retry after {}s", wait.as_secs()));
@@ -466,7 +502,7 @@ async fn read_excerpt(mut response: Response) -> Vec<u8> {
 
 /// A body quoted on one line: whitespace runs folded to a space, cut at
 /// [`EXCERPT_CHARS`] characters with an ellipsis.
-fn excerpt(body: &[u8]) -> String {
+pub(super) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
     let mut chars = 0;

@@ -16,6 +16,7 @@
 pub mod builtin;
 pub mod exec;
 pub mod http;
+pub mod llm;
 
 use std::fmt;
 
