@@ -99,8 +99,6 @@ const HUMAN: &[Spec] = &[spec(
 )];
 const BUILTIN: &[Spec] = &[spec("name", true, Accepts::BuiltinName, "\"echo\"")];
 
-const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-
 /// The highest temperature OpenAI-compatible APIs accept.
 const MAX_TEMPERATURE: f64 = 2.0;
 
@@ -139,6 +137,7 @@ impl ExecutorKind {
 }
 
 pub(crate) use crate::ir::BuiltinWorker;
+use crate::ir::HttpMethod;
 
 /// Whose executors these are.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -319,9 +318,9 @@ fn value(
         Accepts::Method => {
             Typer::new(cx, scope).expect(value, TyId::STRING, &cause);
             if let Some(text) = super::expr::plain_string(value) {
-                if !METHODS.contains(&text.as_str()) {
+                if HttpMethod::from_name(&text).is_none() {
                     let upper = text.to_ascii_uppercase();
-                    let help = if METHODS.contains(&upper.as_str()) {
+                    let help = if HttpMethod::from_name(&upper).is_some() {
                         format!("did you mean `\"{upper}\"`?")
                     } else {
                         "the methods are `\"GET\"`, `\"POST\"`, `\"PUT\"`, `\"PATCH\"` and `\"DELETE\"`".to_string()

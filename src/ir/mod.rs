@@ -8,10 +8,15 @@ mod builtin;
 mod expr;
 mod failure;
 mod ids;
+mod program;
 mod types;
 
 pub use builtin::BuiltinWorker;
 pub use expr::{BinaryOp, Builtin, Expr, Part};
 pub use failure::FailureClass;
 pub use ids::{StateId, TransformerId, WorkerId, WorkflowId};
+pub use program::{
+    Backoff, Branch, Call, CallSettings, Executor, HttpMethod, Param, Program, State, StateKind,
+    Transformer, TransformerBody, Transition, Worker, Workflow,
+};
 pub use types::{Field, Shown, Type, TypeId, Types};

@@ -53,56 +53,16 @@ const EXCERPT_WAIT: Duration = Duration::from_secs(2);
 
 const USER_AGENT: &str = concat!("flow/", env!("CARGO_PKG_VERSION"));
 
-/// An HTTP method a worker may use (the checker accepts exactly these).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    /// The default: a worker sends its input.
-    #[default]
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
+/// An HTTP method a worker may use: the program's own.
+pub use crate::ir::HttpMethod as Method;
 
-impl Method {
-    pub const ALL: [Method; 5] = [
-        Method::Get,
-        Method::Post,
-        Method::Put,
-        Method::Patch,
-        Method::Delete,
-    ];
-
-    /// The name as written in a `.flow` file and on the wire: `"POST"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    /// The method named exactly `name` (upper case, as the checker demands).
-    pub fn from_name(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.name() == name)
-    }
-
-    /// Whether the input travels as a JSON body (all but `GET`).
-    pub fn sends_body(self) -> bool {
-        self != Method::Get
-    }
-
-    fn to_reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        }
+fn to_reqwest(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
     }
 }
 
@@ -163,7 +123,7 @@ impl HttpExecutor {
         let headers = request_headers(target, &spec.headers, inv.meta)?;
         let mut request = self
             .client
-            .request(spec.method.to_reqwest(), url)
+            .request(to_reqwest(spec.method), url)
             .headers(headers);
         if spec.method.sends_body() {
             let body = serde_json::to_vec(inv.input).map_err(|err| {
