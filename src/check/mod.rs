@@ -10,6 +10,7 @@
 //!
 //! The stage is pure: no I/O, no printing.
 
+mod build;
 mod env;
 mod error;
 mod executors;
@@ -32,6 +33,7 @@ mod tests;
 
 pub use error::{CheckError, Suggestion};
 
+use crate::ir;
 use crate::syntax::ast;
 use env::{Cx, Env, Sig};
 use items::ItemTable;
@@ -40,6 +42,29 @@ use types::{ResolveCx, Resolver, Types};
 /// Checks a parsed file and returns every problem found, in source order
 /// (problems at the same offset keep the order in which they were found).
 pub fn check(file: &ast::File) -> Vec<CheckError> {
+    analyze(file, false).1
+}
+
+/// Checks a parsed file and, when no problem is an error (warnings alone do
+/// not prevent it), builds the program the runtime executes. The problems
+/// come in source order, as from [`check`]: `flow run` prints them all and
+/// runs only when there is a program.
+pub fn check_program(file: &ast::File) -> (Option<ir::Program>, Vec<CheckError>) {
+    analyze(file, true)
+}
+
+/// Whether a problem prevents the file from running (it is not a warning).
+fn is_error(problem: &CheckError) -> bool {
+    use miette::{Diagnostic, Severity};
+    !matches!(
+        problem.severity(),
+        Some(Severity::Warning | Severity::Advice)
+    )
+}
+
+/// The checks, and the program when `build` is asked for and no error was
+/// found.
+fn analyze(file: &ast::File, build: bool) -> (Option<ir::Program>, Vec<CheckError>) {
     let mut out = Vec::new();
     let items = ItemTable::collect(file, &mut out);
     let mut types = Types::new();
@@ -81,7 +106,15 @@ pub fn check(file: &ast::File) -> Vec<CheckError> {
     recursion::check(&env.items, &mut cx.out);
     workers::check_all(&mut cx);
     workflows::check_all(&mut cx);
+    // A clean file always has a program; `Missing` means the checker let
+    // something through that it should have reported, and then no program
+    // is better than a wrong one.
+    let program = if build && !cx.out.iter().any(is_error) {
+        build::program(&cx).ok()
+    } else {
+        None
+    };
     let mut out = cx.out;
     out.sort_by_cached_key(CheckError::offset);
-    out
+    (program, out)
 }

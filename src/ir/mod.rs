@@ -16,7 +16,7 @@ pub use expr::{BinaryOp, Builtin, Expr, Part};
 pub use failure::FailureClass;
 pub use ids::{StateId, TransformerId, WorkerId, WorkflowId};
 pub use program::{
-    Backoff, Branch, Call, CallSettings, Executor, HttpMethod, Param, Program, State, StateKind,
-    Transformer, TransformerBody, Transition, Worker, Workflow,
+    Backoff, Branch, Call, CallSettings, DEFAULT_MAX_OUTPUT, Executor, HttpMethod, Param, Program,
+    State, StateKind, Transformer, TransformerBody, Transition, Worker, Workflow,
 };
 pub use types::{Field, Shown, Type, TypeId, Types};

@@ -108,6 +108,10 @@ impl HttpMethod {
     }
 }
 
+/// 16 MiB: the largest output a worker may return when it does not say
+/// (`max_output`).
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
 /// How one call is made: its timeout, retries and hooks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSettings {

@@ -54,7 +54,7 @@ pub struct Invocation<'a> {
 }
 
 /// 16 MiB: the default cap on a worker's output.
-pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_OUTPUT: usize = crate::ir::DEFAULT_MAX_OUTPUT;
 
 /// What a worker returned, before it is validated against its type.
 #[derive(Debug, Clone, PartialEq)]

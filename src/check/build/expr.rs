@@ -1,0 +1,226 @@
+//! Expressions of the source to expressions of the program: every name
+//! resolved to what it stands for, with the same tables the checks used.
+
+use serde_json::{Number, Value};
+
+use super::Missing;
+use crate::check::env::Sig;
+use crate::check::items::{ItemRef, ItemTable};
+use crate::check::states::StateTable;
+use crate::ir;
+use crate::syntax::ast::{self, Expr, ExprKind, StringPart, UnaryOp};
+
+/// What names mean where an expression stands, in the order the checker's
+/// scopes look them up: the loop variable, `error`, the parameters, the
+/// states.
+#[derive(Clone, Copy)]
+pub(super) struct Names<'s, 'a> {
+    pub(super) items: &'s ItemTable<'a>,
+    pub(super) transformers: &'s [Sig<'a>],
+    pub(super) params: &'s Sig<'a>,
+    pub(super) states: Option<&'s StateTable<'a>>,
+    /// The loop variable of a map state, in its call's arguments.
+    pub(super) var: Option<&'s str>,
+    /// Whether `error` is in scope (an `on_failure` condition).
+    pub(super) error: bool,
+}
+
+impl Names<'_, '_> {
+    fn name(&self, ident: &ast::Ident) -> Result<ir::Expr, Missing> {
+        let name = ident.as_str();
+        if self.var == Some(name) {
+            return Ok(ir::Expr::Item);
+        }
+        if self.error && name == "error" {
+            return Ok(ir::Expr::Error);
+        }
+        if let Some((at, _)) = self.params.param(name) {
+            return Ok(ir::Expr::Param(at as u32));
+        }
+        if let Some(id) = self.states.and_then(|s| s.lookup(name)) {
+            return Ok(ir::Expr::State(ir::StateId(id.0)));
+        }
+        Err(Missing::new(format!("the name `{name}`")))
+    }
+
+    pub(super) fn lower(&self, e: &Expr) -> Result<ir::Expr, Missing> {
+        Ok(match &e.kind {
+            ExprKind::Null => ir::Expr::Literal(Value::Null),
+            ExprKind::Bool(b) => ir::Expr::Literal(Value::Bool(*b)),
+            ExprKind::Int(n) => ir::Expr::Literal(Value::from(*n)),
+            ExprKind::Number(x) => ir::Expr::Literal(number(*x)?),
+            ExprKind::String(lit) => self.string(lit)?,
+            ExprKind::Duration(_) | ExprKind::DurationRange(..) => {
+                return Err(Missing::new("a duration inside an expression".into()));
+            }
+            ExprKind::List(items) => ir::Expr::List(
+                items
+                    .iter()
+                    .map(|i| self.lower(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Record(entries) => ir::Expr::Record(
+                entries
+                    .iter()
+                    .map(|en| Ok((en.key.as_str().to_string(), self.lower(&en.value)?)))
+                    .collect::<Result<_, Missing>>()?,
+            ),
+            ExprKind::Name(ident) => self.name(ident)?,
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => ir::Expr::Field {
+                base: Box::new(self.lower(base)?),
+                name: name.as_str().to_string(),
+                optional: *optional,
+            },
+            ExprKind::Index { base, index } => ir::Expr::Index {
+                base: Box::new(self.lower(base)?),
+                index: Box::new(self.lower(index)?),
+            },
+            ExprKind::Call { callee, args } => self.call(callee, args)?,
+            ExprKind::Unary { op, operand } => self.unary(*op, operand)?,
+            ExprKind::Binary { op, lhs, rhs, .. } => ir::Expr::Binary {
+                op: binary(*op),
+                lhs: Box::new(self.lower(lhs)?),
+                rhs: Box::new(self.lower(rhs)?),
+            },
+            ExprKind::Paren(inner) => self.lower(inner)?,
+        })
+    }
+
+    fn string(&self, lit: &ast::StringLit) -> Result<ir::Expr, Missing> {
+        if let Some(text) = lit.as_plain() {
+            return Ok(ir::Expr::Literal(Value::String(text)));
+        }
+        let parts = lit
+            .parts
+            .iter()
+            .map(|part| match part {
+                StringPart::Text(t) => Ok(ir::Part::Text(t.clone())),
+                StringPart::Interp(e) => Ok(ir::Part::Value(self.lower(e)?)),
+            })
+            .collect::<Result<_, Missing>>()?;
+        Ok(ir::Expr::Interp(parts))
+    }
+
+    /// `-7` is the literal `-7`; any other negation stays an operation.
+    fn unary(&self, op: UnaryOp, operand: &Expr) -> Result<ir::Expr, Missing> {
+        let operand = self.lower(operand)?;
+        Ok(match (op, operand) {
+            (UnaryOp::Neg, ir::Expr::Literal(Value::Number(n))) => {
+                let negated = match n.as_i64().and_then(i64::checked_neg) {
+                    Some(i) => Value::from(i),
+                    None => number(-n.as_f64().unwrap_or(0.0))?,
+                };
+                ir::Expr::Literal(negated)
+            }
+            (UnaryOp::Neg, other) => ir::Expr::Neg(Box::new(other)),
+            (UnaryOp::Not, other) => ir::Expr::Not(Box::new(other)),
+        })
+    }
+
+    /// A transformer (the file's own definitions win over built-ins, as in
+    /// the checker) or a built-in function.
+    fn call(&self, callee: &ast::Ident, args: &[ast::Arg]) -> Result<ir::Expr, Missing> {
+        if let Some(ItemRef::Transformer(id)) = self.items.lookup(callee.as_str()) {
+            let sig = self
+                .transformers
+                .get(id.0 as usize)
+                .ok_or_else(|| Missing::new(format!("the transformer `{}`", callee.name)))?;
+            return Ok(ir::Expr::Call {
+                transformer: ir::TransformerId(id.0),
+                args: self.ordered_args(sig, args)?,
+            });
+        }
+        let function = builtin(callee.as_str())
+            .ok_or_else(|| Missing::new(format!("the function `{}`", callee.name)))?;
+        Ok(ir::Expr::Builtin {
+            function,
+            args: args
+                .iter()
+                .map(|a| self.lower(&a.value))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Arguments in the order of the parameters: positional ones as
+    /// written, named ones where their parameter stands.
+    pub(super) fn ordered_args(
+        &self,
+        sig: &Sig<'_>,
+        args: &[ast::Arg],
+    ) -> Result<Vec<ir::Expr>, Missing> {
+        let mut slots: Vec<Option<ir::Expr>> = vec![None; sig.params.len()];
+        for (at, arg) in args.iter().enumerate() {
+            let slot = match &arg.name {
+                Some(name) => sig.param(name.as_str()).map(|(i, _)| i),
+                None => Some(at),
+            };
+            let slot = slot
+                .and_then(|i| slots.get_mut(i))
+                .ok_or_else(|| Missing::new(format!("a parameter of `{}`", sig.name.name)))?;
+            *slot = Some(self.lower(&arg.value)?);
+        }
+        slots
+            .into_iter()
+            .zip(&sig.params)
+            .map(|(slot, p)| {
+                slot.ok_or_else(|| {
+                    Missing::new(format!(
+                        "the argument `{}` of `{}`",
+                        p.name.name, sig.name.name
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+fn number(x: f64) -> Result<Value, Missing> {
+    Number::from_f64(x)
+        .map(Value::Number)
+        .ok_or_else(|| Missing::new(format!("the number {x}, which JSON cannot hold")))
+}
+
+fn builtin(name: &str) -> Option<ir::Builtin> {
+    use ir::Builtin as B;
+    Some(match name {
+        "len" => B::Len,
+        "lower" => B::Lower,
+        "upper" => B::Upper,
+        "trim" => B::Trim,
+        "contains" => B::Contains,
+        "join" => B::Join,
+        "split" => B::Split,
+        "keys" => B::Keys,
+        "to_json" => B::ToJson,
+        "parse_json" => B::ParseJson,
+        "string" => B::String,
+        "number" => B::Number,
+        "env" => B::Env,
+        _ => return None,
+    })
+}
+
+fn binary(op: ast::BinaryOp) -> ir::BinaryOp {
+    use ast::BinaryOp as A;
+    use ir::BinaryOp as B;
+    match op {
+        A::Or => B::Or,
+        A::And => B::And,
+        A::Eq => B::Eq,
+        A::Ne => B::Ne,
+        A::Lt => B::Lt,
+        A::Le => B::Le,
+        A::Gt => B::Gt,
+        A::Ge => B::Ge,
+        A::Coalesce => B::Coalesce,
+        A::Add => B::Add,
+        A::Sub => B::Sub,
+        A::Mul => B::Mul,
+        A::Div => B::Div,
+        A::Rem => B::Rem,
+    }
+}
