@@ -1,0 +1,445 @@
+//! One call of a worker from a state (or a branch, or an item): its
+//! arguments, `before` hooks, attempts with their timeout, output
+//! validation and `after` hooks, and the retries between attempts.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::context::{Ctx, Pure};
+use super::events::{Event, EventKind};
+use super::retry;
+use super::secrets::eval_setting;
+use crate::ir::{Call, Executor, FailureClass, TransformerBody, TransformerId, Type, Worker};
+use crate::runtime::eval::{self, Scope};
+use crate::runtime::executor::exec::{self, ExecSpec};
+use crate::runtime::executor::http::HttpSpec;
+use crate::runtime::executor::llm::{LlmSpec, OutputType};
+use crate::runtime::executor::{CallMeta, Failure, Invocation, Output, builtin};
+use crate::runtime::validate::validate;
+
+/// Why a call failed, after its retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Failed {
+    pub class: FailureClass,
+    pub message: String,
+    pub attempts: u32,
+}
+
+/// What the arguments of a call may name.
+pub(super) struct Names<'v> {
+    pub params: &'v [Value],
+    pub states: &'v [Option<Value>],
+    pub item: Option<&'v Value>,
+}
+
+/// Runs `call` for one visit of a state; `label` names it in events and
+/// in the idempotency key (`state`, `state.branch`, `state[3]`).
+pub(super) async fn run<S: super::EventSink>(
+    cx: &Ctx<'_, S>,
+    label: &str,
+    call: &Call,
+    names: Names<'_>,
+    visit: u32,
+) -> Result<Value, Failed> {
+    let Some(worker) = cx.program.workers.get(call.worker.0 as usize) else {
+        return Err(failed(
+            FailureClass::Worker,
+            "the call names no worker of the program",
+            0,
+        ));
+    };
+    let mut input =
+        arguments(cx, worker, call, &names).map_err(|m| failed(FailureClass::Worker, m, 0))?;
+    let settings = &call.settings;
+    let meta = |attempt| CallMeta {
+        run_id: cx.run_id.clone(),
+        step: label.to_owned(),
+        attempt,
+        idempotency_key: format!("{}:{label}:{visit}", cx.run_id),
+    };
+    for hook in &settings.before {
+        input = apply_hook(cx, *hook, input, &meta(1)).await.map_err(|f| {
+            failed(
+                f.class,
+                format!("the `before` hook failed: {}", f.message),
+                0,
+            )
+        })?;
+    }
+    let attempts = settings.retries.saturating_add(1);
+    for attempt in 1..=attempts {
+        cx.emit(
+            Event::new(EventKind::StepStarted)
+                .step(label)
+                .attempt(attempt),
+        )
+        .await;
+        let started = Instant::now();
+        let meta = meta(attempt);
+        let result = attempt_once(cx, worker, call, &input, &meta).await;
+        let took = Some(started.elapsed().as_millis() as u64);
+        match result {
+            Ok(value) => {
+                let mut event = Event::new(EventKind::StepSucceeded)
+                    .step(label)
+                    .attempt(attempt);
+                event.duration_ms = took;
+                event.output = Some(value.clone());
+                cx.emit(event).await;
+                return Ok(value);
+            }
+            Err(failure) => {
+                let message = cx.secrets.mask(&failure.message);
+                let mut event = Event::new(EventKind::AttemptFailed)
+                    .step(label)
+                    .attempt(attempt);
+                event.class = Some(failure.class);
+                event.message = Some(message.clone());
+                event.duration_ms = took;
+                cx.emit(event).await;
+                if attempt < attempts && settings.retry_on.contains(&failure.class) {
+                    let wait = retry::delay(
+                        settings.backoff,
+                        attempt,
+                        failure.retry_after,
+                        &mut cx.jitter_rng(),
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                let mut event = Event::new(EventKind::StepFailed)
+                    .step(label)
+                    .attempt(attempt);
+                event.class = Some(failure.class);
+                event.message = Some(message.clone());
+                cx.emit(event).await;
+                return Err(failed(failure.class, message, attempt));
+            }
+        }
+    }
+    // `attempts` is at least one, so the loop returned.
+    Err(failed(FailureClass::Worker, "the call made no attempt", 0))
+}
+
+fn failed(class: FailureClass, message: impl Into<String>, attempts: u32) -> Failed {
+    Failed {
+        class,
+        message: message.into(),
+        attempts,
+    }
+}
+
+/// The worker's input record, from the call's arguments.
+fn arguments<S>(
+    cx: &Ctx<'_, S>,
+    worker: &Worker,
+    call: &Call,
+    names: &Names<'_>,
+) -> Result<Value, String> {
+    let pure = Pure(cx.program);
+    let scope = Scope {
+        params: names.params,
+        states: names.states,
+        item: names.item,
+        error: None,
+        transformers: &pure,
+    };
+    let mut record = Map::new();
+    for (param, arg) in worker.params.iter().zip(&call.args) {
+        let value = eval::eval(arg, &scope)
+            .map_err(|e| format!("the argument `{}` of `{}`: {e}", param.name, worker.name))?;
+        record.insert(param.name.clone(), value);
+    }
+    Ok(Value::Object(record))
+}
+
+/// One attempt: the executor under the timeout, the output validated
+/// against the worker's type, then the `after` hooks.
+async fn attempt_once<S: super::EventSink>(
+    cx: &Ctx<'_, S>,
+    worker: &Worker,
+    call: &Call,
+    input: &Value,
+    meta: &CallMeta,
+) -> Result<Value, Failure> {
+    let settings = &call.settings;
+    let work = execute(cx, worker, input, meta, settings.max_output);
+    let output = match settings.timeout {
+        Some(limit) => match tokio::time::timeout(limit, work).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(Failure::new(
+                    FailureClass::Timeout,
+                    format!(
+                        "`{}` did not finish within its timeout of {}",
+                        worker.name,
+                        show(limit)
+                    ),
+                ));
+            }
+        },
+        None => work.await?,
+    };
+    let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
+        Failure::new(
+            FailureClass::Output,
+            format!("the output of `{}` does not fit its type: {m}", worker.name),
+        )
+    })?;
+    for hook in &settings.after {
+        value = apply_hook(cx, *hook, value, meta).await.map_err(|f| {
+            Failure::new(
+                FailureClass::Output,
+                format!("the `after` hook failed: {}", f.message),
+            )
+        })?;
+    }
+    Ok(value)
+}
+
+/// A duration as written in a `.flow` file, near enough: `30s`, `1.5s`,
+/// `250ms`.
+fn show(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() > 0 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// The values of the worker's parameters, in order, from its input record.
+fn param_values(worker: &Worker, input: &Value) -> Vec<Value> {
+    worker
+        .params
+        .iter()
+        .map(|p| input.get(&p.name).cloned().unwrap_or(Value::Null))
+        .collect()
+}
+
+/// Makes the call with the worker's executor, its settings evaluated over
+/// the worker's parameters.
+async fn execute<S: super::EventSink>(
+    cx: &Ctx<'_, S>,
+    worker: &Worker,
+    input: &Value,
+    meta: &CallMeta,
+    max_output: usize,
+) -> Result<Output, Failure> {
+    let wants_string = matches!(cx.program.types.resolve(worker.output), Type::String);
+    let inv = Invocation {
+        input,
+        meta,
+        max_output,
+        wants_string,
+    };
+    let params = param_values(worker, input);
+    let setting = |expr: &crate::ir::Expr, what: &str| {
+        let pure = Pure(cx.program);
+        let scope = Scope {
+            params: &params,
+            states: &[],
+            item: None,
+            error: None,
+            transformers: &pure,
+        };
+        eval_setting(expr, &scope, cx.env.as_ref(), &cx.secrets).map_err(|m| {
+            Failure::new(
+                FailureClass::Worker,
+                format!("the `{what}` setting of `{}`: {m}", worker.name),
+            )
+        })
+    };
+    match &worker.executor {
+        Executor::Builtin(which) => builtin::call(*which, &inv),
+        Executor::Exec { command, env, cwd } => {
+            let spec = exec_spec(
+                setting(command, "command")?,
+                env.as_ref().map(|e| setting(e, "env")).transpose()?,
+                cwd.as_ref().map(|e| setting(e, "cwd")).transpose()?,
+            );
+            exec::call(&spec, &inv).await
+        }
+        Executor::Http {
+            url,
+            method,
+            headers,
+        } => {
+            let spec = HttpSpec {
+                url: text(setting(url, "url")?),
+                method: *method,
+                headers: pairs(
+                    headers
+                        .as_ref()
+                        .map(|h| setting(h, "headers"))
+                        .transpose()?,
+                ),
+            };
+            let client = cx
+                .http()
+                .map_err(|m| Failure::new(FailureClass::Worker, m))?;
+            client.call(&spec, &inv).await
+        }
+        Executor::Llm {
+            model,
+            prompt,
+            system,
+            base_url,
+            api_key,
+            temperature,
+        } => {
+            let optional = |e: &Option<crate::ir::Expr>, what| {
+                e.as_ref().map(|e| setting(e, what).map(text)).transpose()
+            };
+            let spec = LlmSpec {
+                model: text(setting(model, "model")?),
+                prompt: text(setting(prompt, "prompt")?),
+                system: optional(system, "system")?,
+                base_url: optional(base_url, "base_url")?,
+                api_key: optional(api_key, "api_key")?,
+                temperature: temperature
+                    .as_ref()
+                    .map(|e| setting(e, "temperature"))
+                    .transpose()?
+                    .and_then(|v| v.as_f64()),
+            };
+            let client = cx
+                .llm()
+                .map_err(|m| Failure::new(FailureClass::Worker, m))?;
+            let output = OutputType {
+                ty: worker.output,
+                types: &cx.program.types,
+            };
+            client.call(&spec, output, &inv).await
+        }
+        Executor::Human { .. } => Err(Failure::new(
+            FailureClass::Worker,
+            format!(
+                "`{}` asks a person, which needs the run store; this run has none",
+                worker.name
+            ),
+        )),
+    }
+}
+
+/// A string setting; the checker has proven the type, and anything else
+/// is shown as JSON rather than lost.
+fn text(value: Value) -> String {
+    match value {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// A record-of-strings setting as name-value pairs, in order.
+fn pairs(value: Option<Value>) -> Vec<(String, String)> {
+    match value {
+        Some(Value::Object(map)) => map.into_iter().map(|(k, v)| (k, text(v))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn exec_spec(command: Value, env: Option<Value>, cwd: Option<Value>) -> ExecSpec {
+    let command = match command {
+        Value::Array(words) => words.into_iter().map(text).collect(),
+        other => vec![text(other)],
+    };
+    ExecSpec {
+        command,
+        env: pairs(env),
+        cwd: cwd.map(|c| PathBuf::from(text(c))),
+    }
+}
+
+/// Applies a hook: a pure transformer's body, or a hook program under its
+/// timeout, whose output is validated against the transformer's type.
+async fn apply_hook<S: super::EventSink>(
+    cx: &Ctx<'_, S>,
+    hook: TransformerId,
+    value: Value,
+    meta: &CallMeta,
+) -> Result<Value, Failure> {
+    let Some(t) = cx.program.transformers.get(hook.0 as usize) else {
+        return Err(Failure::new(
+            FailureClass::Worker,
+            "the hook names no transformer of the program",
+        ));
+    };
+    let args = [value];
+    let pure = Pure(cx.program);
+    match &t.body {
+        TransformerBody::Pure(body) => {
+            let scope = Scope {
+                params: &args,
+                states: &[],
+                item: None,
+                error: None,
+                transformers: &pure,
+            };
+            eval::eval(body, &scope)
+                .map_err(|e| Failure::new(FailureClass::Worker, format!("`{}`: {e}", t.name)))
+        }
+        TransformerBody::External {
+            command,
+            env,
+            cwd,
+            timeout,
+        } => {
+            let spec = {
+                let scope = Scope {
+                    params: &args,
+                    states: &[],
+                    item: None,
+                    error: None,
+                    transformers: &pure,
+                };
+                let setting = |e: &crate::ir::Expr| {
+                    eval_setting(e, &scope, cx.env.as_ref(), &cx.secrets).map_err(|m| {
+                        Failure::new(FailureClass::Worker, format!("`{}`: {m}", t.name))
+                    })
+                };
+                exec_spec(
+                    setting(command)?,
+                    env.as_ref().map(setting).transpose()?,
+                    cwd.as_ref().map(setting).transpose()?,
+                )
+            };
+            let mut record = Map::new();
+            if let (Some(param), [value]) = (t.params.first(), &args) {
+                record.insert(param.name.clone(), value.clone());
+            }
+            let input = Value::Object(record);
+            let inv = Invocation {
+                input: &input,
+                meta,
+                max_output: crate::ir::DEFAULT_MAX_OUTPUT,
+                wants_string: matches!(cx.program.types.resolve(t.output), Type::String),
+            };
+            let output = match tokio::time::timeout(*timeout, exec::call(&spec, &inv)).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(Failure::new(
+                        FailureClass::Timeout,
+                        format!(
+                            "the hook `{}` did not finish within {}",
+                            t.name,
+                            show(*timeout)
+                        ),
+                    ));
+                }
+            };
+            validate(output.value, t.output, &cx.program.types).map_err(|m| {
+                Failure::new(
+                    FailureClass::Output,
+                    format!(
+                        "the output of the hook `{}` does not fit its type: {m}",
+                        t.name
+                    ),
+                )
+            })
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The engine: runs a workflow of a checked program as a state machine.
+//!
+//! A run moves from state to state; at each one it counts the visit, calls
+//! the worker (with hooks, a timeout, output validation and retries), and
+//! takes the first transition that matches. Every attempt and transition
+//! goes through one [`EventSink`] before the run goes on, and the run's
+//! [`RunState`] is plain serializable data, so that a journal can later
+//! record a run and resume it.
+
+mod call;
+mod context;
+pub mod events;
+mod fanout;
+pub mod retry;
+mod run;
+pub mod secrets;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use events::{Event, EventKind, EventSink, NoSink, RunError, VecSink};
+pub use run::run;
+
+use crate::runtime::executor::http::HttpExecutor;
+use crate::runtime::executor::llm::{Environment, LlmExecutor, ProcessEnvironment};
+use crate::runtime::validate::Mismatch;
+
+/// How a run is made.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// The run's id; a fresh one when `None`.
+    pub run_id: Option<String>,
+    /// The seed of the jitter between retries; from the clock when `None`.
+    pub seed: Option<u64>,
+    /// Where `env("NAME")` reads (and the llm executor its defaults).
+    pub env: Arc<dyn Environment>,
+    /// Shared clients, so that many runs pool their connections; made on
+    /// first use when `None`.
+    pub http: Option<HttpExecutor>,
+    pub llm: Option<LlmExecutor>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            run_id: None,
+            seed: None,
+            env: Arc::new(ProcessEnvironment),
+            http: None,
+            llm: None,
+        }
+    }
+}
+
+/// Where a run is: everything needed to continue it, as plain data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub run_id: String,
+    pub workflow: String,
+    /// The workflow's parameters, in order.
+    pub params: Vec<Value>,
+    /// The state the run is in (an index into the workflow's states).
+    pub current: u32,
+    /// How many times each state was entered.
+    pub visits: Vec<u32>,
+    /// The value of each state that has succeeded.
+    pub values: Vec<Option<Value>>,
+    /// Transitions taken.
+    pub steps: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    Succeeded { output: Value },
+    Failed { error: RunError },
+}
+
+/// A finished run: how it ended and where it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    pub outcome: RunOutcome,
+    pub state: RunState,
+}
+
+/// Why a run could not start.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StartError {
+    #[error("the program has no workflow with id {0}")]
+    NoWorkflow(u32),
+    #[error("the input does not fit the parameters of workflow `{workflow}`: {mismatch}")]
+    InvalidInput {
+        workflow: String,
+        mismatch: Mismatch,
+    },
+    #[error(
+        "workflow `{workflow}` calls `{worker}`, which asks a person; that needs the run store, which `flow run` does not have yet"
+    )]
+    NeedsStore { workflow: String, worker: String },
+}
+
+/// A seed that differs between runs.
+fn fresh_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let mut rng = retry::Rng::new(nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32));
+    rng.next_u64()
+}
+
+/// A fresh run id: 16 hex digits.
+fn fresh_run_id() -> String {
+    format!("{:016x}", fresh_seed())
+}

@@ -1,0 +1,565 @@
+//! The engine against real programs: workflows written in `.flow`, checked
+//! with `check_program`, and run with builtin and small exec workers from
+//! `tests/workers/`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use flow::ir::{FailureClass, Program, WorkflowId};
+use flow::runtime::engine::{
+    self, Event, EventKind, Finished, RunOptions, RunOutcome, StartError, VecSink,
+};
+use serde_json::{Value, json};
+
+fn workers() -> String {
+    format!("{}/tests/workers", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The program of `source`, which must check clean.
+fn program(source: &str) -> Program {
+    let parsed = flow::syntax::parse(source);
+    assert!(
+        parsed.errors.is_empty(),
+        "syntax errors: {:?}",
+        parsed.errors
+    );
+    let (program, problems) = flow::check::check_program(&parsed.file);
+    match program {
+        Some(program) => program,
+        None => panic!("the source does not check: {problems:#?}"),
+    }
+}
+
+fn options(env: &[(&str, &str)]) -> RunOptions {
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    RunOptions {
+        run_id: Some("run-1".into()),
+        seed: Some(1),
+        env: Arc::new(env),
+        ..RunOptions::default()
+    }
+}
+
+async fn run_with(source: &str, input: Value, options: RunOptions) -> (Finished, Vec<Event>) {
+    let program = program(source);
+    let sink = VecSink::new();
+    let finished = engine::run(&program, WorkflowId(0), input, options, &sink)
+        .await
+        .unwrap_or_else(|e| panic!("the run did not start: {e}"));
+    (finished, sink.events())
+}
+
+async fn run(source: &str, input: Value) -> (Finished, Vec<Event>) {
+    run_with(source, input, options(&[])).await
+}
+
+fn names(events: &[Event]) -> Vec<(EventKind, Option<&str>)> {
+    events
+        .iter()
+        .map(|e| (e.event, e.step.as_deref()))
+        .collect()
+}
+
+fn failed(finished: &Finished) -> &engine::RunError {
+    match &finished.outcome {
+        RunOutcome::Failed { error } => error,
+        RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
+    }
+}
+
+fn succeeded(finished: &Finished) -> &Value {
+    match &finished.outcome {
+        RunOutcome::Succeeded { output } => output,
+        RunOutcome::Failed { error } => panic!("the run failed: {error}"),
+    }
+}
+
+const HELLO: &str = r#"
+worker Echo(greeting: string) -> { greeting: string } {
+  builtin { name: "echo" }
+}
+
+workflow hello(name: string) -> string {
+  step greet = Echo(greeting: "Hello, ${name}!") {
+    on_success -> done
+  }
+  succeed done = greet.greeting
+}
+"#;
+
+#[tokio::test]
+async fn a_linear_workflow_runs_and_its_events_come_in_order() {
+    let (finished, events) = run(HELLO, json!({ "name": "Ada" })).await;
+    assert_eq!(succeeded(&finished), &json!("Hello, Ada!"));
+    assert_eq!(
+        names(&events),
+        vec![
+            (EventKind::RunStarted, None),
+            (EventKind::StepStarted, Some("greet")),
+            (EventKind::StepSucceeded, Some("greet")),
+            (EventKind::Transition, Some("greet")),
+            (EventKind::RunSucceeded, None),
+        ]
+    );
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![0, 1, 2, 3, 4]);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.run_id == "run-1" && e.ts.ends_with('Z'))
+    );
+    assert_eq!(events[1].attempt, Some(1));
+    assert_eq!(events[2].output, Some(json!({ "greeting": "Hello, Ada!" })));
+    assert_eq!(events[3].target.as_deref(), Some("done"));
+    assert_eq!(events[4].output, Some(json!("Hello, Ada!")));
+    assert_eq!(finished.state.steps, 1);
+    assert_eq!(finished.state.visits, vec![1, 0]);
+    // The state is plain data: it survives a round trip through JSON.
+    let text = serde_json::to_string(&finished.state).unwrap_or_default();
+    let back: engine::RunState = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, finished.state);
+    let line = serde_json::to_value(&events[3]).unwrap_or_default();
+    assert_eq!(line["event"], "transition");
+}
+
+#[tokio::test]
+async fn input_that_does_not_fit_is_refused_naming_the_field() {
+    let program = program(HELLO);
+    let sink = VecSink::new();
+    let err = engine::run(
+        &program,
+        WorkflowId(0),
+        json!({ "name": 3 }),
+        options(&[]),
+        &sink,
+    )
+    .await
+    .err();
+    match err {
+        Some(StartError::InvalidInput { mismatch, .. }) => {
+            assert_eq!(
+                mismatch.to_string(),
+                "$.name: expected string, found number"
+            );
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+    assert!(sink.events().is_empty());
+}
+
+fn review_loop(counter: &str, revisions: u32) -> String {
+    format!(
+        r#"
+type Review {{
+  verdict: "approve" | "revise"
+  comments: [string]
+}}
+
+worker Coder(feedback: [string]) -> {{ feedback: [string] }} {{
+  builtin {{ name: "echo" }}
+}}
+
+worker Reviewer(code: {{ feedback: [string] }}) -> Review {{
+  exec {{ command: ["sh", "{w}/engine_review.sh", "{counter}", "{revisions}"] }}
+}}
+
+workflow build() -> string {{
+  step implement = Coder(feedback: review?.comments ?? []) {{
+    on_success -> review
+  }}
+  step review = Reviewer(code: implement) {{
+    max_visits: 3
+    on_success when review.verdict == "approve" -> approved
+    on_success -> implement
+    on_failure limit -> gave_up
+    on_failure -> failed
+  }}
+  succeed approved = "approved"
+  succeed gave_up = "gave up after ${{len(implement.feedback)}} comment(s)"
+  fail failed = "the reviewer failed"
+}}
+"#,
+        w = workers()
+    )
+}
+
+#[tokio::test]
+async fn a_review_loop_is_bounded_by_max_visits_and_routes_the_limit() {
+    let dir = tempdir("review-limit");
+    let counter = dir.join("count");
+    let source = review_loop(&counter.display().to_string(), 10);
+    let (finished, events) = run(&source, json!({})).await;
+    assert_eq!(succeeded(&finished), &json!("gave up after 1 comment(s)"));
+    // Three real reviews, then the fourth visit fails with `limit`.
+    assert_eq!(
+        std::fs::read_to_string(&counter).unwrap_or_default().trim(),
+        "3"
+    );
+    let limit: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.event == EventKind::StepFailed)
+        .collect();
+    assert_eq!(limit.len(), 1);
+    assert_eq!(limit[0].class, Some(FailureClass::Limit));
+    assert_eq!(finished.state.visits[1], 4);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_review_loop_ends_when_the_reviewer_approves() {
+    let dir = tempdir("review-approve");
+    let counter = dir.join("count");
+    let source = review_loop(&counter.display().to_string(), 1);
+    let (finished, _) = run(&source, json!({})).await;
+    assert_eq!(succeeded(&finished), &json!("approved"));
+    assert_eq!(finished.state.visits, vec![2, 2, 0, 0, 0]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("flow-engine-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+fn flaky(counter: &str, failures: u32, retries: u32) -> String {
+    format!(
+        r#"
+worker Flaky() -> {{ calls: int }} {{
+  exec {{ command: ["sh", "{w}/engine_countdown.sh", "{counter}", "{failures}"] }}
+  retries: {retries}
+  backoff: 1ms..4ms
+}}
+
+workflow go() -> int {{
+  step call = Flaky() {{
+    on_success -> done
+  }}
+  succeed done = call.calls
+}}
+"#,
+        w = workers()
+    )
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_until_success() {
+    let dir = tempdir("retries");
+    let counter = dir.join("count");
+    let (finished, events) = run(&flaky(&counter.display().to_string(), 2, 3), json!({})).await;
+    assert_eq!(succeeded(&finished), &json!(3));
+    let attempts: Vec<(EventKind, Option<u32>, Option<FailureClass>)> = events
+        .iter()
+        .filter(|e| e.step.as_deref() == Some("call") && e.event != EventKind::Transition)
+        .map(|e| (e.event, e.attempt, e.class))
+        .collect();
+    use EventKind::*;
+    let transient = Some(FailureClass::Transient);
+    assert_eq!(
+        attempts,
+        vec![
+            (StepStarted, Some(1), None),
+            (AttemptFailed, Some(1), transient),
+            (StepStarted, Some(2), None),
+            (AttemptFailed, Some(2), transient),
+            (StepStarted, Some(3), None),
+            (StepSucceeded, Some(3), None),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_failure_without_retries_left_fails_the_run_with_its_message() {
+    let dir = tempdir("exhausted");
+    let counter = dir.join("count");
+    let (finished, events) = run(&flaky(&counter.display().to_string(), 5, 1), json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Transient));
+    assert_eq!(error.attempts, 2);
+    assert_eq!(error.state, "call");
+    assert!(
+        error.message.contains("not ready yet (call 2)"),
+        "{}",
+        error.message
+    );
+    let last = events.last().map(|e| e.event);
+    assert_eq!(last, Some(EventKind::RunFailed));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_unhandled_failure_fails_the_run() {
+    let source = r#"
+worker Broken(x: int) -> int {
+  builtin { name: "fail" }
+}
+
+workflow go() -> int {
+  step call = Broken(x: 1) {
+    on_success -> done
+  }
+  succeed done = call
+}
+"#;
+    let (finished, events) = run(source, json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Worker));
+    assert_eq!(error.attempts, 1, "class worker is not retried by default");
+    assert!(error.message.contains("`fail` failed"), "{}", error.message);
+    let run_failed = events.last().and_then(|e| e.error.clone());
+    assert_eq!(run_failed.as_ref(), Some(error));
+}
+
+#[tokio::test]
+async fn a_fail_state_ends_the_run_with_its_message() {
+    let source = r#"
+worker Broken(x: int) -> int {
+  builtin { name: "fail" }
+}
+
+workflow go(who: string) -> int {
+  step call = Broken(x: 1) {
+    on_success -> done
+    on_failure worker when error.attempts == 1 -> failed
+  }
+  succeed done = call
+  fail failed = "${who}: ${error_text()}"
+}
+
+transformer error_text() -> string = "the call failed"
+"#;
+    let (finished, _) = run(source, json!({ "who": "go" })).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, None);
+    assert_eq!(error.state, "failed");
+    assert_eq!(error.message, "go: the call failed");
+}
+
+#[tokio::test]
+async fn output_that_does_not_fit_is_class_output_with_its_path() {
+    let source = r#"
+worker Count(text: string) -> { words: int } {
+  exec { command: ["sh", "-c", "cat >/dev/null; echo '{\"words\": \"many\"}'"] }
+  retries: 1
+  backoff: 1ms
+}
+
+workflow go() -> int {
+  step count = Count(text: "a b") {
+    on_success -> done
+  }
+  succeed done = count.words
+}
+"#;
+    let (finished, events) = run(source, json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Output));
+    assert_eq!(error.attempts, 2, "output is retried by default");
+    assert!(
+        error
+            .message
+            .contains("$.words: expected int, found string"),
+        "{}",
+        error.message
+    );
+    let failures = events
+        .iter()
+        .filter(|e| e.event == EventKind::AttemptFailed)
+        .count();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test]
+async fn max_steps_bounds_the_transitions_of_a_run() {
+    let source = r#"
+worker Echo(n: int) -> { n: int } {
+  builtin { name: "echo" }
+}
+
+workflow spin() -> int {
+  max_steps: 5
+  step a = Echo(n: 1) {
+    on_success -> b
+  }
+  step b = Echo(n: 2) {
+    max_visits: 100
+    on_success when a.n == 2 -> done
+    on_success -> a
+  }
+  succeed done = b.n
+}
+"#;
+    let (finished, events) = run(source, json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Limit));
+    assert!(error.message.contains("max_steps (5)"), "{}", error.message);
+    assert_eq!(finished.state.steps, 5);
+    let transitions = events
+        .iter()
+        .filter(|e| e.event == EventKind::Transition)
+        .count();
+    assert_eq!(transitions, 5);
+}
+
+#[tokio::test]
+async fn a_secret_read_with_env_never_appears_in_events_or_errors() {
+    let source = format!(
+        r#"
+worker Leak(x: int) -> string {{
+  exec {{
+    command: ["sh", "{w}/engine_leak.sh", "${{x}}"]
+    env: {{ TOKEN: env("FLOW_TEST_TOKEN") }}
+  }}
+  retries: 0
+}}
+
+workflow go(code: int) -> string {{
+  step leak = Leak(x: code) {{
+    on_success -> done
+  }}
+  succeed done = leak
+}}
+"#,
+        w = workers()
+    );
+    let secret = "hunter2-very-secret";
+    for code in [0, 1] {
+        let (finished, events) = run_with(
+            &source,
+            json!({ "code": code }),
+            options(&[("FLOW_TEST_TOKEN", secret)]),
+        )
+        .await;
+        let everything = format!(
+            "{:?} {}",
+            finished.outcome,
+            serde_json::to_string(&events).unwrap_or_default()
+        );
+        assert!(!everything.contains(secret), "code {code}: {everything}");
+        assert!(everything.contains("***"), "code {code}: {everything}");
+        if code == 0 {
+            assert_eq!(succeeded(&finished), &json!("token=***"));
+        } else {
+            assert!(failed(&finished).message.contains("the token is ***"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_missing_environment_variable_fails_the_step_clearly() {
+    let source = r#"
+worker Needs(x: int) -> string {
+  exec {
+    command: ["true"]
+    env: { TOKEN: env("FLOW_TEST_NOT_SET") }
+  }
+}
+
+workflow go() -> string {
+  step s = Needs(x: 1) {
+    on_success -> done
+  }
+  succeed done = s
+}
+"#;
+    let (finished, _) = run(source, json!({})).await;
+    let error = failed(&finished);
+    assert!(
+        error.message.contains("`FLOW_TEST_NOT_SET` is not set"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_parallel_state_gives_the_record_of_its_branches() {
+    let source = r#"
+worker Echo(n: int) -> { n: int } {
+  builtin { name: "echo" }
+}
+
+workflow fan() -> int {
+  parallel both {
+    branch left = Echo(n: 1)
+    branch right = Echo(n: 2)
+    max_concurrency: 1
+    on_success -> done
+  }
+  succeed done = both.left.n + both.right.n
+}
+"#;
+    let (finished, events) = run(source, json!({})).await;
+    assert_eq!(succeeded(&finished), &json!(3));
+    let own = events
+        .iter()
+        .find(|e| e.event == EventKind::StepSucceeded && e.step.as_deref() == Some("both"));
+    assert_eq!(
+        own.and_then(|e| e.output.clone()),
+        Some(json!({ "left": { "n": 1 }, "right": { "n": 2 } }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event == EventKind::StepStarted && e.step.as_deref() == Some("both.left"))
+    );
+}
+
+#[tokio::test]
+async fn a_failing_branch_cancels_the_others() {
+    let source = r#"
+worker Slow(x: int) -> int {
+  exec { command: ["sleep", "20"] }
+}
+
+worker Broken(x: int) -> int {
+  builtin { name: "fail" }
+}
+
+workflow fan() -> int {
+  parallel both {
+    branch slow = Slow(x: 1)
+    branch broken = Broken(x: 2)
+    on_success -> done
+  }
+  succeed done = both.slow
+}
+"#;
+    let started = std::time::Instant::now();
+    let (finished, _) = run(source, json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Worker));
+    assert!(
+        error.message.starts_with("branch `broken`:"),
+        "{}",
+        error.message
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the slow branch was not cancelled: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_map_state_keeps_the_input_order() {
+    let source = r#"
+worker Upper(word: string) -> string {
+  exec { command: ["sh", "-c", "cat >/dev/null; sleep 0.$1; printf '%s' \"$2\"", "sh", "${len(word) % 3}", "${upper(word)}"] }
+}
+
+workflow shout(words: [string]) -> [string] {
+  map loud = Upper(word: item) for item in words {
+    max_concurrency: 2
+    on_success -> done
+  }
+  succeed done = loud
+}
+"#;
+    let (finished, _) = run(source, json!({ "words": ["ab", "c", "def", "gh"] })).await;
+    assert_eq!(succeeded(&finished), &json!(["AB", "C", "DEF", "GH"]));
+}
