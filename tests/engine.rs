@@ -563,3 +563,123 @@ workflow shout(words: [string]) -> [string] {
     let (finished, _) = run(source, json!({ "words": ["ab", "c", "def", "gh"] })).await;
     assert_eq!(succeeded(&finished), &json!(["AB", "C", "DEF", "GH"]));
 }
+
+/// A map over `items` words of a worker that records how many of its calls
+/// run at once in `dir` (see `tests/workers/engine_concurrency.sh`).
+fn marking(
+    dir: &std::path::Path,
+    concurrency: Option<u32>,
+    max_concurrency: Option<u32>,
+) -> String {
+    let worker_bound = concurrency.map_or(String::new(), |n| format!("concurrency: {n}"));
+    let map_bound = max_concurrency.map_or(String::new(), |n| format!("max_concurrency: {n}"));
+    format!(
+        r#"
+worker Mark(word: string) -> string {{
+  exec {{ command: ["sh", "{w}/engine_concurrency.sh", "{dir}", "${{word}}"] }}
+  {worker_bound}
+}}
+
+workflow marks(words: [string]) -> [string] {{
+  map marked = Mark(word: item) for item in words {{
+    {map_bound}
+    on_success -> done
+  }}
+  succeed done = marked
+}}
+"#,
+        w = workers(),
+        dir = dir.display(),
+    )
+}
+
+/// The most calls seen running at once.
+fn most_at_once(dir: &std::path::Path) -> u32 {
+    std::fs::read_to_string(dir.join("seen"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn words(n: usize) -> Value {
+    json!((0..n).map(|i| format!("w{i}")).collect::<Vec<_>>())
+}
+
+#[tokio::test]
+async fn worker_concurrency_bounds_the_items_of_a_map() {
+    let dir = tempdir("worker-concurrency");
+    let (finished, _) = run(&marking(&dir, Some(2), None), json!({ "words": words(8) })).await;
+    assert_eq!(succeeded(&finished), &words(8));
+    assert_eq!(most_at_once(&dir), 2);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn max_concurrency_bounds_the_items_of_a_map() {
+    let dir = tempdir("map-max-concurrency");
+    let (finished, _) = run(&marking(&dir, None, Some(3)), json!({ "words": words(8) })).await;
+    assert_eq!(succeeded(&finished), &words(8));
+    assert_eq!(most_at_once(&dir), 3);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn runs_sharing_limits_share_the_worker_concurrency() {
+    let shared = tempdir("shared-limits");
+    let program = program(&marking(&shared, Some(2), None));
+    let limits = engine::Limits::new();
+    let go = |limits: engine::Limits| {
+        let program = &program;
+        async move {
+            let sink = VecSink::new();
+            let options = RunOptions {
+                limits,
+                ..options(&[])
+            };
+            engine::run(
+                program,
+                WorkflowId(0),
+                json!({ "words": words(4) }),
+                options,
+                &sink,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("the run did not start: {e}"))
+        }
+    };
+    let (a, b) = tokio::join!(go(limits.clone()), go(limits.clone()));
+    assert_eq!(succeeded(&a), &words(4));
+    assert_eq!(succeeded(&b), &words(4));
+    assert_eq!(most_at_once(&shared), 2, "two runs sharing one Limits");
+    let _ = std::fs::remove_dir_all(shared);
+
+    // Each run with its own (default) Limits is bounded on its own.
+    let apart = tempdir("separate-limits");
+    let program = self::program(&marking(&apart, Some(2), None));
+    let go = || {
+        let program = &program;
+        async move {
+            let sink = VecSink::new();
+            engine::run(
+                program,
+                WorkflowId(0),
+                json!({ "words": words(4) }),
+                options(&[]),
+                &sink,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("the run did not start: {e}"))
+        }
+    };
+    let (a, b) = tokio::join!(go(), go());
+    assert_eq!(succeeded(&a), &words(4));
+    assert_eq!(succeeded(&b), &words(4));
+    let most = most_at_once(&apart);
+    assert!(
+        (3..=4).contains(&most),
+        "two runs with their own Limits: {most}"
+    );
+    let _ = std::fs::remove_dir_all(apart);
+}

@@ -5,6 +5,7 @@
 
 mod check;
 mod explain;
+mod run;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -43,6 +44,7 @@ pub struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Run(run::RunArgs),
 }
 
 /// `--color`, as in cargo.
@@ -115,6 +117,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Explain(args) => explain::run(&args),
+        Command::Run(args) => run::run(&args, cli.color),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use super::context::{Ctx, Pure};
 use super::events::{Event, EventKind};
@@ -70,6 +71,9 @@ pub(super) async fn run<S: super::EventSink>(
     }
     let attempts = settings.retries.saturating_add(1);
     for attempt in 1..=attempts {
+        // The worker's `concurrency` slot is held for the attempt only, not
+        // while waiting to retry; the timeout starts once the slot is had.
+        let slot = cx.limits.acquire(worker).await;
         cx.emit(
             Event::new(EventKind::StepStarted)
                 .step(label)
@@ -78,8 +82,12 @@ pub(super) async fn run<S: super::EventSink>(
         .await;
         let started = Instant::now();
         let meta = meta(attempt);
-        let result = attempt_once(cx, worker, call, &input, &meta).await;
+        let span = tracing::info_span!("attempt", step = label, attempt);
+        let result = attempt_once(cx, worker, call, &input, &meta)
+            .instrument(span.clone())
+            .await;
         let took = Some(started.elapsed().as_millis() as u64);
+        drop(slot);
         match result {
             Ok(value) => {
                 let mut event = Event::new(EventKind::StepSucceeded)
@@ -92,6 +100,9 @@ pub(super) async fn run<S: super::EventSink>(
             }
             Err(failure) => {
                 let message = cx.secrets.mask(&failure.message);
+                span.in_scope(|| {
+                    tracing::debug!(class = %failure.class, message = %message, "attempt failed");
+                });
                 let mut event = Event::new(EventKind::AttemptFailed)
                     .step(label)
                     .attempt(attempt);

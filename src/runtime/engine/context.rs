@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::Value;
 
 use super::events::{self, Event, EventSink};
+use super::limits::Limits;
 use super::retry::Rng;
 use super::secrets::Secrets;
 use crate::ir::{Program, TransformerBody, TransformerId, Workflow};
@@ -21,6 +22,7 @@ pub(super) struct Ctx<'a, S> {
     pub secrets: Secrets,
     pub rng: Mutex<Rng>,
     pub env: Arc<dyn Environment>,
+    pub limits: Limits,
     sink: &'a S,
     seq: AtomicU64,
     http: OnceLock<Result<HttpExecutor, String>>,
@@ -59,6 +61,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             secrets: Secrets::default(),
             rng: Mutex::new(Rng::new(options.seed.unwrap_or_else(super::fresh_seed))),
             env: options.env,
+            limits: options.limits,
             sink,
             seq: AtomicU64::new(0),
             http,

@@ -192,13 +192,32 @@ fn rfc3339(millis: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        millis % 1000
-    )
+    // Every event carries a timestamp, so the digits are written by hand:
+    // `format!` here was a tenth of the time of a builtin step.
+    let mut out = String::with_capacity(24);
+    digits(&mut out, year.clamp(0, 9999) as u64, 4);
+    out.push('-');
+    digits(&mut out, month as u64, 2);
+    out.push('-');
+    digits(&mut out, day as u64, 2);
+    out.push('T');
+    digits(&mut out, rest / 3600, 2);
+    out.push(':');
+    digits(&mut out, rest % 3600 / 60, 2);
+    out.push(':');
+    digits(&mut out, rest % 60, 2);
+    out.push('.');
+    digits(&mut out, millis % 1000, 3);
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn digits(out: &mut String, n: u64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (n / 10u64.pow(place) % 10) as u8;
+        out.push(char::from(b'0' + digit));
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +229,8 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         // 2024-02-29T12:34:56.789Z, a leap day.
         assert_eq!(rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
+        assert_eq!(rfc3339(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(951_782_400_007), "2000-02-29T00:00:00.007Z");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod call;
 mod context;
 pub mod events;
 mod fanout;
+mod limits;
 pub mod retry;
 mod run;
 pub mod secrets;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use events::{Event, EventKind, EventSink, NoSink, RunError, VecSink};
+pub use limits::Limits;
 pub use run::run;
 
 use crate::runtime::executor::http::HttpExecutor;
@@ -41,6 +43,10 @@ pub struct RunOptions {
     /// first use when `None`.
     pub http: Option<HttpExecutor>,
     pub llm: Option<LlmExecutor>,
+    /// The bounds of workers' `concurrency`; share one between runs (a
+    /// clone) to bound the calls of all of them together. A fresh one by
+    /// default, which bounds the calls of this run only.
+    pub limits: Limits,
 }
 
 impl Default for RunOptions {
@@ -51,6 +57,7 @@ impl Default for RunOptions {
             env: Arc::new(ProcessEnvironment),
             http: None,
             llm: None,
+            limits: Limits::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! unhandled failure ends the run.
 
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use super::call::{self, Failed, Names};
 use super::context::{Ctx, Pure};
@@ -41,7 +42,21 @@ pub async fn run<S: EventSink>(
         .map(|p| input.get(&p.name).cloned().unwrap_or(Value::Null))
         .collect();
     let run_id = options.run_id.clone().unwrap_or_else(super::fresh_run_id);
+    let span = tracing::info_span!("run", run_id = %run_id, workflow = %wf.name);
     let cx = Ctx::new(program, wf, run_id.clone(), options, sink);
+    Ok(started(&cx, wf, run_id, input, params)
+        .instrument(span)
+        .await)
+}
+
+/// The run once it has started: its events, its states and its end.
+async fn started<S: EventSink>(
+    cx: &Ctx<'_, S>,
+    wf: &Workflow,
+    run_id: String,
+    input: Value,
+    params: Vec<Value>,
+) -> Finished {
     let mut event = Event::new(EventKind::RunStarted);
     event.workflow = Some(wf.name.clone());
     event.input = Some(input);
@@ -56,7 +71,7 @@ pub async fn run<S: EventSink>(
         values: vec![None; n],
         steps: 0,
     };
-    let outcome = drive(&cx, &mut state).await;
+    let outcome = drive(cx, &mut state).await;
     let outcome = match outcome {
         Ok(output) => {
             let output = cx.secrets.mask_value(output);
@@ -75,7 +90,7 @@ pub async fn run<S: EventSink>(
             RunOutcome::Failed { error }
         }
     };
-    Ok(Finished { outcome, state })
+    Finished { outcome, state }
 }
 
 /// A workflow that calls a `human` worker cannot run without the store.
@@ -165,7 +180,12 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                             attempts: 0,
                         })
                     }
-                    _ => visit_state(cx, state, &st.name, kind, visit).await,
+                    _ => {
+                        let span = tracing::info_span!("step", state = %st.name, visit);
+                        visit_state(cx, state, &st.name, kind, visit)
+                            .instrument(span)
+                            .await
+                    }
                 }
             }
         };

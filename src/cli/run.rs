@@ -1,0 +1,390 @@
+//! `flow run`: check a file, then run one of its workflows and print its
+//! output, with a live trace on stderr or machine events on stdout.
+
+mod mock;
+mod trace;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
+use crate::diagnostics::human::{HumanRenderer, Style};
+use crate::diagnostics::{Diagnostic, FileReport};
+use crate::ir::{Program, WorkflowId};
+use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, StartError};
+use crate::runtime::executor::exec;
+use trace::{NdjsonSink, TraceSink};
+
+/// Run a workflow of a .flow file
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run a workflow of a .flow file.\n\n\
+        The file is checked first, as by `flow check`: errors stop it, warnings are printed \
+        and the run goes on. The input (a JSON object of the workflow's parameters) is \
+        validated against the workflow's parameters, then the workflow runs. Its output is \
+        printed on stdout as one line of JSON; a trace of every attempt and transition goes \
+        to stderr.\n\n\
+        Exit status: 0 the run succeeded, 1 it failed (a `fail` state or an unhandled \
+        failure; the message is on stderr), 2 the file did not check, the input was invalid \
+        or the arguments are wrong, 130 the run was interrupted (Ctrl-C), after every \
+        program it started was stopped.\n\n\
+        Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
+        FLOW_TERM_WIDTH sets the width at which diagnostics are wrapped; \
+        FLOW_TRACE_DURATIONS=0 leaves durations out of the trace (for reproducible output).",
+    after_help = "Examples:\n  \
+        flow run examples/hello.flow --input '{\"name\": \"Ada\"}'\n  \
+        flow run site.flow --workflow build_website --input @goal.json\n  \
+        flow run site.flow --mock Reviewer=@approve.json --input @goal.json\n  \
+        flow run site.flow --events ndjson | jq -c 'select(.event == \"transition\")'"
+)]
+pub struct RunArgs {
+    /// The .flow file
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// The workflow to run; may be left out when the file has only one
+    #[arg(long, value_name = "NAME")]
+    workflow: Option<String>,
+
+    /// The input: a JSON object, or `@path` to read it from a file [default: {}]
+    #[arg(long, value_name = "JSON")]
+    input: Option<String>,
+
+    /// Replace a worker by a fixed output read from a JSON file, as `Worker=@file.json`
+    #[arg(long, value_name = "WORKER=@FILE")]
+    mock: Vec<String>,
+
+    /// Print machine events on stdout instead of the output and the trace
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    events: Option<EventsFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EventsFormat {
+    /// One JSON object per line, for every event of the run
+    Ndjson,
+}
+
+/// The run failed: a `fail` state or an unhandled failure.
+const EXIT_FAILED: u8 = 1;
+/// The run was interrupted, as a shell reports a process ended by SIGINT.
+const EXIT_INTERRUPTED: u8 = 130;
+
+pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
+    let color = color.for_stderr();
+    let renderer = HumanRenderer::new(Style {
+        color,
+        width: stderr_width(),
+    });
+    // Every problem before the run is a usage problem: printed, status 2.
+    let usage = |message: String| -> Result<ExitCode, ExitCode> {
+        print_stderr(&renderer.render_error(message))?;
+        Ok(ExitCode::from(EXIT_USAGE))
+    };
+
+    let name = args.file.display().to_string();
+    let source = match read_text(&args.file, "the file") {
+        Ok(source) => source,
+        Err(message) => return usage(message),
+    };
+    let mut program = match build(&renderer, name, source)? {
+        Built::Program(program) => program,
+        Built::Failed => return Ok(ExitCode::from(EXIT_USAGE)),
+    };
+    let workflow = match select_workflow(&program, args.workflow.as_deref()) {
+        Ok(id) => id,
+        Err(message) => return usage(message),
+    };
+    let input = match read_input(args.input.as_deref()) {
+        Ok(input) => input,
+        Err(message) => return usage(message),
+    };
+    for spec in &args.mock {
+        if let Err(message) = mock::apply(&mut program, spec) {
+            return usage(message);
+        }
+    }
+
+    let trace = args.events.is_none();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return usage(format!("could not start the async runtime: {e}")),
+    };
+    let ended = if trace {
+        let sink = TraceSink::new(color, trace::durations_shown());
+        runtime.block_on(run_until_interrupted(&program, workflow, input, &sink))
+    } else {
+        runtime.block_on(run_until_interrupted(
+            &program,
+            workflow,
+            input,
+            &NdjsonSink,
+        ))
+    };
+    // Tasks left behind by a cancelled run are dropped with the runtime,
+    // before the teardown of their processes is awaited.
+    drop(runtime);
+
+    match ended {
+        Ended::Interrupted => {
+            // The processes of the cancelled calls are being torn down by
+            // the reaper thread, which dies with this process: wait for it.
+            let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
+            let message = if clean {
+                "interrupted: the run was cancelled and every program it started was stopped"
+            } else {
+                "interrupted: the run was cancelled, but some programs it started may still be running"
+            };
+            print_stderr(&renderer.render_error(message))?;
+            Ok(ExitCode::from(EXIT_INTERRUPTED))
+        }
+        Ended::NotStarted(error) => usage(start_error(&program, workflow, &error)),
+        Ended::Finished(finished) => finish(&renderer, trace, finished),
+    }
+}
+
+/// What checking the file gave.
+enum Built {
+    Program(Program),
+    /// The diagnostics (or an internal error) were printed.
+    Failed,
+}
+
+/// Parses and checks the source, prints its diagnostics as `flow check`
+/// does, and returns the program when there is no error.
+fn build(renderer: &HumanRenderer, name: String, source: String) -> Result<Built, ExitCode> {
+    let parsed = crate::syntax::parse(&source);
+    let (program, diagnostics): (Option<Program>, Vec<Diagnostic>) = if parsed.errors.is_empty() {
+        let (program, problems) = crate::check::check_program(&parsed.file);
+        (
+            program,
+            problems.into_iter().map(Diagnostic::from).collect(),
+        )
+    } else {
+        let mut errors: Vec<Diagnostic> = parsed.errors.into_iter().map(Diagnostic::from).collect();
+        errors.sort_by_key(Diagnostic::offset);
+        (None, errors)
+    };
+    let report = FileReport {
+        name,
+        source,
+        diagnostics,
+    };
+    print_stderr(&renderer.render_file(&report, false))?;
+    if report.counts().errors > 0 {
+        return Ok(Built::Failed);
+    }
+    match program {
+        Some(program) => Ok(Built::Program(program)),
+        None => {
+            print_stderr(&renderer.render_error(format!(
+                "internal error: `{}` checks without errors, but no runnable program could be \
+                 built from it; please report this with the file",
+                report.name
+            )))?;
+            Ok(Built::Failed)
+        }
+    }
+}
+
+/// The workflow named by `--workflow`, or the only one of the file.
+fn select_workflow(program: &Program, name: Option<&str>) -> Result<WorkflowId, String> {
+    let names: Vec<&str> = program.workflows.iter().map(|w| w.name.as_str()).collect();
+    let listed = || {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let index = match name {
+        Some(name) => names.iter().position(|n| *n == name).ok_or_else(|| {
+            let hint = match did_you_mean(name, &names) {
+                Some(close) => format!("did you mean `{close}`? "),
+                None => String::new(),
+            };
+            format!(
+                "the file has no workflow `{name}`; {hint}its workflows are {}",
+                listed()
+            )
+        })?,
+        None => match names.len() {
+            0 => return Err("the file has no workflow to run".into()),
+            1 => 0,
+            _ => {
+                return Err(format!(
+                    "the file has several workflows; choose one with `--workflow NAME`: {}",
+                    listed()
+                ));
+            }
+        },
+    };
+    let index = u32::try_from(index).map_err(|_| "too many workflows".to_string())?;
+    Ok(WorkflowId(index))
+}
+
+/// The closest of `candidates` to a misspelt `name`, if one is close enough.
+fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(name, c), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The input object: `--input JSON`, `--input @path`, or `{}`.
+fn read_input(arg: Option<&str>) -> Result<Value, String> {
+    let Some(arg) = arg else {
+        return Ok(Value::Object(serde_json::Map::new()));
+    };
+    let (text, origin) = match arg.strip_prefix('@') {
+        Some(path) => (
+            read_text(Path::new(path), "the input file")?,
+            format!("the input file `{path}`"),
+        ),
+        None => (arg.to_owned(), "`--input`".to_owned()),
+    };
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{origin} is not valid JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "{origin} must be a JSON object of the workflow's parameters by name, such as \
+             {{\"name\": \"Ada\"}}; found {}",
+            json_kind(&value)
+        ));
+    }
+    Ok(value)
+}
+
+/// The kind of a JSON value, for messages.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The text of a file, or a message that names it (`what`: "the file").
+fn read_text(path: &Path, what: &str) -> Result<String, String> {
+    let name = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("could not read {what} `{name}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "could not read {what} `{name}`: it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// How the run ended, from the command's point of view.
+enum Ended {
+    Finished(Finished),
+    NotStarted(StartError),
+    Interrupted,
+}
+
+/// Runs the workflow until it finishes or SIGINT arrives; then the run's
+/// future is dropped, which cancels every call it has under way.
+async fn run_until_interrupted<S: EventSink>(
+    program: &Program,
+    workflow: WorkflowId,
+    input: Value,
+    sink: &S,
+) -> Ended {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Installed before the run starts, so that Ctrl-C never takes the
+    // default action (dying at once, leaving processes behind).
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    let wait_interrupt = async {
+        match interrupt.as_mut() {
+            Some(interrupt) => {
+                interrupt.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    let run = engine::run(program, workflow, input, RunOptions::default(), sink);
+    tokio::select! {
+        biased;
+        () = wait_interrupt => Ended::Interrupted,
+        result = run => match result {
+            Ok(finished) => Ended::Finished(finished),
+            Err(error) => Ended::NotStarted(error),
+        },
+    }
+}
+
+/// Why the run could not start, with what the workflow expects when the
+/// input was wrong.
+fn start_error(program: &Program, workflow: WorkflowId, error: &StartError) -> String {
+    let mut message = match error {
+        StartError::InvalidInput { .. } => format!("invalid input: {error}"),
+        _ => error.to_string(),
+    };
+    if let (StartError::InvalidInput { .. }, Some(wf)) =
+        (error, program.workflows.get(workflow.0 as usize))
+    {
+        let params: Vec<String> = wf
+            .params
+            .iter()
+            .map(|p| format!("{}: {}", p.name, program.types.show(p.ty)))
+            .collect();
+        message.push_str(&format!(
+            "\n  = help: workflow `{}` takes {{ {} }}",
+            wf.name,
+            params.join(", ")
+        ));
+    }
+    message
+}
+
+/// Prints the output (unless events were asked for, which carry it) or the
+/// failure, and gives the exit status.
+fn finish(renderer: &HumanRenderer, trace: bool, finished: Finished) -> Result<ExitCode, ExitCode> {
+    match finished.outcome {
+        RunOutcome::Succeeded { output } => {
+            if trace {
+                print_stdout(&format!("{output}\n"))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunOutcome::Failed { error } => {
+            print_stderr(&renderer.render_error(format!("the run failed: {error}")))?;
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_must_be_json_objects() {
+        assert_eq!(read_input(None), Ok(serde_json::json!({})));
+        assert!(read_input(Some("[1]")).is_err_and(|m| m.contains("found an array")));
+        assert!(read_input(Some("{")).is_err_and(|m| m.contains("not valid JSON")));
+        assert!(
+            read_input(Some("@/nonexistent/input.json"))
+                .is_err_and(|m| m.contains("`/nonexistent/input.json`"))
+        );
+    }
+
+    #[test]
+    fn misspelt_names_find_their_neighbour() {
+        assert_eq!(did_you_mean("helo", &["hello", "review"]), Some("hello"));
+        assert_eq!(did_you_mean("zzz", &["hello", "review"]), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! The two ways `flow run` shows a run as it happens: a trace for people on
+//! stderr ([`TraceSink`]) and machine events on stdout ([`NdjsonSink`]).
+
+use std::future::Future;
+use std::io::{self, Write};
+
+use crate::runtime::engine::{Event, EventKind, EventSink};
+
+/// Whether the trace shows durations: not when `FLOW_TRACE_DURATIONS=0`,
+/// which makes the trace the same from run to run (for tests and docs).
+pub(super) fn durations_shown() -> bool {
+    std::env::var_os("FLOW_TRACE_DURATIONS").is_none_or(|v| v != "0")
+}
+
+/// Writes one line to stderr per attempt, failure and transition.
+pub(super) struct TraceSink {
+    color: bool,
+    durations: bool,
+}
+
+impl TraceSink {
+    pub(super) fn new(color: bool, durations: bool) -> Self {
+        TraceSink { color, durations }
+    }
+
+    /// The trace line of an event, if it has one.
+    fn line(&self, event: &Event) -> Option<String> {
+        let step = event.step.as_deref().unwrap_or("?");
+        let attempt = event.attempt.unwrap_or(1);
+        let took = match (self.durations, event.duration_ms) {
+            (true, Some(ms)) => format!(", {}", show_ms(ms)),
+            _ => String::new(),
+        };
+        let class = event.class.map(|c| format!(" ({c})")).unwrap_or_default();
+        let message = event
+            .message
+            .as_deref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        Some(match event.event {
+            EventKind::RunStarted => format!(
+                "{} workflow `{}` (run {})",
+                self.paint("run", BOLD),
+                event.workflow.as_deref().unwrap_or("?"),
+                event.run_id
+            ),
+            // A step that succeeds at once gets one line, when it ends.
+            EventKind::StepStarted => return None,
+            EventKind::StepSucceeded => format!(
+                "{} {step} {}",
+                self.paint("✓", GREEN),
+                self.paint(&format!("(attempt {attempt}{took})"), DIM)
+            ),
+            EventKind::AttemptFailed => format!(
+                "{} {step} {} failed{class}{message}",
+                self.paint("✗", YELLOW),
+                self.paint(&format!("(attempt {attempt}{took})"), DIM)
+            ),
+            EventKind::StepFailed => format!(
+                "{} {step} failed{class} after {attempt} attempt{}",
+                self.paint("✗", RED),
+                if attempt == 1 { "" } else { "s" }
+            ),
+            EventKind::Transition => {
+                format!("  {step} → {}", event.target.as_deref().unwrap_or("?"))
+            }
+            EventKind::RunSucceeded => format!("{} succeeded", self.paint("run", BOLD)),
+            // The command prints the failure itself, after the trace.
+            EventKind::RunFailed => return None,
+        })
+    }
+
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+const BOLD: &str = "1";
+const DIM: &str = "2";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const RED: &str = "31";
+
+/// `850ms`, `1.2s`, `3m05s`.
+fn show_ms(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+    }
+}
+
+impl EventSink for TraceSink {
+    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+        if let Some(line) = self.line(&event) {
+            // A trace that cannot be written (stderr closed) must not stop
+            // the run.
+            let mut err = io::stderr().lock();
+            let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+        }
+        std::future::ready(())
+    }
+}
+
+/// Writes every event as one line of JSON on stdout, as the engine
+/// serializes it.
+pub(super) struct NdjsonSink;
+
+impl EventSink for NdjsonSink {
+    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+        if let Ok(line) = serde_json::to_string(&event) {
+            // A reader that went away (`| head`) must not stop the run.
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+        }
+        std::future::ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(show_ms(850), "850ms");
+        assert_eq!(show_ms(1250), "1.2s");
+        assert_eq!(show_ms(185_000), "3m05s");
+    }
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Records how many calls run at once: each call marks itself in DIR while it
+# runs, and appends the number of marks it sees, when it starts and before it
+# ends, to DIR/seen. Prints WORD.
+dir="$1"
+cat >/dev/null
+touch "$dir/running.$$"
+ls "$dir" | grep -c '^running\.' >>"$dir/seen"
+sleep 0.3
+ls "$dir" | grep -c '^running\.' >>"$dir/seen"
+rm -f "$dir/running.$$"
+printf '%s' "$2"
