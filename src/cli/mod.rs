@@ -114,12 +114,31 @@ fn write_all(mut out: impl Write, text: &str) -> Result<(), ExitCode> {
 pub fn main() -> ExitCode {
     // clap prints help and version with status 0, usage errors with 2.
     let cli = Cli::parse();
+    install_tracing();
     let result = match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Explain(args) => explain::run(&args),
         Command::Run(args) => run::run(&args, cli.color),
     };
     result.unwrap_or_else(|code| code)
+}
+
+/// `RUST_LOG=flow=debug flow run ...` shows the run, step and attempt spans
+/// on stderr. Without `RUST_LOG` nothing is installed, so the trace of
+/// `flow run` and the diagnostics of `flow check` stay the only output.
+fn install_tracing() {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() else {
+        return;
+    };
+    // A subscriber set twice (never, here) is not worth failing the command.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        // A line when each span closes, with its timings: the run, each
+        // step visit and each attempt.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .try_init();
 }
 
 #[cfg(test)]
