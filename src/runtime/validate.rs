@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::ir::{Type, TypeId, Types};
+use crate::ir::{Field, Type, TypeId, Types};
 
 /// Where and how a value does not fit its type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,13 +37,16 @@ impl fmt::Display for Mismatch {
 impl std::error::Error for Mismatch {}
 
 /// Checks `value` against `ty` and returns its typed view.
-pub fn validate(value: Value, ty: TypeId, types: &Types) -> Result<Value, Mismatch> {
+pub fn validate(mut value: Value, ty: TypeId, types: &Types) -> Result<Value, Mismatch> {
     let mut path = String::from("$");
-    check(value, ty, types, &mut path)
+    check(&mut value, ty, types, &mut path)?;
+    Ok(value)
 }
 
-fn check(value: Value, ty: TypeId, types: &Types, path: &mut String) -> Result<Value, Mismatch> {
-    let fits = match (types.resolve(ty), &value) {
+/// Checks `value` in place, dropping the fields its records do not
+/// declare: rebuilding every record was a good part of a builtin step.
+fn check(value: &mut Value, ty: TypeId, types: &Types, path: &mut String) -> Result<(), Mismatch> {
+    let fits = match (types.resolve(ty), &mut *value) {
         (Type::Json, _) => true,
         (Type::String, Value::String(_)) => true,
         (Type::Number, Value::Number(_)) => true,
@@ -62,64 +65,51 @@ fn check(value: Value, ty: TypeId, types: &Types, path: &mut String) -> Result<V
                 e
             });
         }
-        (Type::List(item), Value::Array(_)) => {
-            let item = *item;
-            let Value::Array(items) = value else {
-                return Ok(value);
-            };
-            return list(items, item, types, path).map(Value::Array);
-        }
-        (Type::Record(_), Value::Object(_)) => {
-            let Value::Object(map) = value else {
-                return Ok(value);
-            };
-            return record(map, ty, types, path).map(Value::Object);
-        }
+        (Type::List(item), Value::Array(items)) => return list(items, *item, types, path),
+        (Type::Record(fields), Value::Object(map)) => return record(map, fields, types, path),
         _ => false,
     };
     if fits {
-        Ok(value)
+        Ok(())
     } else {
         Err(Mismatch {
             path: path.clone(),
             expected: types.show(ty).to_string(),
-            found: describe(&value, types.resolve(ty)),
+            found: describe(value, types.resolve(ty)),
         })
     }
 }
 
 fn list(
-    items: Vec<Value>,
+    items: &mut [Value],
     item: TypeId,
     types: &Types,
     path: &mut String,
-) -> Result<Vec<Value>, Mismatch> {
-    let mut out = Vec::with_capacity(items.len());
-    for (index, value) in items.into_iter().enumerate() {
+) -> Result<(), Mismatch> {
+    use std::fmt::Write as _;
+    for (index, value) in items.iter_mut().enumerate() {
         let len = path.len();
-        path.push_str(&format!("[{index}]"));
-        out.push(check(value, item, types, path)?);
+        let _ = write!(path, "[{index}]");
+        check(value, item, types, path)?;
         path.truncate(len);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn record(
-    mut map: Map<String, Value>,
-    ty: TypeId,
+    map: &mut Map<String, Value>,
+    fields: &[Field],
     types: &Types,
     path: &mut String,
-) -> Result<Map<String, Value>, Mismatch> {
-    let Type::Record(fields) = types.resolve(ty) else {
-        return Ok(map);
-    };
-    let mut out = Map::with_capacity(fields.len());
+) -> Result<(), Mismatch> {
+    let mut present = 0;
     for field in fields {
         let len = path.len();
         push_key(path, &field.name);
-        match map.remove(&field.name) {
+        match map.get_mut(&field.name) {
             Some(value) => {
-                out.insert(field.name.clone(), check(value, field.ty, types, path)?);
+                check(value, field.ty, types, path)?;
+                present += 1;
             }
             None if field.optional => {}
             None => {
@@ -132,7 +122,11 @@ fn record(
         }
         path.truncate(len);
     }
-    Ok(out)
+    // Fields the type does not declare are dropped; most records have none.
+    if map.len() > present {
+        map.retain(|key, _| fields.iter().any(|f| f.name == *key));
+    }
+    Ok(())
 }
 
 /// `.name` for an identifier, `["b c"]` for anything else.
@@ -180,7 +174,6 @@ fn describe(value: &Value, expected: &Type) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Field;
     use serde_json::json;
 
     /// `Spec { title: string, pages: [string], verdict?: "approve" | "revise",

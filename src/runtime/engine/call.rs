@@ -54,32 +54,49 @@ pub(super) async fn run<S: super::EventSink>(
     let mut input =
         arguments(cx, worker, call, &names).map_err(|m| failed(FailureClass::Worker, m, 0))?;
     let settings = &call.settings;
-    let meta = |attempt| CallMeta {
-        run_id: cx.run_id.clone(),
-        step: label.to_owned(),
-        attempt,
-        idempotency_key: format!("{}:{label}:{visit}", cx.run_id),
+    // Builtin workers never read the call's metadata, so a call of one with
+    // no hooks skips building it (the idempotency key is a `format!` per
+    // attempt); every executor or hook that may read it gets it whole.
+    let wants_meta = !matches!(worker.executor, Executor::Builtin(_))
+        || !settings.before.is_empty()
+        || !settings.after.is_empty();
+    let meta = |attempt| {
+        if wants_meta {
+            CallMeta {
+                run_id: cx.run_id.clone(),
+                step: label.to_owned(),
+                attempt,
+                idempotency_key: format!("{}:{label}:{visit}", cx.run_id),
+            }
+        } else {
+            CallMeta {
+                run_id: String::new(),
+                step: String::new(),
+                attempt,
+                idempotency_key: String::new(),
+            }
+        }
     };
     for hook in &settings.before {
-        input = apply_hook(cx, *hook, input, &meta(1)).await.map_err(|f| {
-            failed(
-                f.class,
-                format!("the `before` hook failed: {}", f.message),
-                0,
-            )
-        })?;
+        // Hooks are rare: boxed, so that their future does not grow the
+        // future of every call.
+        input = Box::pin(apply_hook(cx, *hook, input, &meta(1)))
+            .await
+            .map_err(|f| {
+                failed(
+                    f.class,
+                    format!("the `before` hook failed: {}", f.message),
+                    0,
+                )
+            })?;
     }
     let attempts = settings.retries.saturating_add(1);
     for attempt in 1..=attempts {
         // The worker's `concurrency` slot is held for the attempt only, not
         // while waiting to retry; the timeout starts once the slot is had.
         let slot = cx.limits.acquire(worker).await;
-        cx.emit(
-            Event::new(EventKind::StepStarted)
-                .step(label)
-                .attempt(attempt),
-        )
-        .await;
+        cx.emit(Event::of_step(EventKind::StepStarted, label, Some(attempt)))
+            .await;
         let started = Instant::now();
         let meta = meta(attempt);
         let span = tracing::info_span!("attempt", step = label, attempt);
@@ -90,9 +107,7 @@ pub(super) async fn run<S: super::EventSink>(
         drop(slot);
         match result {
             Ok(value) => {
-                let mut event = Event::new(EventKind::StepSucceeded)
-                    .step(label)
-                    .attempt(attempt);
+                let mut event = Event::of_step(EventKind::StepSucceeded, label, Some(attempt));
                 event.duration_ms = took;
                 event.output = Some(value.clone());
                 cx.emit(event).await;
@@ -103,9 +118,7 @@ pub(super) async fn run<S: super::EventSink>(
                 span.in_scope(|| {
                     tracing::debug!(class = %failure.class, message = %message, "attempt failed");
                 });
-                let mut event = Event::new(EventKind::AttemptFailed)
-                    .step(label)
-                    .attempt(attempt);
+                let mut event = Event::of_step(EventKind::AttemptFailed, label, Some(attempt));
                 event.class = Some(failure.class);
                 event.message = Some(message.clone());
                 event.duration_ms = took;
@@ -117,12 +130,10 @@ pub(super) async fn run<S: super::EventSink>(
                         failure.retry_after,
                         &mut cx.jitter_rng(),
                     );
-                    tokio::time::sleep(wait).await;
+                    Box::pin(tokio::time::sleep(wait)).await;
                     continue;
                 }
-                let mut event = Event::new(EventKind::StepFailed)
-                    .step(label)
-                    .attempt(attempt);
+                let mut event = Event::of_step(EventKind::StepFailed, label, Some(attempt));
                 event.class = Some(failure.class);
                 event.message = Some(message.clone());
                 cx.emit(event).await;
@@ -176,6 +187,48 @@ async fn attempt_once<S: super::EventSink>(
     meta: &CallMeta,
 ) -> Result<Value, Failure> {
     let settings = &call.settings;
+    let output = match (&worker.executor, settings.timeout) {
+        // A builtin worker is done at once: called directly, so that the
+        // common future does not hold the executors' large ones.
+        (Executor::Builtin(which), None) => builtin::call(
+            *which,
+            &Invocation {
+                input,
+                meta,
+                max_output: settings.max_output,
+                wants_string: matches!(cx.program.types.resolve(worker.output), Type::String),
+            },
+        )?,
+        _ => Box::pin(execute_within(cx, worker, input, meta, call)).await?,
+    };
+    let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
+        Failure::new(
+            FailureClass::Output,
+            format!("the output of `{}` does not fit its type: {m}", worker.name),
+        )
+    })?;
+    for hook in &settings.after {
+        value = Box::pin(apply_hook(cx, *hook, value, meta))
+            .await
+            .map_err(|f| {
+                Failure::new(
+                    FailureClass::Output,
+                    format!("the `after` hook failed: {}", f.message),
+                )
+            })?;
+    }
+    Ok(value)
+}
+
+/// The executor's call under the call's timeout, if it has one.
+async fn execute_within<S: super::EventSink>(
+    cx: &Ctx<'_, S>,
+    worker: &Worker,
+    input: &Value,
+    meta: &CallMeta,
+    call: &Call,
+) -> Result<Output, Failure> {
+    let settings = &call.settings;
     let work = execute(cx, worker, input, meta, settings.max_output);
     let output = match settings.timeout {
         Some(limit) => match tokio::time::timeout(limit, work).await {
@@ -193,21 +246,7 @@ async fn attempt_once<S: super::EventSink>(
         },
         None => work.await?,
     };
-    let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
-        Failure::new(
-            FailureClass::Output,
-            format!("the output of `{}` does not fit its type: {m}", worker.name),
-        )
-    })?;
-    for hook in &settings.after {
-        value = apply_hook(cx, *hook, value, meta).await.map_err(|f| {
-            Failure::new(
-                FailureClass::Output,
-                format!("the `after` hook failed: {}", f.message),
-            )
-        })?;
-    }
-    Ok(value)
+    Ok(output)
 }
 
 /// A duration as written in a `.flow` file, near enough: `30s`, `1.5s`,

@@ -25,6 +25,7 @@ pub(super) struct Ctx<'a, S> {
     pub limits: Limits,
     sink: &'a S,
     seq: AtomicU64,
+    clock: events::Clock,
     http: OnceLock<Result<HttpExecutor, String>>,
     llm: OnceLock<Result<LlmExecutor, String>>,
 }
@@ -64,24 +65,27 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             limits: options.limits,
             sink,
             seq: AtomicU64::new(0),
+            clock: events::Clock::default(),
             http,
             llm,
         }
     }
 
     /// Stamps the event with the run id, its sequence number and the time,
-    /// hides the secrets in it, and hands it to the sink.
-    pub async fn emit(&self, mut event: Event) {
+    /// hides the secrets in it, and hands it to the sink. Not an `async fn`:
+    /// the stamping is synchronous, and the sink's future is returned as it
+    /// is rather than the event being moved into one more future.
+    pub fn emit(&self, mut event: Event) -> impl std::future::Future<Output = ()> + Send {
         event.run_id.clone_from(&self.run_id);
         event.seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        event.ts = events::now();
+        event.ts = self.clock.now();
         event.message = event.message.map(|m| self.secrets.mask(&m));
         event.output = event.output.map(|v| self.secrets.mask_value(v));
         event.input = event.input.map(|v| self.secrets.mask_value(v));
         if let Some(error) = &mut event.error {
             error.message = self.secrets.mask(&error.message);
         }
-        self.sink.emit(event).await;
+        self.sink.emit(event)
     }
 
     pub fn http(&self) -> Result<&HttpExecutor, String> {

@@ -112,6 +112,28 @@ impl Event {
         }
     }
 
+    /// An event of `kind` about `step`, built in place: the engine makes
+    /// several per step, and moving an `Event` through the builder methods
+    /// copied it each time.
+    pub(super) fn of_step(kind: EventKind, step: impl Into<String>, attempt: Option<u32>) -> Self {
+        Event {
+            event: kind,
+            run_id: String::new(),
+            seq: 0,
+            ts: String::new(),
+            workflow: None,
+            input: None,
+            step: Some(step.into()),
+            attempt,
+            class: None,
+            message: None,
+            target: None,
+            duration_ms: None,
+            output: None,
+            error: None,
+        }
+    }
+
     pub fn step(mut self, step: impl Into<String>) -> Self {
         self.step = Some(step.into());
         self
@@ -169,12 +191,34 @@ impl EventSink for NoSink {
     }
 }
 
-/// The current time as RFC 3339 in UTC with milliseconds.
-pub(super) fn now() -> String {
-    let since = SystemTime::now()
+/// Milliseconds since the Unix epoch, now.
+pub(super) fn now_millis() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    rfc3339(since.as_millis() as u64)
+        .unwrap_or_default()
+        .as_millis() as u64
+}
+
+/// The last timestamp formatted, kept because a run emits many events
+/// within one millisecond and each would format the same text again.
+#[derive(Debug, Default)]
+pub(super) struct Clock {
+    last: Mutex<(u64, String)>,
+}
+
+impl Clock {
+    /// The current time as RFC 3339 in UTC with milliseconds.
+    pub(super) fn now(&self) -> String {
+        let millis = now_millis();
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.0 != millis || last.1.is_empty() {
+            *last = (millis, rfc3339(millis));
+        }
+        last.1.clone()
+    }
 }
 
 /// Formats milliseconds since the Unix epoch (the civil-from-days
@@ -231,6 +275,24 @@ mod tests {
         assert_eq!(rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
         assert_eq!(rfc3339(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
         assert_eq!(rfc3339(951_782_400_007), "2000-02-29T00:00:00.007Z");
+    }
+
+    #[test]
+    fn the_clock_gives_the_time_of_each_reading() {
+        let clock = Clock::default();
+        let before = now_millis();
+        let first = clock.now();
+        let second = clock.now();
+        let after = now_millis();
+        for stamp in [&first, &second] {
+            assert!(
+                (before..=after).any(|ms| rfc3339(ms) == *stamp),
+                "{stamp} is not between {} and {}",
+                rfc3339(before),
+                rfc3339(after)
+            );
+        }
+        assert!(first <= second);
     }
 
     #[test]

@@ -245,7 +245,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
             .get(target.0 as usize)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let mut event = Event::new(EventKind::Transition).step(st.name.clone());
+        let mut event = Event::of_step(EventKind::Transition, st.name.as_str(), None);
         event.target = Some(target_name);
         cx.emit(event).await;
         state.current = target.0;
@@ -272,12 +272,35 @@ async fn visit_state<S: EventSink>(
         StateKind::Parallel {
             branches,
             max_concurrency,
-        } => fanout::parallel(cx, state, name, branches, *max_concurrency, visit).await,
+        } => {
+            // Boxed: fan-outs are rarer than steps, and their futures would
+            // otherwise grow (and be moved with) every state's.
+            Box::pin(fanout::parallel(
+                cx,
+                state,
+                name,
+                branches,
+                *max_concurrency,
+                visit,
+            ))
+            .await
+        }
         StateKind::Map {
             call,
             list,
             max_concurrency,
-        } => fanout::map(cx, state, name, call, list, *max_concurrency, visit).await,
+        } => {
+            Box::pin(fanout::map(
+                cx,
+                state,
+                name,
+                call,
+                list,
+                *max_concurrency,
+                visit,
+            ))
+            .await
+        }
         StateKind::Succeed(_) | StateKind::Fail(_) => Err(Failed {
             class: FailureClass::Worker,
             message: format!("state `{name}` has no call"),
