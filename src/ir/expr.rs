@@ -83,6 +83,47 @@ pub enum Builtin {
     Env,
 }
 
+impl Builtin {
+    pub const ALL: [Builtin; 13] = [
+        Builtin::Len,
+        Builtin::Lower,
+        Builtin::Upper,
+        Builtin::Trim,
+        Builtin::Contains,
+        Builtin::Join,
+        Builtin::Split,
+        Builtin::Keys,
+        Builtin::ToJson,
+        Builtin::ParseJson,
+        Builtin::String,
+        Builtin::Number,
+        Builtin::Env,
+    ];
+
+    /// The name a call uses: `parse_json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Len => "len",
+            Builtin::Lower => "lower",
+            Builtin::Upper => "upper",
+            Builtin::Trim => "trim",
+            Builtin::Contains => "contains",
+            Builtin::Join => "join",
+            Builtin::Split => "split",
+            Builtin::Keys => "keys",
+            Builtin::ToJson => "to_json",
+            Builtin::ParseJson => "parse_json",
+            Builtin::String => "string",
+            Builtin::Number => "number",
+            Builtin::Env => "env",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
     Or,

@@ -134,7 +134,7 @@ impl Names<'_, '_> {
                 args: self.ordered_args(sig, args)?,
             });
         }
-        let function = builtin(callee.as_str())
+        let function = ir::Builtin::from_name(callee.as_str())
             .ok_or_else(|| Missing::new(format!("the function `{}`", callee.name)))?;
         Ok(ir::Expr::Builtin {
             function,
@@ -182,26 +182,6 @@ fn number(x: f64) -> Result<Value, Missing> {
     Number::from_f64(x)
         .map(Value::Number)
         .ok_or_else(|| Missing::new(format!("the number {x}, which JSON cannot hold")))
-}
-
-fn builtin(name: &str) -> Option<ir::Builtin> {
-    use ir::Builtin as B;
-    Some(match name {
-        "len" => B::Len,
-        "lower" => B::Lower,
-        "upper" => B::Upper,
-        "trim" => B::Trim,
-        "contains" => B::Contains,
-        "join" => B::Join,
-        "split" => B::Split,
-        "keys" => B::Keys,
-        "to_json" => B::ToJson,
-        "parse_json" => B::ParseJson,
-        "string" => B::String,
-        "number" => B::Number,
-        "env" => B::Env,
-        _ => return None,
-    })
 }
 
 fn binary(op: ast::BinaryOp) -> ir::BinaryOp {

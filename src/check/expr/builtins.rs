@@ -5,62 +5,15 @@ use crate::check::error::CheckError;
 use crate::check::types::{Ty, TyId};
 use crate::syntax::ast::{Arg, Span};
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Builtin {
-    Len,
-    Lower,
-    Upper,
-    Trim,
-    Contains,
-    Join,
-    Split,
-    Keys,
-    ToJson,
-    ParseJson,
-    String,
-    Number,
-    Env,
+pub(crate) use crate::ir::Builtin;
+
+/// What the checker knows of a built-in beyond its name.
+trait Signature {
+    fn arity(self) -> usize;
+    fn signature(self) -> &'static str;
 }
 
-impl Builtin {
-    pub(crate) const ALL: [Builtin; 13] = [
-        Builtin::Len,
-        Builtin::Lower,
-        Builtin::Upper,
-        Builtin::Trim,
-        Builtin::Contains,
-        Builtin::Join,
-        Builtin::Split,
-        Builtin::Keys,
-        Builtin::ToJson,
-        Builtin::ParseJson,
-        Builtin::String,
-        Builtin::Number,
-        Builtin::Env,
-    ];
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Builtin::Len => "len",
-            Builtin::Lower => "lower",
-            Builtin::Upper => "upper",
-            Builtin::Trim => "trim",
-            Builtin::Contains => "contains",
-            Builtin::Join => "join",
-            Builtin::Split => "split",
-            Builtin::Keys => "keys",
-            Builtin::ToJson => "to_json",
-            Builtin::ParseJson => "parse_json",
-            Builtin::String => "string",
-            Builtin::Number => "number",
-            Builtin::Env => "env",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        Builtin::ALL.into_iter().find(|b| b.name() == name)
-    }
-
+impl Signature for Builtin {
     fn arity(self) -> usize {
         match self {
             Builtin::Contains | Builtin::Join | Builtin::Split => 2,
