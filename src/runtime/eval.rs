@@ -45,7 +45,7 @@ pub struct Scope<'a> {
 }
 
 /// Calls pure transformers: the program knows their bodies.
-pub trait Transformers {
+pub trait Transformers: Sync {
     fn call(&self, transformer: TransformerId, args: Vec<Value>) -> Result<Value, EvalError>;
 }
 
