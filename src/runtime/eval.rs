@@ -6,6 +6,7 @@
 //! list), and for arithmetic (division by zero). Those are reported as an
 //! [`EvalError`], never a panic.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Number, Value};
@@ -59,26 +60,104 @@ impl Transformers for NoTransformers {
 }
 
 pub fn eval(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    eval_ref(expr, scope).map(Cow::into_owned)
+}
+
+/// What `null` borrows from.
+static NULL: Value = Value::Null;
+
+/// Evaluates without copying what is only read: a name, a field or an index
+/// of one, a literal, and `??` over them borrow the value they find, so that
+/// `review?.round` copies a number rather than the whole record, and a
+/// comparison copies nothing.
+fn eval_ref<'v>(expr: &'v Expr, scope: &Scope<'v>) -> Result<Cow<'v, Value>, EvalError> {
     Ok(match expr {
-        Expr::Literal(value) => value.clone(),
-        Expr::Param(index) => scope
-            .params
-            .get(*index as usize)
-            .cloned()
-            .unwrap_or(Value::Null),
-        Expr::State(StateId(id)) => scope
-            .states
-            .get(*id as usize)
-            .and_then(Option::clone)
-            .unwrap_or(Value::Null),
-        Expr::Item => scope.item.cloned().unwrap_or(Value::Null),
-        Expr::Error => scope.error.cloned().unwrap_or(Value::Null),
+        Expr::Literal(value) => Cow::Borrowed(value),
+        Expr::Param(index) => Cow::Borrowed(scope.params.get(*index as usize).unwrap_or(&NULL)),
+        Expr::State(StateId(id)) => Cow::Borrowed(
+            scope
+                .states
+                .get(*id as usize)
+                .and_then(Option::as_ref)
+                .unwrap_or(&NULL),
+        ),
+        Expr::Item => Cow::Borrowed(scope.item.unwrap_or(&NULL)),
+        Expr::Error => Cow::Borrowed(scope.error.unwrap_or(&NULL)),
+        Expr::Field {
+            base,
+            name,
+            optional,
+        } => match eval_ref(base, scope)? {
+            Cow::Borrowed(Value::Null) if *optional => Cow::Borrowed(&NULL),
+            Cow::Borrowed(Value::Object(map)) => Cow::Borrowed(map.get(name).unwrap_or(&NULL)),
+            Cow::Owned(Value::Null) if *optional => Cow::Borrowed(&NULL),
+            Cow::Owned(Value::Object(mut map)) => {
+                Cow::Owned(map.remove(name).unwrap_or(Value::Null))
+            }
+            other => {
+                return fail(format!(
+                    "`.{name}` on {}, which has no fields",
+                    kind(&other)
+                ));
+            }
+        },
+        Expr::Index { base, index } => {
+            let index = eval_ref(index, scope)?;
+            match (eval_ref(base, scope)?, index.as_ref()) {
+                (Cow::Borrowed(Value::Array(items)), Value::Number(n)) => {
+                    match position(items.len(), n)? {
+                        Some(i) => Cow::Borrowed(&items[i]),
+                        None => Cow::Borrowed(&NULL),
+                    }
+                }
+                (Cow::Owned(Value::Array(mut items)), Value::Number(n)) => {
+                    match position(items.len(), n)? {
+                        Some(i) => Cow::Owned(items.swap_remove(i)),
+                        None => Cow::Borrowed(&NULL),
+                    }
+                }
+                (Cow::Borrowed(Value::Object(map)), Value::String(key)) => {
+                    Cow::Borrowed(map.get(key).unwrap_or(&NULL))
+                }
+                (Cow::Owned(Value::Object(mut map)), Value::String(key)) => {
+                    Cow::Owned(map.remove(key).unwrap_or(Value::Null))
+                }
+                (base, index) => {
+                    return fail(format!("cannot index {} with {}", kind(&base), kind(index)));
+                }
+            }
+        }
+        Expr::Binary {
+            op: BinaryOp::Coalesce,
+            lhs,
+            rhs,
+        } => match eval_ref(lhs, scope)? {
+            Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => eval_ref(rhs, scope)?,
+            present => present,
+        },
+        other => Cow::Owned(eval_owned(other, scope)?),
+    })
+}
+
+/// The position in a list of `len` elements that a JSON number indexes,
+/// `None` when it is out of range.
+fn position(len: usize, n: &Number) -> Result<Option<usize>, EvalError> {
+    match n.as_i64() {
+        Some(i) if i >= 0 => Ok(usize::try_from(i).ok().filter(|&i| i < len)),
+        Some(_) => Ok(None),
+        None => fail(format!("a list index must be a whole number, not {n}")),
+    }
+}
+
+/// The expressions that build a new value.
+fn eval_owned(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    Ok(match expr {
         Expr::Interp(parts) => {
             let mut text = String::new();
             for part in parts {
                 match part {
                     Part::Text(t) => text.push_str(t),
-                    Part::Value(e) => insert(&mut text, &eval(e, scope)?),
+                    Part::Value(e) => insert(&mut text, eval_ref(e, scope)?.as_ref()),
                 }
             }
             Value::String(text)
@@ -96,35 +175,6 @@ pub fn eval(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
             }
             Value::Object(map)
         }
-        Expr::Field {
-            base,
-            name,
-            optional,
-        } => match eval(base, scope)? {
-            Value::Null if *optional => Value::Null,
-            Value::Object(mut map) => map.remove(name).unwrap_or(Value::Null),
-            other => {
-                return fail(format!(
-                    "`.{name}` on {}, which has no fields",
-                    kind(&other)
-                ));
-            }
-        },
-        Expr::Index { base, index } => match (eval(base, scope)?, eval(index, scope)?) {
-            (Value::Array(items), Value::Number(n)) => match n.as_i64() {
-                Some(i) if i >= 0 => items.into_iter().nth(i as usize).unwrap_or(Value::Null),
-                Some(_) => Value::Null,
-                None => return fail(format!("a list index must be a whole number, not {n}")),
-            },
-            (Value::Object(mut map), Value::String(key)) => map.remove(&key).unwrap_or(Value::Null),
-            (base, index) => {
-                return fail(format!(
-                    "cannot index {} with {}",
-                    kind(&base),
-                    kind(&index)
-                ));
-            }
-        },
         Expr::Builtin { function, args } => {
             let args = args
                 .iter()
@@ -139,15 +189,24 @@ pub fn eval(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
                 .collect::<Result<Vec<_>, _>>()?;
             scope.transformers.call(*transformer, args)?
         }
-        Expr::Not(operand) => match eval(operand, scope)? {
+        Expr::Not(operand) => match eval_ref(operand, scope)?.as_ref() {
             Value::Bool(b) => Value::Bool(!b),
-            other => return fail(format!("`!` needs a bool, found {}", kind(&other))),
+            other => return fail(format!("`!` needs a bool, found {}", kind(other))),
         },
-        Expr::Neg(operand) => match eval(operand, scope)? {
-            Value::Number(n) => negate(&n)?,
-            other => return fail(format!("`-` needs a number, found {}", kind(&other))),
+        Expr::Neg(operand) => match eval_ref(operand, scope)?.as_ref() {
+            Value::Number(n) => negate(n)?,
+            other => return fail(format!("`-` needs a number, found {}", kind(other))),
         },
         Expr::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, scope)?,
+        // Names, fields, indexes and literals borrow (`eval_ref`); they are
+        // copied here only when reached through this function directly.
+        Expr::Literal(_)
+        | Expr::Param(_)
+        | Expr::State(_)
+        | Expr::Item
+        | Expr::Error
+        | Expr::Field { .. }
+        | Expr::Index { .. } => eval_ref(expr, scope)?.into_owned(),
     })
 }
 
@@ -176,31 +235,32 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Val
     // needed.
     match op {
         BinaryOp::And | BinaryOp::Or => {
-            let Value::Bool(left) = eval(lhs, scope)? else {
+            let Value::Bool(left) = *eval_ref(lhs, scope)? else {
                 return fail("`&&` and `||` need bools");
             };
             if left == (op == BinaryOp::Or) {
                 return Ok(Value::Bool(left));
             }
-            return match eval(rhs, scope)? {
+            return match *eval_ref(rhs, scope)? {
                 Value::Bool(right) => Ok(Value::Bool(right)),
-                other => fail(format!("`&&` and `||` need bools, found {}", kind(&other))),
+                ref other => fail(format!("`&&` and `||` need bools, found {}", kind(other))),
             };
         }
         BinaryOp::Coalesce => {
-            return match eval(lhs, scope)? {
-                Value::Null => eval(rhs, scope),
-                present => Ok(present),
+            return match eval_ref(lhs, scope)? {
+                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => eval(rhs, scope),
+                present => Ok(present.into_owned()),
             };
         }
         _ => {}
     }
-    let (left, right) = (eval(lhs, scope)?, eval(rhs, scope)?);
+    let (left, right) = (eval_ref(lhs, scope)?, eval_ref(rhs, scope)?);
+    let (left, right) = (left.as_ref(), right.as_ref());
     Ok(match op {
-        BinaryOp::Eq => Value::Bool(equal(&left, &right)),
-        BinaryOp::Ne => Value::Bool(!equal(&left, &right)),
+        BinaryOp::Eq => Value::Bool(equal(left, right)),
+        BinaryOp::Ne => Value::Bool(!equal(left, right)),
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            let ordering = match (&left, &right) {
+            let ordering = match (left, right) {
                 (Value::Number(a), Value::Number(b)) => compare_numbers(a, b),
                 (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
                 _ => None,
@@ -208,8 +268,8 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Val
             let Some(ordering) = ordering else {
                 return fail(format!(
                     "cannot compare {} with {}",
-                    kind(&left),
-                    kind(&right)
+                    kind(left),
+                    kind(right)
                 ));
             };
             Value::Bool(match op {
@@ -219,18 +279,18 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Val
                 _ => ordering.is_ge(),
             })
         }
-        BinaryOp::Add => match (&left, &right) {
+        BinaryOp::Add => match (left, right) {
             (Value::String(a), Value::String(b)) => Value::String(format!("{a}{b}")),
             (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
-            _ => return fail(format!("cannot add {} and {}", kind(&left), kind(&right))),
+            _ => return fail(format!("cannot add {} and {}", kind(left), kind(right))),
         },
-        _ => match (&left, &right) {
+        _ => match (left, right) {
             (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
             _ => {
                 return fail(format!(
                     "arithmetic needs numbers, found {} and {}",
-                    kind(&left),
-                    kind(&right)
+                    kind(left),
+                    kind(right)
                 ));
             }
         },

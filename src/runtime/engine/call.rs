@@ -3,6 +3,7 @@
 //! validation and `after` hooks, and the retries between attempts.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
@@ -39,7 +40,7 @@ pub(super) struct Names<'v> {
 /// in the idempotency key (`state`, `state.branch`, `state[3]`).
 pub(super) async fn run<S: super::EventSink>(
     cx: &Ctx<'_, S>,
-    label: &str,
+    label: &Arc<str>,
     call: &Call,
     names: Names<'_>,
     visit: u32,
@@ -63,8 +64,8 @@ pub(super) async fn run<S: super::EventSink>(
     let meta = |attempt| {
         if wants_meta {
             CallMeta {
-                run_id: cx.run_id.clone(),
-                step: label.to_owned(),
+                run_id: cx.run_id.to_string(),
+                step: label.to_string(),
                 attempt,
                 idempotency_key: format!("{}:{label}:{visit}", cx.run_id),
             }
@@ -99,7 +100,7 @@ pub(super) async fn run<S: super::EventSink>(
             .await;
         let started = Instant::now();
         let meta = meta(attempt);
-        let span = tracing::info_span!("attempt", step = label, attempt);
+        let span = tracing::info_span!("attempt", step = &**label, attempt);
         let result = attempt_once(cx, worker, call, &input, &meta)
             .instrument(span.clone())
             .await;

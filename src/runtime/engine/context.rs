@@ -18,14 +18,15 @@ use crate::runtime::executor::llm::{Environment, LlmExecutor};
 pub(super) struct Ctx<'a, S> {
     pub program: &'a Program,
     pub workflow: &'a Workflow,
-    pub run_id: String,
+    pub run_id: Arc<str>,
+    /// The name of each state of the workflow, shared by its events.
+    pub labels: Vec<Arc<str>>,
     pub secrets: Secrets,
     pub rng: Mutex<Rng>,
     pub env: Arc<dyn Environment>,
     pub limits: Limits,
     sink: &'a S,
     seq: AtomicU64,
-    clock: events::Clock,
     http: OnceLock<Result<HttpExecutor, String>>,
     llm: OnceLock<Result<LlmExecutor, String>>,
 }
@@ -43,7 +44,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
     pub fn new(
         program: &'a Program,
         workflow: &'a Workflow,
-        run_id: String,
+        run_id: Arc<str>,
         options: super::RunOptions,
         sink: &'a S,
     ) -> Self {
@@ -59,13 +60,17 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             program,
             workflow,
             run_id,
+            labels: workflow
+                .states
+                .iter()
+                .map(|s| Arc::from(s.name.as_str()))
+                .collect(),
             secrets: Secrets::default(),
             rng: Mutex::new(Rng::new(options.seed.unwrap_or_else(super::fresh_seed))),
             env: options.env,
             limits: options.limits,
             sink,
             seq: AtomicU64::new(0),
-            clock: events::Clock::default(),
             http,
             llm,
         }
@@ -76,9 +81,9 @@ impl<'a, S: EventSink> Ctx<'a, S> {
     /// the stamping is synchronous, and the sink's future is returned as it
     /// is rather than the event being moved into one more future.
     pub fn emit(&self, mut event: Event) -> impl std::future::Future<Output = ()> + Send {
-        event.run_id.clone_from(&self.run_id);
+        event.run_id = self.run_id.clone();
         event.seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        event.ts = self.clock.now();
+        event.ts = events::Timestamp::now();
         event.message = event.message.map(|m| self.secrets.mask(&m));
         event.output = event.output.map(|v| self.secrets.mask_value(v));
         event.input = event.input.map(|v| self.secrets.mask_value(v));

@@ -3,11 +3,12 @@
 //! them durably before the effect they announce, which is why `emit` is
 //! async: the run waits for it.
 
+use std::fmt;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::ir::FailureClass;
@@ -56,11 +57,13 @@ impl std::fmt::Display for RunError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub event: EventKind,
-    pub run_id: String,
+    /// Shared by every event of the run (names are `Arc<str>` so that
+    /// stamping an event copies a pointer, not the text).
+    pub run_id: Arc<str>,
     /// 0 for `run_started`, one more for each event after it.
     pub seq: u64,
-    /// RFC 3339, UTC, milliseconds.
-    pub ts: String,
+    /// When it happened; RFC 3339 in UTC with milliseconds in JSON.
+    pub ts: Timestamp,
     /// `run_started`: the workflow's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
@@ -69,7 +72,7 @@ pub struct Event {
     pub input: Option<Value>,
     /// The state (for a branch, `state.branch`; for an item, `state[i]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +81,7 @@ pub struct Event {
     pub message: Option<String>,
     /// `transition`: the state entered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<Arc<str>>,
     /// How long the attempt took.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
@@ -96,9 +99,9 @@ impl Event {
     pub fn new(kind: EventKind) -> Self {
         Event {
             event: kind,
-            run_id: String::new(),
+            run_id: Arc::from(""),
             seq: 0,
-            ts: String::new(),
+            ts: Timestamp(0),
             workflow: None,
             input: None,
             step: None,
@@ -115,15 +118,15 @@ impl Event {
     /// An event of `kind` about `step`, built in place: the engine makes
     /// several per step, and moving an `Event` through the builder methods
     /// copied it each time.
-    pub(super) fn of_step(kind: EventKind, step: impl Into<String>, attempt: Option<u32>) -> Self {
+    pub(super) fn of_step(kind: EventKind, step: &Arc<str>, attempt: Option<u32>) -> Self {
         Event {
             event: kind,
-            run_id: String::new(),
+            run_id: Arc::from(""),
             seq: 0,
-            ts: String::new(),
+            ts: Timestamp(0),
             workflow: None,
             input: None,
-            step: Some(step.into()),
+            step: Some(step.clone()),
             attempt,
             class: None,
             message: None,
@@ -134,7 +137,7 @@ impl Event {
         }
     }
 
-    pub fn step(mut self, step: impl Into<String>) -> Self {
+    pub fn step(mut self, step: impl Into<Arc<str>>) -> Self {
         self.step = Some(step.into());
         self
     }
@@ -199,26 +202,88 @@ pub(super) fn now_millis() -> u64 {
         .as_millis() as u64
 }
 
-/// The last timestamp formatted, kept because a run emits many events
-/// within one millisecond and each would format the same text again.
-#[derive(Debug, Default)]
-pub(super) struct Clock {
-    last: Mutex<(u64, String)>,
+/// A moment, in milliseconds since the Unix epoch. It is kept as a number
+/// and written as RFC 3339 only when an event is serialized: a run stamps
+/// every event, and formatting each stamp was a tenth of a builtin step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(now_millis())
+    }
 }
 
-impl Clock {
-    /// The current time as RFC 3339 in UTC with milliseconds.
-    pub(super) fn now(&self) -> String {
-        let millis = now_millis();
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.0 != millis || last.1.is_empty() {
-            *last = (millis, rfc3339(millis));
-        }
-        last.1.clone()
+/// `2026-11-21T22:30:13.042Z`.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&rfc3339(self.0))
     }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        serializer.serialize_str(&rfc3339(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_rfc3339(&text).map(Timestamp).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a time like 2026-11-21T22:30:13.042Z"
+            ))
+        })
+    }
+}
+
+/// Reads back what [`rfc3339`] writes (UTC, milliseconds, `Z`).
+fn parse_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 24
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[23] != b'Z'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = text.get(range)?;
+        if !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second, milli) = (
+        number(11..13)?,
+        number(14..16)?,
+        number(17..19)?,
+        number(20..23)?,
+    );
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days from civil (Howard Hinnant), the inverse of `rfc3339`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    u64::try_from(secs * 1000 + milli).ok()
 }
 
 /// Formats milliseconds since the Unix epoch (the civil-from-days
@@ -278,21 +343,27 @@ mod tests {
     }
 
     #[test]
-    fn the_clock_gives_the_time_of_each_reading() {
-        let clock = Clock::default();
-        let before = now_millis();
-        let first = clock.now();
-        let second = clock.now();
-        let after = now_millis();
-        for stamp in [&first, &second] {
-            assert!(
-                (before..=after).any(|ms| rfc3339(ms) == *stamp),
-                "{stamp} is not between {} and {}",
-                rfc3339(before),
-                rfc3339(after)
-            );
+    fn timestamps_read_back_what_they_write() {
+        for millis in [
+            0,
+            1_709_210_096_789,
+            253_402_300_799_999,
+            951_782_400_007,
+            now_millis(),
+        ] {
+            let json = serde_json::to_value(Timestamp(millis)).unwrap_or_default();
+            assert_eq!(json, serde_json::json!(rfc3339(millis)));
+            let back: Result<Timestamp, _> = serde_json::from_value(json);
+            assert_eq!(back.ok(), Some(Timestamp(millis)));
         }
-        assert!(first <= second);
+        for bad in [
+            "",
+            "2024-02-29",
+            "2024-13-01T00:00:00.000Z",
+            "2024-02-29T12:34:56.789+01:00",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -302,7 +373,7 @@ mod tests {
         let json = serde_json::to_value(&event).unwrap_or_default();
         assert_eq!(
             json,
-            serde_json::json!({"event": "step_started", "run_id": "r", "seq": 0, "ts": "", "step": "s", "attempt": 2})
+            serde_json::json!({"event": "step_started", "run_id": "r", "seq": 0, "ts": "1970-01-01T00:00:00.000Z", "step": "s", "attempt": 2})
         );
     }
 }

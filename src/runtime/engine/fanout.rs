@@ -4,6 +4,7 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 
 use serde_json::{Map, Value};
@@ -26,9 +27,9 @@ pub(super) async fn parallel<S: EventSink>(
     visit: u32,
 ) -> Result<Value, Failed> {
     let gate = gate(max_concurrency, branches.len());
-    let labels: Vec<String> = branches
+    let labels: Vec<Arc<str>> = branches
         .iter()
-        .map(|b| format!("{name}.{}", b.name))
+        .map(|b| Arc::from(format!("{name}.{}", b.name)))
         .collect();
     let calls = branches.iter().zip(&labels).map(|(branch, label)| {
         let gate = &gate;
@@ -98,7 +99,7 @@ pub(super) async fn map<S: EventSink>(
                 states: &state.values,
                 item: Some(item),
             };
-            call::run(cx, &format!("{name}[{i}]"), call, names, visit)
+            call::run(cx, &Arc::from(format!("{name}[{i}]")), call, names, visit)
                 .await
                 .map_err(|f| within(f, &format!("item {i}")))
         }

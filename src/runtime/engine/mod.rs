@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use events::{Event, EventKind, EventSink, NoSink, RunError, VecSink};
+pub use events::{Event, EventKind, EventSink, NoSink, RunError, Timestamp, VecSink};
 pub use limits::Limits;
 pub use run::run;
 

@@ -2,6 +2,8 @@
 //! first matching transition, until a `succeed` or `fail` state or an
 //! unhandled failure ends the run.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use tracing::Instrument;
 
@@ -43,7 +45,7 @@ pub async fn run<S: EventSink>(
         .collect();
     let run_id = options.run_id.clone().unwrap_or_else(super::fresh_run_id);
     let span = tracing::info_span!("run", run_id = %run_id, workflow = %wf.name);
-    let cx = Ctx::new(program, wf, run_id.clone(), options, sink);
+    let cx = Ctx::new(program, wf, Arc::from(run_id.as_str()), options, sink);
     Ok(started(&cx, wf, run_id, input, params)
         .instrument(span)
         .await)
@@ -170,7 +172,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                             "state `{}` was entered {visit} times, more than its max_visits of {max}",
                             st.name
                         );
-                        let mut event = Event::new(EventKind::StepFailed).step(st.name.clone());
+                        let mut event = Event::of_step(EventKind::StepFailed, &cx.labels[id], None);
                         event.class = Some(FailureClass::Limit);
                         event.message = Some(message.clone());
                         cx.emit(event).await;
@@ -182,7 +184,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                     }
                     _ => {
                         let span = tracing::info_span!("step", state = %st.name, visit);
-                        visit_state(cx, state, &st.name, kind, visit)
+                        visit_state(cx, state, &cx.labels[id], kind, visit)
                             .instrument(span)
                             .await
                     }
@@ -240,13 +242,8 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
             ));
         }
         state.steps += 1;
-        let target_name = wf
-            .states
-            .get(target.0 as usize)
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        let mut event = Event::of_step(EventKind::Transition, st.name.as_str(), None);
-        event.target = Some(target_name);
+        let mut event = Event::of_step(EventKind::Transition, &cx.labels[id], None);
+        event.target = cx.labels.get(target.0 as usize).cloned();
         cx.emit(event).await;
         state.current = target.0;
     }
@@ -256,7 +253,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
 async fn visit_state<S: EventSink>(
     cx: &Ctx<'_, S>,
     state: &RunState,
-    name: &str,
+    name: &Arc<str>,
     kind: &StateKind,
     visit: u32,
 ) -> Result<Value, Failed> {
