@@ -1,0 +1,2 @@
+" Detect flow workflow files.
+autocmd BufNewFile,BufRead *.flow setfiletype flow
