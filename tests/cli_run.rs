@@ -296,3 +296,46 @@ fn run_interrupted() {
         ["error: interrupted: the run was cancelled and every program it started was stopped"]
     );
 }
+
+/// On a terminal, a step that is still running shows a spinner with its
+/// name and time on a live line, which is wiped before each trace line. The
+/// terminal is a real pseudo-terminal from `script(1)`.
+#[test]
+fn run_on_a_terminal_shows_the_running_step() {
+    let command = format!("{} run {DIR}/pause.flow", env!("CARGO_BIN_EXE_flow"));
+    let result = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("FLOW_TRACE_DURATIONS", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) runs");
+    let screen = String::from_utf8_lossy(&result.stdout);
+    assert_eq!(result.status.code(), Some(0), "{screen}");
+    // The live line: wiped and redrawn as the spinner turns (braille
+    // frames) and the time goes up.
+    let drawn: Vec<&str> = screen
+        .split("\r\x1b[2K")
+        .filter(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
+        })
+        .collect();
+    assert!(drawn.len() >= 3, "{screen:?}");
+    assert!(
+        drawn.iter().all(|part| part[3..].starts_with(" wait, ")),
+        "{screen:?}"
+    );
+    let frames: std::collections::HashSet<char> = drawn
+        .iter()
+        .filter_map(|part| part.chars().next())
+        .collect();
+    assert!(frames.len() >= 3, "{screen:?}");
+    // Each trace line starts on a wiped line, and the line is gone at the end.
+    assert!(screen.contains("\r\x1b[2K✓ wait (attempt 1)"), "{screen:?}");
+    let end = screen.trim_end();
+    assert!(end.ends_with("run succeeded\r\ntrue"), "{screen:?}");
+}

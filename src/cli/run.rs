@@ -1,11 +1,14 @@
 //! `flow run`: check a file, then run one of its workflows and print its
 //! output, with a live trace on stderr or machine events on stdout.
 
+mod live;
 mod mock;
 mod trace;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -118,8 +121,17 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Err(e) => return usage(format!("could not start the async runtime: {e}")),
     };
     let ended = if trace {
-        let sink = TraceSink::new(color, trace::durations_shown());
-        runtime.block_on(run_until_interrupted(&program, workflow, input, &sink))
+        let live = live_line(color);
+        let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
+        let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
+        let ended = runtime.block_on(run_until_interrupted(&program, workflow, input, &sink));
+        if let Some(ticker) = ticker {
+            ticker.abort();
+        }
+        if let Some(live) = live {
+            live.clear();
+        }
+        ended
     } else {
         runtime.block_on(run_until_interrupted(
             &program,
@@ -148,6 +160,20 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ended::NotStarted(error) => usage(start_error(&program, workflow, &error)),
         Ended::Finished(finished) => finish(&renderer, trace, finished),
     }
+}
+
+/// The live line with a spinner under the trace, when stderr is a terminal
+/// that can draw it (not `TERM=dumb`).
+fn live_line(color: bool) -> Option<Arc<live::Live>> {
+    let terminal = std::io::stderr().is_terminal()
+        && std::env::var_os("TERM").is_none_or(|term| term != "dumb");
+    terminal.then(|| {
+        Arc::new(live::Live::new(
+            Box::new(std::io::stderr()),
+            color,
+            stderr_width(),
+        ))
+    })
 }
 
 /// What checking the file gave.

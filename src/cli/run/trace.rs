@@ -3,7 +3,10 @@
 
 use std::future::Future;
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Instant;
 
+use super::live::Live;
 use crate::runtime::engine::{Event, EventKind, EventSink};
 
 /// Whether the trace shows durations: not when `FLOW_TRACE_DURATIONS=0`,
@@ -12,15 +15,21 @@ pub(super) fn durations_shown() -> bool {
     std::env::var_os("FLOW_TRACE_DURATIONS").is_none_or(|v| v != "0")
 }
 
-/// Writes one line to stderr per attempt, failure and transition.
+/// Writes one line to stderr per attempt, failure and transition, and
+/// keeps the live line (on a terminal) up to date.
 pub(super) struct TraceSink {
     color: bool,
     durations: bool,
+    live: Option<Arc<Live>>,
 }
 
 impl TraceSink {
-    pub(super) fn new(color: bool, durations: bool) -> Self {
-        TraceSink { color, durations }
+    pub(super) fn new(color: bool, durations: bool, live: Option<Arc<Live>>) -> Self {
+        TraceSink {
+            color,
+            durations,
+            live,
+        }
     }
 
     /// The trace line of an event, if it has one.
@@ -98,11 +107,26 @@ fn show_ms(ms: u64) -> String {
 
 impl EventSink for TraceSink {
     fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+        let now = Instant::now();
+        if let (Some(live), Some(step)) = (&self.live, &event.step) {
+            match event.event {
+                EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
+                EventKind::StepSucceeded | EventKind::AttemptFailed | EventKind::StepFailed => {
+                    live.ended(step);
+                }
+                _ => {}
+            }
+        }
         if let Some(line) = self.line(&event) {
-            // A trace that cannot be written (stderr closed) must not stop
-            // the run.
-            let mut err = io::stderr().lock();
-            let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+            match &self.live {
+                Some(live) => live.print(&line, now),
+                None => {
+                    // A trace that cannot be written (stderr closed) must
+                    // not stop the run.
+                    let mut err = io::stderr().lock();
+                    let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+                }
+            }
         }
         std::future::ready(())
     }
