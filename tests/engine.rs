@@ -442,6 +442,18 @@ workflow go(code: int) -> string {{
         );
         assert!(!everything.contains(secret), "code {code}: {everything}");
         assert!(everything.contains("***"), "code {code}: {everything}");
+        // What the program wrote to stderr is the attempt's log, masked too.
+        let ended = if code == 0 {
+            EventKind::StepSucceeded
+        } else {
+            EventKind::AttemptFailed
+        };
+        let logs: Vec<Option<&str>> = events
+            .iter()
+            .filter(|e| e.event == ended)
+            .map(|e| e.log.as_deref())
+            .collect();
+        assert_eq!(logs, [Some("the token is ***\n")], "code {code}");
         if code == 0 {
             assert_eq!(succeeded(&finished), &json!("token=***"));
         } else {

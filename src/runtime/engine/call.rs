@@ -107,10 +107,11 @@ pub(super) async fn run<S: super::EventSink>(
         let took = Some(started.elapsed().as_millis() as u64);
         drop(slot);
         match result {
-            Ok(value) => {
+            Ok((value, log)) => {
                 let mut event = Event::of_step(EventKind::StepSucceeded, label, Some(attempt));
                 event.duration_ms = took;
                 event.output = Some(value.clone());
+                event.log = (!log.is_empty()).then_some(log);
                 cx.emit(event).await;
                 return Ok(value);
             }
@@ -123,6 +124,7 @@ pub(super) async fn run<S: super::EventSink>(
                 event.class = Some(failure.class);
                 event.message = Some(message.clone());
                 event.duration_ms = took;
+                event.log = (!failure.log.is_empty()).then(|| failure.log.clone());
                 cx.emit(event).await;
                 if attempt < attempts && settings.retry_on.contains(&failure.class) {
                     let wait = retry::delay(
@@ -186,7 +188,7 @@ async fn attempt_once<S: super::EventSink>(
     call: &Call,
     input: &Value,
     meta: &CallMeta,
-) -> Result<Value, Failure> {
+) -> Result<(Value, String), Failure> {
     let settings = &call.settings;
     let output = match (&worker.executor, settings.timeout) {
         // A builtin worker is done at once: called directly, so that the
@@ -202,8 +204,14 @@ async fn attempt_once<S: super::EventSink>(
         )?,
         _ => Box::pin(execute_within(cx, worker, input, meta, call)).await?,
     };
+    let log = output.log;
+    // A failure after the worker ran keeps what it wrote to its log.
+    let with_log = |class, message: String| Failure {
+        log: log.clone(),
+        ..Failure::new(class, message)
+    };
     let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
-        Failure::new(
+        with_log(
             FailureClass::Output,
             format!("the output of `{}` does not fit its type: {m}", worker.name),
         )
@@ -212,13 +220,13 @@ async fn attempt_once<S: super::EventSink>(
         value = Box::pin(apply_hook(cx, *hook, value, meta))
             .await
             .map_err(|f| {
-                Failure::new(
+                with_log(
                     FailureClass::Output,
                     format!("the `after` hook failed: {}", f.message),
                 )
             })?;
     }
-    Ok(value)
+    Ok((value, log))
 }
 
 /// The executor's call under the call's timeout, if it has one.

@@ -85,6 +85,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
         event.seq = self.seq.fetch_add(1, Ordering::Relaxed);
         event.ts = events::Timestamp::now();
         event.message = event.message.map(|m| self.secrets.mask(&m));
+        event.log = event.log.map(|m| self.secrets.mask(&m));
         event.output = event.output.map(|v| self.secrets.mask_value(v));
         event.input = event.input.map(|v| self.secrets.mask_value(v));
         if let Some(error) = &mut event.error {

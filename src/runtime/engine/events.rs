@@ -91,6 +91,11 @@ pub struct Event {
     /// `run_failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,
+    /// `step_succeeded` and `attempt_failed`: what the worker wrote to its
+    /// log during the attempt (an exec program's stderr, its last 64 KiB),
+    /// when it wrote anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 impl Event {
@@ -112,6 +117,7 @@ impl Event {
             duration_ms: None,
             output: None,
             error: None,
+            log: None,
         }
     }
 
@@ -134,6 +140,7 @@ impl Event {
             duration_ms: None,
             output: None,
             error: None,
+            log: None,
         }
     }
 
