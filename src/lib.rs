@@ -11,6 +11,8 @@ extern crate alloc;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod fmt;
+pub mod graph;
 pub mod ir;
 pub mod runtime;
 pub mod syntax;

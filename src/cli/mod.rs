@@ -5,6 +5,8 @@
 
 mod check;
 mod explain;
+mod fmt;
+mod graph;
 mod run;
 
 use std::io::{self, IsTerminal, Write};
@@ -29,7 +31,10 @@ const EXIT_USAGE: u8 = 2;
     after_help = "Examples:\n  \
         flow check site.flow                  check a file\n  \
         flow check --format json *.flow       machine-readable diagnostics\n  \
-        flow explain unknown_state            why a diagnostic exists and how to fix it"
+        flow explain unknown_state            why a diagnostic exists and how to fix it\n  \
+        flow run site.flow --input @in.json   run a workflow: output on stdout, trace on stderr\n  \
+        flow fmt site.flow                    rewrite a file in the canonical layout\n  \
+        flow graph site.flow | dot -Tsvg      draw the workflows as a picture (SVG)"
 )]
 pub struct Cli {
     /// When to use colours in diagnostics on stderr
@@ -44,6 +49,8 @@ pub struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Fmt(fmt::FmtArgs),
+    Graph(graph::GraphArgs),
     Run(run::RunArgs),
 }
 
@@ -118,6 +125,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args, cli.color),
+        Command::Graph(args) => graph::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),
     };
     result.unwrap_or_else(|code| code)

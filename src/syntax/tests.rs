@@ -445,6 +445,24 @@ fn spans_end_at_the_last_token_not_at_trailing_trivia() {
     assert_eq!(w.states[0].span.text(source), "succeed done = x.y");
 }
 
+/// A comment on the next line is not part of a node, also when the lines
+/// end in `\r\n` or the comment has trailing spaces (its span runs to the
+/// line break, past the end the node's trimming finds).
+#[test]
+fn spans_do_not_take_a_comment_on_the_next_line() {
+    for source in [
+        "worker W() -> string {\r\n  builtin { name: \"echo\" }\r\n  retries: 1\r\n  // c\r\n}\r\n",
+        "worker W() -> string {\n  builtin { name: \"echo\" }\n  retries: 1\n  // c   \n}\n",
+    ] {
+        let parsed = parse(source);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let Item::Worker(w) = &parsed.file.items[0] else {
+            panic!()
+        };
+        assert_eq!(w.settings[0].span.text(source), "retries: 1", "{source:?}");
+    }
+}
+
 #[test]
 fn reserved_words_parse_as_names_in_expressions() {
     // `worker` is also a failure class: the checker reads it from here.

@@ -280,13 +280,15 @@ impl<'c> Lowerer<'c> {
             }
             len = trimmed;
             end = start + len;
-            // A comment that ends here is trailing trivia too.
-            match self
+            // A comment that ends here is trailing trivia too. A line
+            // comment's span runs to its line break, so it may go on past
+            // `end` by the spaces or the `\r` that were trimmed.
+            let i = self
                 .comments
-                .binary_search_by_key(&(end as u32), |c| c.span.end)
-            {
-                Ok(i) if self.comments[i].span.start as usize >= start => {
-                    len = self.comments[i].span.start as usize - start;
+                .partition_point(|c| (c.span.start as usize) < end);
+            match i.checked_sub(1).map(|i| &self.comments[i]) {
+                Some(c) if c.span.start as usize >= start && end <= c.span.end as usize => {
+                    len = c.span.start as usize - start;
                     end = start + len;
                 }
                 _ => break,

@@ -1,0 +1,161 @@
+//! Expressions. The tree keeps the author's parentheses, and the printer
+//! adds none: printing each node as written gives back the same tree.
+
+use super::comments::Fmt;
+use super::doc::{Doc, concat, group, indent, text};
+use super::lists::{BRACES, BRACKETS, PARENS, Place};
+use crate::syntax::ast::*;
+
+impl Fmt<'_> {
+    pub(super) fn expr(&mut self, expr: &Expr) -> Doc {
+        let lead = self.comments_before(expr.span.start);
+        let body = match &expr.kind {
+            ExprKind::Null => text("null"),
+            ExprKind::Bool(b) => text(if *b { "true" } else { "false" }),
+            // Numbers and durations as written: `1e3` stays `1e3`.
+            ExprKind::Int(_)
+            | ExprKind::Number(_)
+            | ExprKind::Duration(_)
+            | ExprKind::DurationRange(..) => text(self.slice(expr.span.start, expr.span.end)),
+            ExprKind::String(lit) => self.string(lit),
+            ExprKind::Name(name) => text(name.as_str()),
+            ExprKind::List(items) => {
+                let open = self.find_byte(expr.span.start, b'[');
+                let last = items.last().map_or(open + 1, |i| i.span.end);
+                let place = Place {
+                    open: Some(open),
+                    close: self.find_byte(last, b']'),
+                };
+                self.bracketed(
+                    BRACKETS,
+                    place,
+                    items,
+                    |i| (i.span.start, i.span.end),
+                    |f, i| f.expr(i),
+                )
+            }
+            ExprKind::Record(entries) => {
+                let open = self.find_byte(expr.span.start, b'{');
+                let last = entries.last().map_or(open + 1, |e| e.span.end);
+                let place = Place {
+                    open: Some(open),
+                    close: self.find_byte(last, b'}'),
+                };
+                self.bracketed(
+                    BRACES,
+                    place,
+                    entries,
+                    |e| (e.span.start, e.span.end),
+                    |f, e| concat(vec![f.key(&e.key), text(": "), f.expr(&e.value)]),
+                )
+            }
+            ExprKind::Field {
+                base,
+                name,
+                optional,
+            } => concat(vec![
+                self.expr(base),
+                text(if *optional { "?." } else { "." }),
+                self.ident(name),
+            ]),
+            ExprKind::Index { base, index } => {
+                let base = self.expr(base);
+                let index_doc = self.expr(index);
+                let close = self.find_byte(index.span.end, b']');
+                concat(vec![
+                    base,
+                    text("["),
+                    index_doc,
+                    self.comments_before_close(close),
+                    text("]"),
+                ])
+            }
+            ExprKind::Call { callee, args } => {
+                concat(vec![self.ident(callee), self.args(callee.span.end, args)])
+            }
+            ExprKind::Unary { op, operand } => {
+                // `- 7` is an operation on a literal and `-7` a literal:
+                // the space keeps them apart.
+                let space = *op == UnaryOp::Neg
+                    && matches!(operand.kind, ExprKind::Int(_) | ExprKind::Number(_));
+                concat(vec![
+                    text(op.symbol()),
+                    text(if space { " " } else { "" }),
+                    self.expr(operand),
+                ])
+            }
+            ExprKind::Binary { op, .. } => self.chain(expr, op.precedence()),
+            ExprKind::Paren(inner) => {
+                let inner_doc = self.expr(inner);
+                let close = self.find_byte(inner.span.end, b')');
+                concat(vec![
+                    text("("),
+                    inner_doc,
+                    self.comments_before_close(close),
+                    text(")"),
+                ])
+            }
+        };
+        concat(vec![lead, body])
+    }
+
+    /// A chain of operators of one precedence, `a ?? b ?? c`: on one line
+    /// when it fits, else broken before every operator of the chain.
+    fn chain(&mut self, expr: &Expr, precedence: u8) -> Doc {
+        let mut operands = Vec::new();
+        flatten(expr, precedence, None, &mut operands);
+        let mut rest = Vec::new();
+        let mut first = Doc::Nil;
+        for (op, operand) in operands {
+            let doc = self.expr(operand);
+            match op {
+                None => first = doc,
+                Some(op) => {
+                    rest.push(Doc::Line);
+                    rest.push(text(format!("{} ", op.symbol())));
+                    rest.push(doc);
+                }
+            }
+        }
+        group(concat(vec![first, indent(concat(rest))]), false)
+    }
+
+    /// The arguments of a call, from the `(` after `after`.
+    pub(super) fn args(&mut self, after: u32, args: &[Arg]) -> Doc {
+        let open = self.find_byte(after, b'(');
+        let last = args.last().map_or(open + 1, |a| a.span.end);
+        let place = Place {
+            open: Some(open),
+            close: self.find_byte(last, b')'),
+        };
+        self.bracketed(
+            PARENS,
+            place,
+            args,
+            |a| (a.span.start, a.span.end),
+            |f, a| match &a.name {
+                Some(name) => concat(vec![f.ident(name), text(": "), f.expr(&a.value)]),
+                None => f.expr(&a.value),
+            },
+        )
+    }
+}
+
+/// The operands of a chain of operators of one precedence, each with the
+/// operator before it. Without parentheses, a child of the same precedence
+/// can only be on the side the operator associates to, so printing the
+/// operands in order gives back the same tree.
+fn flatten<'e>(
+    expr: &'e Expr,
+    precedence: u8,
+    before: Option<BinaryOp>,
+    out: &mut Vec<(Option<BinaryOp>, &'e Expr)>,
+) {
+    match &expr.kind {
+        ExprKind::Binary { op, lhs, rhs, .. } if op.precedence() == precedence => {
+            flatten(lhs, precedence, before, out);
+            flatten(rhs, precedence, Some(*op), out);
+        }
+        _ => out.push((before, expr)),
+    }
+}
