@@ -695,3 +695,62 @@ async fn runs_sharing_limits_share_the_worker_concurrency() {
     );
     let _ = std::fs::remove_dir_all(apart);
 }
+
+/// A mocked worker starts nothing (its program does not even exist here) and
+/// skips its `before` hook; its fixed output is validated and goes through
+/// its `after` hook like a real one.
+#[tokio::test]
+async fn a_mocked_worker_gives_its_fixed_output_through_its_after_hooks() {
+    let source = r#"
+transformer shout(r: { text: string }) -> { text: string } = { text: upper(r.text) }
+transformer never(r: { text: string }) -> { text: string } {
+  exec { command: ["/nonexistent/flow-test-hook"] }
+}
+
+worker Missing(text: string) -> { text: string } {
+  exec { command: ["/nonexistent/flow-test-program"] }
+  before: never
+  after: shout
+}
+
+workflow go() -> string {
+  step call = Missing(text: "in") {
+    on_success -> done
+  }
+  succeed done = call.text
+}
+"#;
+    let program = program(source);
+    let mock = |value: Value| RunOptions {
+        mocks: Arc::new(HashMap::from([(flow::ir::WorkerId(0), value)])),
+        ..options(&[])
+    };
+    let sink = VecSink::new();
+    let finished = engine::run(
+        &program,
+        WorkflowId(0),
+        json!({}),
+        mock(json!({ "text": "fixed", "extra": 1 })),
+        &sink,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("the run did not start: {e}"));
+    assert_eq!(succeeded(&finished), &json!("FIXED"));
+
+    // A mock that does not fit the type fails like a real output would.
+    let (finished, _) = run_with(source, json!({}), mock(json!({ "text": 3 }))).await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Output));
+    assert!(
+        error
+            .message
+            .contains("$.text: expected string, found number"),
+        "{}",
+        error.message
+    );
+
+    // Without the mock, the `before` hook really runs (and fails first).
+    let (finished, _) = run(source, json!({})).await;
+    let message = &failed(&finished).message;
+    assert!(message.contains("/nonexistent/flow-test-hook"), "{message}");
+}

@@ -5,6 +5,7 @@ mod live;
 mod mock;
 mod trace;
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -94,7 +95,7 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(source) => source,
         Err(message) => return usage(message),
     };
-    let mut program = match build(&renderer, name, source)? {
+    let program = match build(&renderer, name, source)? {
         Built::Program(program) => program,
         Built::Failed => return Ok(ExitCode::from(EXIT_USAGE)),
     };
@@ -106,11 +107,19 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(input) => input,
         Err(message) => return usage(message),
     };
+    let mut mocks = HashMap::new();
     for spec in &args.mock {
-        if let Err(message) = mock::apply(&mut program, spec) {
-            return usage(message);
+        match mock::parse(&program, spec) {
+            Ok((worker, value)) => {
+                mocks.insert(worker, value);
+            }
+            Err(message) => return usage(message),
         }
     }
+    let options = RunOptions {
+        mocks: Arc::new(mocks),
+        ..RunOptions::default()
+    };
 
     let trace = args.events.is_none();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -124,7 +133,9 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         let live = live_line(color);
         let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
         let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
-        let ended = runtime.block_on(run_until_interrupted(&program, workflow, input, &sink));
+        let ended = runtime.block_on(run_until_interrupted(
+            &program, workflow, input, options, &sink,
+        ));
         if let Some(ticker) = ticker {
             ticker.abort();
         }
@@ -137,6 +148,7 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
             &program,
             workflow,
             input,
+            options,
             &NdjsonSink,
         ))
     };
@@ -327,6 +339,7 @@ async fn run_until_interrupted<S: EventSink>(
     program: &Program,
     workflow: WorkflowId,
     input: Value,
+    options: RunOptions,
     sink: &S,
 ) -> Ended {
     use tokio::signal::unix::{SignalKind, signal};
@@ -341,7 +354,7 @@ async fn run_until_interrupted<S: EventSink>(
             None => std::future::pending::<()>().await,
         }
     };
-    let run = engine::run(program, workflow, input, RunOptions::default(), sink);
+    let run = engine::run(program, workflow, input, options, sink);
     tokio::select! {
         biased;
         () = wait_interrupt => Ended::Interrupted,

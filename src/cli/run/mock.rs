@@ -1,22 +1,20 @@
 //! `--mock Worker=@file.json`: a worker replaced by a fixed output.
 //!
-//! The engine has no hook for this, so the program is rewritten before the
-//! run: the worker's executor becomes the built-in `echo`, and every call of
-//! it gets, instead of its `before` hooks, one pure hook whose body is the
-//! fixed output. `echo` returns that value, which the engine then validates
-//! against the worker's type and passes through the `after` hooks, as it
-//! would a real output. No process, request or external hook runs.
+//! The value is read and validated against the worker's output type here,
+//! so that a wrong mock is refused before the run with the path of the
+//! mismatch; the engine then uses it in place of the worker
+//! ([`RunOptions::mocks`](crate::runtime::engine::RunOptions)): no process,
+//! request or `before` hook runs, and the value goes through the `after`
+//! hooks as a real output would.
 
 use serde_json::Value;
 
-use crate::ir::{
-    BuiltinWorker, Call, Executor, Expr, Param, Program, StateKind, Transformer, TransformerBody,
-    TransformerId, WorkerId,
-};
+use crate::ir::{Program, WorkerId};
 use crate::runtime::validate::validate;
 
-/// Applies one `--mock` argument to `program`, or says what is wrong with it.
-pub(super) fn apply(program: &mut Program, spec: &str) -> Result<(), String> {
+/// Reads one `--mock` argument: the worker it replaces and its output, or
+/// what is wrong with it.
+pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, Value), String> {
     let Some((name, file)) = spec.split_once('=') else {
         return Err(format!(
             "`--mock {spec}` is not of the form `Worker=@file.json`"
@@ -53,39 +51,6 @@ pub(super) fn apply(program: &mut Program, spec: &str) -> Result<(), String> {
             program.types.show(worker.output)
         )
     })?;
-    let hook = TransformerId(
-        u32::try_from(program.transformers.len()).map_err(|_| "too many transformers")?,
-    );
-    program.transformers.push(Transformer {
-        name: format!("--mock {name}"),
-        params: vec![Param {
-            name: "input".into(),
-            ty: worker.input,
-        }],
-        output: worker.output,
-        body: TransformerBody::Pure(Expr::Literal(value)),
-    });
     let id = WorkerId(u32::try_from(index).map_err(|_| "too many workers")?);
-    let worker = &mut program.workers[index];
-    worker.executor = Executor::Builtin(BuiltinWorker::Echo);
-    worker.call.before = vec![hook];
-    for workflow in &mut program.workflows {
-        for state in &mut workflow.states {
-            for call in calls(&mut state.kind) {
-                if call.worker == id {
-                    call.settings.before = vec![hook];
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The worker calls of a state.
-fn calls(kind: &mut StateKind) -> Vec<&mut Call> {
-    match kind {
-        StateKind::Step(call) | StateKind::Map { call, .. } => vec![call],
-        StateKind::Parallel { branches, .. } => branches.iter_mut().map(|b| &mut b.call).collect(),
-        StateKind::Succeed(_) | StateKind::Fail(_) => Vec::new(),
-    }
+    Ok((id, value))
 }

@@ -1,6 +1,7 @@
 //! What one run shares among its states, branches and items: the program,
 //! the sink, the secrets, the randomness and the executors.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -10,7 +11,7 @@ use super::events::{self, Event, EventSink};
 use super::limits::Limits;
 use super::retry::Rng;
 use super::secrets::Secrets;
-use crate::ir::{Program, TransformerBody, TransformerId, Workflow};
+use crate::ir::{Program, TransformerBody, TransformerId, WorkerId, Workflow};
 use crate::runtime::eval::{self, EvalError, Scope, Transformers};
 use crate::runtime::executor::http::HttpExecutor;
 use crate::runtime::executor::llm::{Environment, LlmExecutor};
@@ -25,6 +26,7 @@ pub(super) struct Ctx<'a, S> {
     pub rng: Mutex<Rng>,
     pub env: Arc<dyn Environment>,
     pub limits: Limits,
+    pub mocks: Arc<HashMap<WorkerId, Value>>,
     sink: &'a S,
     seq: AtomicU64,
     http: OnceLock<Result<HttpExecutor, String>>,
@@ -69,6 +71,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             rng: Mutex::new(Rng::new(options.seed.unwrap_or_else(super::fresh_seed))),
             env: options.env,
             limits: options.limits,
+            mocks: options.mocks,
             sink,
             seq: AtomicU64::new(0),
             http,

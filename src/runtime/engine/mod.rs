@@ -16,11 +16,14 @@ pub mod retry;
 mod run;
 pub mod secrets;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::ir::WorkerId;
 
 pub use events::{Event, EventKind, EventSink, NoSink, RunError, Timestamp, VecSink};
 pub use limits::Limits;
@@ -47,6 +50,12 @@ pub struct RunOptions {
     /// clone) to bound the calls of all of them together. A fresh one by
     /// default, which bounds the calls of this run only.
     pub limits: Limits,
+    /// Workers replaced by a fixed output (`flow run --mock`): a call of one
+    /// starts no process or request, and its `before` hooks, which prepare
+    /// the input for the real worker, do not run; the output is validated
+    /// against the worker's type and goes through the `after` hooks as a
+    /// real one would.
+    pub mocks: Arc<HashMap<WorkerId, Value>>,
 }
 
 impl Default for RunOptions {
@@ -58,6 +67,7 @@ impl Default for RunOptions {
             http: None,
             llm: None,
             limits: Limits::default(),
+            mocks: Arc::default(),
         }
     }
 }
