@@ -339,3 +339,40 @@ fn run_on_a_terminal_shows_the_running_step() {
     let end = screen.trim_end();
     assert!(end.ends_with("run succeeded\r\ntrue"), "{screen:?}");
 }
+
+/// With `--events ndjson`, Ctrl-C ends the stream with `run_cancelled`.
+#[test]
+fn run_interrupted_ends_the_events_with_run_cancelled() {
+    let mut child = flow()
+        .args([
+            "run",
+            "tests/fixtures/cli_run/slow.flow",
+            "--events",
+            "ndjson",
+        ])
+        .spawn()
+        .expect("the flow binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("stdout is text");
+        let sleeping = line.contains(r#""event":"step_started""#) && line.contains("sleepy");
+        seen.push(line);
+        if sleeping {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = i32::try_from(child.id()).expect("a pid fits an i32");
+    // SAFETY: kill(2) with a pid of our own child and a valid signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = child.wait().expect("flow exits");
+    seen.extend(lines.map_while(Result::ok));
+    assert_eq!(status.code(), Some(130), "{seen:?}");
+    // `events` checks that every line is an event of the same run, with
+    // consecutive sequence numbers.
+    let events = events(&seen.join("\n"));
+    let last = events.last().expect("events were written");
+    assert_eq!(last["event"], "run_cancelled", "{seen:?}");
+}

@@ -67,6 +67,7 @@ fn failed(finished: &Finished) -> &engine::RunError {
     match &finished.outcome {
         RunOutcome::Failed { error } => error,
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
     }
 }
 
@@ -74,6 +75,7 @@ fn succeeded(finished: &Finished) -> &Value {
     match &finished.outcome {
         RunOutcome::Succeeded { output } => output,
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
     }
 }
 
@@ -753,4 +755,47 @@ workflow go() -> string {
     let (finished, _) = run(source, json!({})).await;
     let message = &failed(&finished).message;
     assert!(message.contains("/nonexistent/flow-test-hook"), "{message}");
+}
+
+/// A run stopped from outside ends with `run_cancelled`, promptly, with the
+/// step under way abandoned (its program is stopped by the exec executor,
+/// which `tests/exec.rs` checks).
+#[tokio::test]
+async fn a_cancelled_run_ends_with_its_event() {
+    let program = program(
+        r#"
+worker Sleep() -> string {
+  exec { command: ["sleep", "30"] }
+}
+
+workflow go() -> string {
+  step nap = Sleep() {
+    on_success -> done
+  }
+  succeed done = nap
+}
+"#,
+    );
+    let sink = VecSink::new();
+    let started = std::time::Instant::now();
+    let finished = engine::run_until(
+        &program,
+        WorkflowId(0),
+        json!({}),
+        options(&[]),
+        &sink,
+        tokio::time::sleep(std::time::Duration::from_millis(300)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("the run did not start: {e}"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(finished.outcome, RunOutcome::Cancelled);
+    assert_eq!(
+        names(&sink.events()),
+        [
+            (EventKind::RunStarted, None),
+            (EventKind::StepStarted, Some("nap")),
+            (EventKind::RunCancelled, None),
+        ]
+    );
 }

@@ -68,6 +68,7 @@ fn succeeded(finished: &Finished) -> &Value {
     match &finished.outcome {
         RunOutcome::Succeeded { output } => output,
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
     }
 }
 
@@ -460,6 +461,7 @@ async fn manuscript_analysis_reports_a_missing_file() {
             "{error}"
         ),
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
     }
 }
 

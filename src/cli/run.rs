@@ -333,8 +333,9 @@ enum Ended {
     Interrupted,
 }
 
-/// Runs the workflow until it finishes or SIGINT arrives; then the run's
-/// future is dropped, which cancels every call it has under way.
+/// Runs the workflow until it finishes or SIGINT arrives; then the engine
+/// drops the calls under way, which stops every program they started, and
+/// ends the run with a `run_cancelled` event.
 async fn run_until_interrupted<S: EventSink>(
     program: &Program,
     workflow: WorkflowId,
@@ -354,14 +355,13 @@ async fn run_until_interrupted<S: EventSink>(
             None => std::future::pending::<()>().await,
         }
     };
-    let run = engine::run(program, workflow, input, options, sink);
-    tokio::select! {
-        biased;
-        () = wait_interrupt => Ended::Interrupted,
-        result = run => match result {
-            Ok(finished) => Ended::Finished(finished),
-            Err(error) => Ended::NotStarted(error),
-        },
+    match engine::run_until(program, workflow, input, options, sink, wait_interrupt).await {
+        Ok(Finished {
+            outcome: RunOutcome::Cancelled,
+            ..
+        }) => Ended::Interrupted,
+        Ok(finished) => Ended::Finished(finished),
+        Err(error) => Ended::NotStarted(error),
     }
 }
 
@@ -398,6 +398,12 @@ fn finish(renderer: &HumanRenderer, trace: bool, finished: Finished) -> Result<E
                 print_stdout(&format!("{output}\n"))?;
             }
             Ok(ExitCode::SUCCESS)
+        }
+        // Turned into `Ended::Interrupted` before this; said here too so that
+        // the match stays exhaustive.
+        RunOutcome::Cancelled => {
+            print_stderr(&renderer.render_error("interrupted: the run was cancelled"))?;
+            Ok(ExitCode::from(EXIT_INTERRUPTED))
         }
         RunOutcome::Failed { error } => {
             print_stderr(&renderer.render_error(format!("the run failed: {error}")))?;

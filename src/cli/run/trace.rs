@@ -74,8 +74,9 @@ impl TraceSink {
                 format!("  {step} → {}", event.target.as_deref().unwrap_or("?"))
             }
             EventKind::RunSucceeded => format!("{} succeeded", self.paint("run", BOLD)),
-            // The command prints the failure itself, after the trace.
-            EventKind::RunFailed => return None,
+            // The command prints the failure or the interruption itself,
+            // after the trace.
+            EventKind::RunFailed | EventKind::RunCancelled => return None,
         })
     }
 

@@ -26,6 +26,9 @@ pub enum EventKind {
     Transition,
     RunSucceeded,
     RunFailed,
+    /// The run was stopped from outside (Ctrl-C) before it ended; the
+    /// steps under way were stopped with it.
+    RunCancelled,
 }
 
 /// Why a run failed: the failed state, the class of the failure (none for a

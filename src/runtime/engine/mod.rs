@@ -27,7 +27,7 @@ use crate::ir::WorkerId;
 
 pub use events::{Event, EventKind, EventSink, NoSink, RunError, Timestamp, VecSink};
 pub use limits::Limits;
-pub use run::run;
+pub use run::{run, run_until};
 
 use crate::runtime::executor::http::HttpExecutor;
 use crate::runtime::executor::llm::{Environment, LlmExecutor, ProcessEnvironment};
@@ -92,8 +92,14 @@ pub struct RunState {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunOutcome {
-    Succeeded { output: Value },
-    Failed { error: RunError },
+    Succeeded {
+        output: Value,
+    },
+    Failed {
+        error: RunError,
+    },
+    /// Stopped from outside ([`run_until`]) before it ended.
+    Cancelled,
 }
 
 /// A finished run: how it ended and where it was.

@@ -2,6 +2,7 @@
 //! first matching transition, until a `succeed` or `fail` state or an
 //! unhandled failure ends the run.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -28,6 +29,29 @@ pub async fn run<S: EventSink>(
     options: RunOptions,
     sink: &S,
 ) -> Result<Finished, StartError> {
+    run_until(
+        program,
+        workflow,
+        input,
+        options,
+        sink,
+        std::future::pending(),
+    )
+    .await
+}
+
+/// [`run`], cancelled when `cancel` completes (Ctrl-C): the calls under way
+/// are dropped, which stops what they started (processes are killed,
+/// connections closed), and the run ends with a `run_cancelled` event and
+/// [`RunOutcome::Cancelled`].
+pub async fn run_until<S: EventSink>(
+    program: &Program,
+    workflow: WorkflowId,
+    input: Value,
+    options: RunOptions,
+    sink: &S,
+    cancel: impl Future<Output = ()>,
+) -> Result<Finished, StartError> {
     let wf = program
         .workflows
         .get(workflow.0 as usize)
@@ -46,7 +70,7 @@ pub async fn run<S: EventSink>(
     let run_id = options.run_id.clone().unwrap_or_else(super::fresh_run_id);
     let span = tracing::info_span!("run", run_id = %run_id, workflow = %wf.name);
     let cx = Ctx::new(program, wf, Arc::from(run_id.as_str()), options, sink);
-    Ok(started(&cx, wf, run_id, input, params)
+    Ok(started(&cx, wf, run_id, input, params, cancel)
         .instrument(span)
         .await)
 }
@@ -58,6 +82,7 @@ async fn started<S: EventSink>(
     run_id: String,
     input: Value,
     params: Vec<Value>,
+    cancel: impl Future<Output = ()>,
 ) -> Finished {
     let mut event = Event::new(EventKind::RunStarted);
     event.workflow = Some(wf.name.clone());
@@ -73,7 +98,18 @@ async fn started<S: EventSink>(
         values: vec![None; n],
         steps: 0,
     };
-    let outcome = drive(cx, &mut state).await;
+    let outcome = tokio::select! {
+        biased;
+        () = cancel => None,
+        outcome = drive(cx, &mut state) => Some(outcome),
+    };
+    let Some(outcome) = outcome else {
+        cx.emit(Event::new(EventKind::RunCancelled)).await;
+        return Finished {
+            outcome: RunOutcome::Cancelled,
+            state,
+        };
+    };
     let outcome = match outcome {
         Ok(output) => {
             let output = cx.secrets.mask_value(output);
