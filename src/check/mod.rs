@@ -53,6 +53,18 @@ pub fn check_program(file: &ast::File) -> (Option<ir::Program>, Vec<CheckError>)
     analyze(file, true)
 }
 
+/// Why a file that checks without errors has no program: a bug in the
+/// checker (something it should have reported, or the builder should
+/// handle), described for the report of it. `None` when the file has a
+/// program or has errors. For the rare path where [`check_program`] gives
+/// neither a program nor an error; it checks the file again.
+pub fn why_no_program(file: &ast::File) -> Option<String> {
+    match analyze_built(file) {
+        (Some(Err(missing)), _) => Some(missing.to_string()),
+        _ => None,
+    }
+}
+
 /// Whether a problem prevents the file from running (it is not a warning).
 fn is_error(problem: &CheckError) -> bool {
     use miette::{Diagnostic, Severity};
@@ -65,6 +77,25 @@ fn is_error(problem: &CheckError) -> bool {
 /// The checks, and the program when `build` is asked for and no error was
 /// found.
 fn analyze(file: &ast::File, build: bool) -> (Option<ir::Program>, Vec<CheckError>) {
+    if !build {
+        return (None, run_checks(file, false).1);
+    }
+    let (built, problems) = analyze_built(file);
+    (built.and_then(Result::ok), problems)
+}
+
+/// The checks and, when no error was found, the outcome of building the
+/// program.
+fn analyze_built(
+    file: &ast::File,
+) -> (Option<Result<ir::Program, build::Missing>>, Vec<CheckError>) {
+    run_checks(file, true)
+}
+
+fn run_checks(
+    file: &ast::File,
+    build: bool,
+) -> (Option<Result<ir::Program, build::Missing>>, Vec<CheckError>) {
     let mut out = Vec::new();
     let items = ItemTable::collect(file, &mut out);
     let mut types = Types::new();
@@ -110,7 +141,7 @@ fn analyze(file: &ast::File, build: bool) -> (Option<ir::Program>, Vec<CheckErro
     // something through that it should have reported, and then no program
     // is better than a wrong one.
     let program = if build && !cx.out.iter().any(is_error) {
-        build::program(&cx).ok()
+        Some(build::program(&cx))
     } else {
         None
     };

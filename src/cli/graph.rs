@@ -113,7 +113,11 @@ fn build(
         return Ok(None);
     }
     let built = program
-        .ok_or_else(|| "no program could be built from it".to_string())
+        .ok_or_else(|| {
+            let reason = crate::check::why_no_program(&parsed.file)
+                .unwrap_or_else(|| "the reason is unknown".into());
+            format!("no program could be built from it ({reason})")
+        })
         .and_then(|program| {
             Graph::build(&report.source, &parsed.file, &program).map_err(|e| e.to_string())
         });

@@ -222,9 +222,11 @@ fn build(renderer: &HumanRenderer, name: String, source: String) -> Result<Built
     match program {
         Some(program) => Ok(Built::Program(program)),
         None => {
+            let reason = crate::check::why_no_program(&parsed.file)
+                .unwrap_or_else(|| "the reason is unknown".into());
             print_stderr(&renderer.render_error(format!(
                 "internal error: `{}` checks without errors, but no runnable program could be \
-                 built from it; please report this with the file",
+                 built from it ({reason}); please report this with the file",
                 report.name
             )))?;
             Ok(Built::Failed)

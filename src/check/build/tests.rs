@@ -386,3 +386,15 @@ workflow main(name: string, n: int) -> string {
         Ok(Value::String("hello ADA: -5 [1,2]".into()))
     );
 }
+
+#[test]
+fn there_is_no_reason_to_give_when_there_is_a_program_or_an_error() {
+    let clean = crate::syntax::parse(
+        "worker W(t: string) -> { t: string } { builtin { name: \"echo\" } }\nworkflow w() -> string {\n  step s = W(t: \"x\") { on_success -> done }\n  succeed done = s.t\n}\n",
+    );
+    assert!(check_program(&clean.file).0.is_some());
+    assert_eq!(crate::check::why_no_program(&clean.file), None);
+    let broken = crate::syntax::parse("workflow w() -> string {\n  succeed done = nowhere\n}\n");
+    assert!(check_program(&broken.file).0.is_none());
+    assert_eq!(crate::check::why_no_program(&broken.file), None);
+}
