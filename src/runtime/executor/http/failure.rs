@@ -1,0 +1,122 @@
+//! What went wrong, as a failure of the right class: a request that got no
+//! answer, or an answer with a status that is not 2xx, together with the
+//! wait the service asked for in `Retry-After`.
+
+use std::error::Error as StdError;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, LOCATION, RETRY_AFTER};
+use reqwest::{Response, StatusCode};
+
+use super::body::read_excerpt;
+use super::{CONNECT_TIMEOUT, MAX_RETRY_AFTER, Target};
+use crate::ir::FailureClass;
+use crate::runtime::executor::Failure;
+
+/// A request that got no response: the service may be back in a moment.
+pub(in crate::runtime::executor) fn transport_failure(
+    target: Target<'_>,
+    err: &reqwest::Error,
+) -> Failure {
+    let cause = innermost_cause(err);
+    if err.is_builder() {
+        return target.fail(
+            FailureClass::Worker,
+            format!("the request could not be built: {cause}"),
+        );
+    }
+    let what = if err.is_timeout() {
+        format!("could not connect within {}s", CONNECT_TIMEOUT.as_secs())
+    } else if err.is_connect() {
+        format!("could not connect: {cause}")
+    } else {
+        format!("the request failed before an answer came: {cause}")
+    };
+    target.fail(FailureClass::Transient, what)
+}
+
+/// The deepest error in the chain says what happened (`Connection refused`);
+/// the outer ones only say where.
+pub(super) fn innermost_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// A non-2xx answer: `transient` for 408, 429 and 5xx (with the wait the
+/// service asked for), `worker` for the rest. `quote` says what the start of
+/// a non-empty body (at most [`EXCERPT_BYTES`](super::body::EXCERPT_BYTES))
+/// has to say, on one line.
+pub(in crate::runtime::executor) async fn status_failure(
+    target: Target<'_>,
+    response: Response,
+    quote: fn(&[u8]) -> String,
+) -> Failure {
+    let status = response.status();
+    let transient = matches!(
+        status,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
+    ) || status.is_server_error();
+    let retry_after = if transient {
+        header_text(response.headers(), &RETRY_AFTER)
+            .and_then(|value| parse_retry_after(&value, SystemTime::now()))
+    } else {
+        None
+    };
+    let redirect = if status.is_redirection() {
+        Some(header_text(response.headers(), &LOCATION).unwrap_or_default())
+    } else {
+        None
+    };
+    let body = read_excerpt(response).await;
+
+    let mut what = format!("the service answered {}", status_text(status));
+    match redirect {
+        Some(location) => what.push_str(&format!(
+            ", a redirect to `{location}`; redirects are not followed: put the final address in the worker's `url`"
+        )),
+        None if body.is_empty() => what.push_str(" with an empty body"),
+        None => what.push_str(&format!(": {}", quote(&body))),
+    }
+    if let Some(wait) = retry_after {
+        what.push_str(&format!("; it asked to retry after {}s", wait.as_secs()));
+    }
+    let class = if transient {
+        FailureClass::Transient
+    } else {
+        FailureClass::Worker
+    };
+    let mut failure = target.fail(class, what);
+    failure.retry_after = retry_after;
+    failure
+}
+
+fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// `Retry-After` as seconds (`120`) or an HTTP date, as a wait from `now`,
+/// at most [`MAX_RETRY_AFTER`]; a date in the past is no wait. Anything else
+/// is ignored (the runtime's own backoff applies).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits: only too many of them fails, and that is a long wait.
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let when = httpdate::parse_http_date(value).ok()?;
+        when.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
