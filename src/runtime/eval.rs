@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
@@ -37,7 +38,7 @@ fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
 pub struct Scope<'a> {
     pub params: &'a [Value],
     /// The value of each state of the workflow, `None` before it succeeds.
-    pub states: &'a [Option<Value>],
+    pub states: &'a [Option<Arc<Value>>],
     /// The loop variable of a `map` state.
     pub item: Option<&'a Value>,
     /// `error` in an `on_failure` condition.
@@ -78,7 +79,7 @@ fn eval_ref<'v>(expr: &'v Expr, scope: &Scope<'v>) -> Result<Cow<'v, Value>, Eva
             scope
                 .states
                 .get(*id as usize)
-                .and_then(Option::as_ref)
+                .and_then(Option::as_deref)
                 .unwrap_or(&NULL),
         ),
         Expr::Item => Cow::Borrowed(scope.item.unwrap_or(&NULL)),
@@ -465,7 +466,7 @@ mod tests {
 
     fn run(expr: &Expr) -> Result<Value, EvalError> {
         let params = [json!({ "title": "Hi", "pages": ["a", "b"] }), json!(null)];
-        let states = [Some(json!({ "verdict": "approve" })), None];
+        let states = [Some(Arc::new(json!({ "verdict": "approve" }))), None];
         let scope = Scope {
             params: &params,
             states: &states,

@@ -38,14 +38,18 @@ impl std::error::Error for Mismatch {}
 
 /// Checks `value` against `ty` and returns its typed view.
 pub fn validate(mut value: Value, ty: TypeId, types: &Types) -> Result<Value, Mismatch> {
-    let mut path = String::from("$");
-    check(&mut value, ty, types, &mut path)?;
+    check(&mut value, ty, types).map_err(|mut mismatch| {
+        mismatch.path.insert(0, '$');
+        mismatch
+    })?;
     Ok(value)
 }
 
 /// Checks `value` in place, dropping the fields its records do not
-/// declare: rebuilding every record was a good part of a builtin step.
-fn check(value: &mut Value, ty: TypeId, types: &Types, path: &mut String) -> Result<(), Mismatch> {
+/// declare: rebuilding every record was a good part of a builtin step. The
+/// path of a mismatch is built on the way out, relative to `value` (empty
+/// for the value itself), so that a value that fits costs no path at all.
+fn check(value: &mut Value, ty: TypeId, types: &Types) -> Result<(), Mismatch> {
     let fits = match (types.resolve(ty), &mut *value) {
         (Type::Json, _) => true,
         (Type::String, Value::String(_)) => true,
@@ -58,69 +62,58 @@ fn check(value: &mut Value, ty: TypeId, types: &Types, path: &mut String) -> Res
         (Type::Optional(inner), _) => {
             // A mismatch of the value itself (not of something inside it)
             // is told against the whole `T?`.
-            return check(value, *inner, types, path).map_err(|mut e| {
-                if e.path == *path {
+            return check(value, *inner, types).map_err(|mut e| {
+                if e.path.is_empty() {
                     e.expected = types.show(ty).to_string();
                 }
                 e
             });
         }
-        (Type::List(item), Value::Array(items)) => return list(items, *item, types, path),
-        (Type::Record(fields), Value::Object(map)) => return record(map, fields, types, path),
+        (Type::List(item), Value::Array(items)) => return list(items, *item, types),
+        (Type::Record(fields), Value::Object(map)) => return record(map, fields, types),
         _ => false,
     };
     if fits {
         Ok(())
     } else {
         Err(Mismatch {
-            path: path.clone(),
+            path: String::new(),
             expected: types.show(ty).to_string(),
             found: describe(value, types.resolve(ty)),
         })
     }
 }
 
-fn list(
-    items: &mut [Value],
-    item: TypeId,
-    types: &Types,
-    path: &mut String,
-) -> Result<(), Mismatch> {
-    use std::fmt::Write as _;
+fn list(items: &mut [Value], item: TypeId, types: &Types) -> Result<(), Mismatch> {
     for (index, value) in items.iter_mut().enumerate() {
-        let len = path.len();
-        let _ = write!(path, "[{index}]");
-        check(value, item, types, path)?;
-        path.truncate(len);
+        check(value, item, types).map_err(|mut e| {
+            e.path.insert_str(0, &format!("[{index}]"));
+            e
+        })?;
     }
     Ok(())
 }
 
-fn record(
-    map: &mut Map<String, Value>,
-    fields: &[Field],
-    types: &Types,
-    path: &mut String,
-) -> Result<(), Mismatch> {
+fn record(map: &mut Map<String, Value>, fields: &[Field], types: &Types) -> Result<(), Mismatch> {
     let mut present = 0;
     for field in fields {
-        let len = path.len();
-        push_key(path, &field.name);
         match map.get_mut(&field.name) {
             Some(value) => {
-                check(value, field.ty, types, path)?;
+                check(value, field.ty, types).map_err(|mut e| {
+                    e.path.insert_str(0, &key(&field.name));
+                    e
+                })?;
                 present += 1;
             }
             None if field.optional => {}
             None => {
                 return Err(Mismatch {
-                    path: path.clone(),
+                    path: key(&field.name),
                     expected: types.show(field.ty).to_string(),
                     found: "nothing: the field is missing".to_string(),
                 });
             }
         }
-        path.truncate(len);
     }
     // Fields the type does not declare are dropped; most records have none.
     if map.len() > present {
@@ -130,19 +123,16 @@ fn record(
 }
 
 /// `.name` for an identifier, `["b c"]` for anything else.
-fn push_key(path: &mut String, key: &str) {
+fn key(key: &str) -> String {
     let plain = key
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
-        path.push('.');
-        path.push_str(key);
+        format!(".{key}")
     } else {
-        path.push('[');
-        path.push_str(&Value::String(key.to_string()).to_string());
-        path.push(']');
+        format!("[{}]", Value::String(key.to_string()))
     }
 }
 

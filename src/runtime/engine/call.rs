@@ -32,7 +32,7 @@ pub(super) struct Failed {
 /// What the arguments of a call may name.
 pub(super) struct Names<'v> {
     pub params: &'v [Value],
-    pub states: &'v [Option<Value>],
+    pub states: &'v [Option<Arc<Value>>],
     pub item: Option<&'v Value>,
 }
 
@@ -44,7 +44,7 @@ pub(super) async fn run<S: super::EventSink>(
     call: &Call,
     names: Names<'_>,
     visit: u32,
-) -> Result<Value, Failed> {
+) -> Result<Arc<Value>, Failed> {
     let Some(worker) = cx.program.workers.get(call.worker.0 as usize) else {
         return Err(failed(
             FailureClass::Worker,
@@ -106,15 +106,17 @@ pub(super) async fn run<S: super::EventSink>(
         let result = attempt_once(cx, worker, call, &input, &meta)
             .instrument(span.clone())
             .await;
-        let took = Some(started.elapsed().as_millis() as u64);
+        let ended = Instant::now();
+        let took = Some(ended.saturating_duration_since(started).as_millis() as u64);
         drop(slot);
         match result {
             Ok((value, log)) => {
+                let value = Arc::new(value);
                 let mut event = Event::of_step(EventKind::StepSucceeded, label, Some(attempt));
                 event.duration_ms = took;
                 event.output = Some(value.clone());
                 event.log = (!log.is_empty()).then_some(log);
-                cx.emit(event).await;
+                cx.emit_at(event, ended).await;
                 return Ok(value);
             }
             Err(failure) => {
@@ -127,7 +129,7 @@ pub(super) async fn run<S: super::EventSink>(
                 event.message = Some(message.clone());
                 event.duration_ms = took;
                 event.log = (!failure.log.is_empty()).then(|| failure.log.clone());
-                cx.emit(event).await;
+                cx.emit_at(event, ended).await;
                 if attempt < attempts && settings.retry_on.contains(&failure.class) {
                     let wait = retry::delay(
                         settings.backoff,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -29,8 +30,32 @@ pub(super) struct Ctx<'a, S> {
     pub mocks: Arc<HashMap<WorkerId, Value>>,
     sink: &'a S,
     seq: AtomicU64,
+    clock: RunClock,
     http: OnceLock<Result<HttpExecutor, String>>,
     llm: OnceLock<Result<LlmExecutor, String>>,
+}
+
+/// The time of the run's events: the wall clock read once when the run
+/// starts, then the monotonic clock. One reading per event (not one of
+/// each clock), and the times of one run never go backwards when the wall
+/// clock is adjusted during it.
+struct RunClock {
+    wall_ms: u64,
+    start: Instant,
+}
+
+impl RunClock {
+    fn start() -> Self {
+        RunClock {
+            wall_ms: events::now_millis(),
+            start: Instant::now(),
+        }
+    }
+
+    fn at(&self, at: Instant) -> events::Timestamp {
+        let since = at.saturating_duration_since(self.start).as_millis();
+        events::Timestamp(self.wall_ms.saturating_add(since as u64))
+    }
 }
 
 /// The run's environment, shared with the llm executor.
@@ -74,6 +99,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             mocks: options.mocks,
             sink,
             seq: AtomicU64::new(0),
+            clock: RunClock::start(),
             http,
             llm,
         }
@@ -83,16 +109,26 @@ impl<'a, S: EventSink> Ctx<'a, S> {
     /// hides the secrets in it, and hands it to the sink. Not an `async fn`:
     /// the stamping is synchronous, and the sink's future is returned as it
     /// is rather than the event being moved into one more future.
-    pub fn emit(&self, mut event: Event) -> impl std::future::Future<Output = ()> + Send {
+    pub fn emit(&self, event: Event) -> impl std::future::Future<Output = ()> + Send {
+        self.emit_at(event, Instant::now())
+    }
+
+    /// [`Ctx::emit`] for an event that happened at `at`, a reading of the
+    /// clock the caller has anyway (the end of an attempt).
+    pub fn emit_at(
+        &self,
+        mut event: Event,
+        at: Instant,
+    ) -> impl std::future::Future<Output = ()> + Send {
         event.run_id = self.run_id.clone();
         event.seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        event.ts = events::Timestamp::now();
-        event.message = event.message.map(|m| self.secrets.mask(&m));
-        event.log = event.log.map(|m| self.secrets.mask(&m));
-        event.output = event.output.map(|v| self.secrets.mask_value(v));
+        event.ts = self.clock.at(at);
+        event.message = event.message.map(|m| self.secrets.mask_owned(m));
+        event.log = event.log.map(|m| self.secrets.mask_owned(m));
+        event.output = event.output.map(|v| self.secrets.mask_shared(v));
         event.input = event.input.map(|v| self.secrets.mask_value(v));
         if let Some(error) = &mut event.error {
-            error.message = self.secrets.mask(&error.message);
+            error.message = self.secrets.mask_owned(std::mem::take(&mut error.message));
         }
         self.sink.emit(event)
     }

@@ -89,8 +89,9 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
     /// `step_succeeded`: the state's value; `run_succeeded`: the run's output.
+    /// Shared with the run's state rather than copied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<Value>,
+    pub output: Option<Arc<Value>>,
     /// `run_failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RunError>,

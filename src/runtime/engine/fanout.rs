@@ -25,7 +25,7 @@ pub(super) async fn parallel<S: EventSink>(
     branches: &[Branch],
     max_concurrency: Option<u32>,
     visit: u32,
-) -> Result<Value, Failed> {
+) -> Result<Arc<Value>, Failed> {
     let gate = gate(max_concurrency, branches.len());
     let labels: Vec<Arc<str>> = branches
         .iter()
@@ -49,7 +49,7 @@ pub(super) async fn parallel<S: EventSink>(
         let record: Map<String, Value> = branches
             .iter()
             .map(|b| b.name.clone())
-            .zip(values)
+            .zip(values.into_iter().map(Arc::unwrap_or_clone))
             .collect();
         Value::Object(record)
     });
@@ -66,7 +66,7 @@ pub(super) async fn map<S: EventSink>(
     list: &Expr,
     max_concurrency: Option<u32>,
     visit: u32,
-) -> Result<Value, Failed> {
+) -> Result<Arc<Value>, Failed> {
     let items = {
         let pure = Pure(cx.program);
         let scope = Scope {
@@ -104,7 +104,9 @@ pub(super) async fn map<S: EventSink>(
                 .map_err(|f| within(f, &format!("item {i}")))
         }
     });
-    let result = first_failure(calls.collect()).await.map(Value::Array);
+    let result = first_failure(calls.collect())
+        .await
+        .map(|values| Value::Array(values.into_iter().map(Arc::unwrap_or_clone).collect()));
     report(cx, name, result).await
 }
 
@@ -140,7 +142,8 @@ async fn report<S: EventSink>(
     cx: &Ctx<'_, S>,
     name: &str,
     result: Result<Value, Failed>,
-) -> Result<Value, Failed> {
+) -> Result<Arc<Value>, Failed> {
+    let result = result.map(Arc::new);
     match &result {
         Ok(value) => {
             let mut event = Event::new(EventKind::StepSucceeded).step(name);

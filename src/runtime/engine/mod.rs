@@ -83,8 +83,9 @@ pub struct RunState {
     pub current: u32,
     /// How many times each state was entered.
     pub visits: Vec<u32>,
-    /// The value of each state that has succeeded.
-    pub values: Vec<Option<Value>>,
+    /// The value of each state that has succeeded (shared with the events
+    /// that carry it).
+    pub values: Vec<Option<Arc<Value>>>,
     /// Transitions taken.
     pub steps: u64,
 }

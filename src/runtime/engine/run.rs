@@ -114,7 +114,7 @@ async fn started<S: EventSink>(
         Ok(output) => {
             let output = cx.secrets.mask_value(output);
             let mut event = Event::new(EventKind::RunSucceeded);
-            event.output = Some(output.clone());
+            event.output = Some(Arc::new(output.clone()));
             cx.emit(event).await;
             RunOutcome::Succeeded { output }
         }
@@ -175,7 +175,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                 0,
             ));
         };
-        let result: Result<Value, Failed> = match &st.kind {
+        let result: Result<Arc<Value>, Failed> = match &st.kind {
             StateKind::Succeed(expr) => {
                 let output =
                     evaluate(cx, state, expr, None).map_err(|m| run_error(&st.name, None, m, 0))?;
@@ -292,7 +292,7 @@ async fn visit_state<S: EventSink>(
     name: &Arc<str>,
     kind: &StateKind,
     visit: u32,
-) -> Result<Value, Failed> {
+) -> Result<Arc<Value>, Failed> {
     match kind {
         StateKind::Step(c) => {
             let names = Names {

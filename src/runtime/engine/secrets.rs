@@ -1,7 +1,8 @@
 //! Secrets: every value read with `env()` is remembered, and replaced by
 //! `***` in every event, message and error that leaves the run.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
@@ -15,6 +16,9 @@ pub const MASK: &str = "***";
 #[derive(Debug, Default)]
 pub struct Secrets {
     values: Mutex<Vec<String>>,
+    /// Whether `values` has any: most runs read no secret, and every event
+    /// is masked, so the common case skips the lock.
+    any: AtomicBool,
 }
 
 impl Secrets {
@@ -30,7 +34,12 @@ impl Secrets {
             // Longer first, so that a secret containing another is hidden
             // whole.
             values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            self.any.store(true, Ordering::Release);
         }
+    }
+
+    fn none(&self) -> bool {
+        !self.any.load(Ordering::Acquire)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
@@ -41,6 +50,9 @@ impl Secrets {
 
     /// `text` with every secret replaced by `***`.
     pub fn mask(&self, text: &str) -> String {
+        if self.none() {
+            return text.to_owned();
+        }
         let values = self.lock();
         let mut out = text.to_owned();
         for secret in values.iter() {
@@ -51,9 +63,31 @@ impl Secrets {
         out
     }
 
+    /// `text` with every secret replaced, reusing it when it holds none.
+    pub fn mask_owned(&self, text: String) -> String {
+        if self.none() {
+            return text;
+        }
+        let values = self.lock();
+        if values.iter().any(|secret| text.contains(secret.as_str())) {
+            drop(values);
+            return self.mask(&text);
+        }
+        text
+    }
+
+    /// A shared value with every secret replaced: the same value when the
+    /// run has read no secret, else a masked copy.
+    pub fn mask_shared(&self, value: Arc<Value>) -> Arc<Value> {
+        if self.none() {
+            return value;
+        }
+        Arc::new(self.mask_inner(Arc::unwrap_or_clone(value)))
+    }
+
     /// `value` with every secret replaced in its strings and keys.
     pub fn mask_value(&self, value: Value) -> Value {
-        if self.lock().is_empty() {
+        if self.none() {
             return value;
         }
         self.mask_inner(value)
