@@ -114,7 +114,10 @@ async fn a_linear_workflow_runs_and_its_events_come_in_order() {
     assert!(events.iter().all(|e| e.ts.0 > 0 && e.ts <= now));
     assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts));
     assert_eq!(events[1].attempt, Some(1));
-    assert_eq!(events[2].output.as_deref(), Some(&json!({ "greeting": "Hello, Ada!" })));
+    assert_eq!(
+        events[2].output.as_deref(),
+        Some(&json!({ "greeting": "Hello, Ada!" }))
+    );
     assert_eq!(events[3].target.as_deref(), Some("done"));
     assert_eq!(events[4].output.as_deref(), Some(&json!("Hello, Ada!")));
     assert_eq!(finished.state.steps, 1);

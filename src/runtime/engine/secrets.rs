@@ -1,8 +1,8 @@
 //! Secrets: every value read with `env()` is remembered, and replaced by
 //! `***` in every event, message and error that leaves the run.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
