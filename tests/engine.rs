@@ -316,8 +316,8 @@ workflow go() -> int {
     assert_eq!(error.class, Some(FailureClass::Worker));
     assert_eq!(error.attempts, 1, "class worker is not retried by default");
     assert!(error.message.contains("`fail` failed"), "{}", error.message);
-    let run_failed = events.last().and_then(|e| e.error.clone());
-    assert_eq!(run_failed.as_ref(), Some(error));
+    let run_failed = events.last().and_then(|e| e.error.as_deref());
+    assert_eq!(run_failed, Some(error));
 }
 
 #[tokio::test]

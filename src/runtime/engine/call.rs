@@ -2,6 +2,7 @@
 //! arguments, `before` hooks, attempts with their timeout, output
 //! validation and `after` hooks, and the retries between attempts.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -103,7 +104,14 @@ pub(super) async fn run<S: super::EventSink>(
         let started = Instant::now();
         let meta = meta(attempt);
         let span = tracing::info_span!("attempt", step = &**label, attempt);
-        let result = attempt_once(cx, worker, call, &input, &meta)
+        // The last attempt may have the input itself, so that `echo` need
+        // not copy it; earlier ones lend it, since a retry needs it again.
+        let lent = if attempt == attempts {
+            Cow::Owned(std::mem::take(&mut input))
+        } else {
+            Cow::Borrowed(&input)
+        };
+        let result = attempt_once(cx, worker, call, lent, &meta)
             .instrument(span.clone())
             .await;
         let ended = Instant::now();
@@ -190,7 +198,7 @@ async fn attempt_once<S: super::EventSink>(
     cx: &Ctx<'_, S>,
     worker: &Worker,
     call: &Call,
-    input: &Value,
+    input: Cow<'_, Value>,
     meta: &CallMeta,
 ) -> Result<(Value, String), Failure> {
     let settings = &call.settings;
@@ -202,16 +210,8 @@ async fn attempt_once<S: super::EventSink>(
         },
         // A builtin worker is done at once: called directly, so that the
         // common future does not hold the executors' large ones.
-        (Executor::Builtin(which), None) => builtin::call(
-            *which,
-            &Invocation {
-                input,
-                meta,
-                max_output: settings.max_output,
-                wants_string: matches!(cx.program.types.resolve(worker.output), Type::String),
-            },
-        )?,
-        _ => Box::pin(execute_within(cx, worker, input, meta, call)).await?,
+        (Executor::Builtin(which), None) => builtin::call_with(*which, input)?,
+        _ => Box::pin(execute_within(cx, worker, &input, meta, call)).await?,
     };
     let log = output.log;
     // A failure after the worker ran keeps what it wrote to its log.

@@ -70,9 +70,11 @@ pub struct Event {
     /// `run_started`: the workflow's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
-    /// `run_started`: the validated input.
+    /// `run_started`: the validated input. (Boxed, like `error`: the fields
+    /// of one or two events of a run should not grow every event, which the
+    /// engine builds, moves and drops several times per step.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<Value>,
+    pub input: Option<Box<Value>>,
     /// The state (for a branch, `state.branch`; for an item, `state[i]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Arc<str>>,
@@ -94,7 +96,7 @@ pub struct Event {
     pub output: Option<Arc<Value>>,
     /// `run_failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<RunError>,
+    pub error: Option<Box<RunError>>,
     /// `step_succeeded` and `attempt_failed`: what the worker wrote to its
     /// log during the attempt (an exec program's stderr, its last 64 KiB),
     /// when it wrote anything.

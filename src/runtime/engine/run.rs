@@ -86,7 +86,7 @@ async fn started<S: EventSink>(
 ) -> Finished {
     let mut event = Event::new(EventKind::RunStarted);
     event.workflow = Some(wf.name.clone());
-    event.input = Some(input);
+    event.input = Some(Box::new(input));
     cx.emit(event).await;
     let n = wf.states.len();
     let mut state = RunState {
@@ -123,7 +123,7 @@ async fn started<S: EventSink>(
             let mut event = Event::new(EventKind::RunFailed).step(error.state.clone());
             event.class = error.class;
             event.message = Some(error.message.clone());
-            event.error = Some(error.clone());
+            event.error = Some(Box::new(error.clone()));
             cx.emit(event).await;
             RunOutcome::Failed { error }
         }
