@@ -25,6 +25,18 @@ pub(in crate::runtime::executor) fn transport_failure(
             format!("the request could not be built: {cause}"),
         );
     }
+    // A certificate that is not trusted will not be trusted on a retry:
+    // it is the worker's (its configuration's) problem, not a transient one.
+    if let Some(why) = certificate_problem(err) {
+        return target.fail(
+            FailureClass::Worker,
+            format!(
+                "the service's TLS certificate is not trusted ({why}); if it is signed by a \
+                 private certificate authority, point SSL_CERT_FILE at that authority's \
+                 certificate"
+            ),
+        );
+    }
     let what = if err.is_timeout() {
         format!("could not connect within {}s", CONNECT_TIMEOUT.as_secs())
     } else if err.is_connect() {
@@ -33,6 +45,24 @@ pub(in crate::runtime::executor) fn transport_failure(
         format!("the request failed before an answer came: {cause}")
     };
     target.fail(FailureClass::Transient, what)
+}
+
+/// What rustls said about the peer's certificate, if that is why the
+/// request failed. rustls's error sits inside `io::Error`s (two, nested),
+/// whose `source` skips what they wrap, so each one is opened instead.
+fn certificate_problem(err: &(dyn StdError + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(error) = current {
+        if let Some(rustls::Error::InvalidCertificate(why)) = error.downcast_ref::<rustls::Error>()
+        {
+            return Some(format!("{why:?}"));
+        }
+        current = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => error.source(),
+        };
+    }
+    None
 }
 
 /// The deepest error in the chain says what happened (`Connection refused`);
