@@ -1,14 +1,14 @@
 //! `flow graph`: check a file, then print its state machines as Graphviz
 //! DOT or Mermaid.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
+use super::checked;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
-use crate::diagnostics::{Diagnostic, FileReport};
 use crate::graph::{self, Graph};
 
 /// Draw the state machines of a .flow file (Graphviz DOT or Mermaid)
@@ -65,7 +65,7 @@ pub(super) fn run(args: &GraphArgs, color: ColorChoice) -> Result<ExitCode, Exit
     };
 
     let name = args.file.display().to_string();
-    let source = match read_text(&args.file) {
+    let source = match checked::read_text(&args.file, "the file") {
         Ok(source) => source,
         Err(message) => return usage(message),
     };
@@ -83,52 +83,20 @@ pub(super) fn run(args: &GraphArgs, color: ColorChoice) -> Result<ExitCode, Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses and checks the source, prints its diagnostics as `flow check`
-/// does, and returns the graph when there is no error; `None` once the
-/// reason was printed.
+/// Checks the file as `flow run` does and describes its workflows; `None`
+/// once the reason was printed.
 fn build(
     renderer: &HumanRenderer,
     name: String,
     source: String,
 ) -> Result<Option<Graph>, ExitCode> {
-    let parsed = crate::syntax::parse(&source);
-    let (program, diagnostics): (_, Vec<Diagnostic>) = if parsed.errors.is_empty() {
-        let (program, problems) = crate::check::check_program(&parsed.file);
-        (
-            program,
-            problems.into_iter().map(Diagnostic::from).collect(),
-        )
-    } else {
-        let mut errors: Vec<Diagnostic> = parsed.errors.into_iter().map(Diagnostic::from).collect();
-        errors.sort_by_key(Diagnostic::offset);
-        (None, errors)
-    };
-    let report = FileReport {
-        name,
-        source,
-        diagnostics,
-    };
-    print_stderr(&renderer.render_file(&report, false))?;
-    if report.counts().errors > 0 {
+    let Some(checked) = checked::check(renderer, name.clone(), source)? else {
         return Ok(None);
-    }
-    let built = program
-        .ok_or_else(|| {
-            let reason = crate::check::why_no_program(&parsed.file)
-                .unwrap_or_else(|| "the reason is unknown".into());
-            format!("no program could be built from it ({reason})")
-        })
-        .and_then(|program| {
-            Graph::build(&report.source, &parsed.file, &program).map_err(|e| e.to_string())
-        });
-    match built {
+    };
+    match Graph::build(&checked.source, &checked.file, &checked.program) {
         Ok(graph) => Ok(Some(graph)),
-        Err(reason) => {
-            print_stderr(&renderer.render_error(format!(
-                "internal error: `{}` checks without errors, but {reason}; please report this \
-                 with the file",
-                report.name
-            )))?;
+        Err(mismatch) => {
+            checked::internal_error(renderer, &name, &mismatch.to_string())?;
             Ok(None)
         }
     }
@@ -144,40 +112,8 @@ fn select(graph: &mut Graph, name: Option<&str>) -> Result<(), String> {
         return Ok(());
     };
     if !names.contains(&name) {
-        let hint = match did_you_mean(name, &names) {
-            Some(close) => format!("did you mean `{close}`? "),
-            None => String::new(),
-        };
-        let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-        return Err(format!(
-            "the file has no workflow `{name}`; {hint}its workflows are {}",
-            listed.join(", ")
-        ));
+        return Err(checked::no_such_workflow(name, &names));
     }
     graph.workflows.retain(|w| w.name == name);
     Ok(())
-}
-
-/// The closest of `candidates` to a misspelt `name`, if one is close enough
-/// (the measure `flow run --workflow` uses, so both say the same).
-fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(name, c), *c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// The text of the file, or a message that names it.
-fn read_text(path: &Path) -> Result<String, String> {
-    let name = path.display();
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("could not read the file `{name}`: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "could not read the file `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }

@@ -4,6 +4,7 @@
 //! every subcommand shares and the small helpers for writing output.
 
 mod check;
+mod checked;
 mod explain;
 mod fmt;
 mod graph;

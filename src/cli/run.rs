@@ -15,9 +15,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 
+use super::checked::{self, Checked};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
-use crate::diagnostics::{Diagnostic, FileReport};
 use crate::ir::{Program, WorkflowId};
 use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, StartError};
 use crate::runtime::executor::exec;
@@ -91,13 +91,12 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     };
 
     let name = args.file.display().to_string();
-    let source = match read_text(&args.file, "the file") {
+    let source = match checked::read_text(&args.file, "the file") {
         Ok(source) => source,
         Err(message) => return usage(message),
     };
-    let program = match build(&renderer, name, source)? {
-        Built::Program(program) => program,
-        Built::Failed => return Ok(ExitCode::from(EXIT_USAGE)),
+    let Some(Checked { program, .. }) = checked::check(&renderer, name, source)? else {
+        return Ok(ExitCode::from(EXIT_USAGE));
     };
     let workflow = match select_workflow(&program, args.workflow.as_deref()) {
         Ok(id) => id,
@@ -188,96 +187,27 @@ fn live_line(color: bool) -> Option<Arc<live::Live>> {
     })
 }
 
-/// What checking the file gave.
-enum Built {
-    Program(Program),
-    /// The diagnostics (or an internal error) were printed.
-    Failed,
-}
-
-/// Parses and checks the source, prints its diagnostics as `flow check`
-/// does, and returns the program when there is no error.
-fn build(renderer: &HumanRenderer, name: String, source: String) -> Result<Built, ExitCode> {
-    let parsed = crate::syntax::parse(&source);
-    let (program, diagnostics): (Option<Program>, Vec<Diagnostic>) = if parsed.errors.is_empty() {
-        let (program, problems) = crate::check::check_program(&parsed.file);
-        (
-            program,
-            problems.into_iter().map(Diagnostic::from).collect(),
-        )
-    } else {
-        let mut errors: Vec<Diagnostic> = parsed.errors.into_iter().map(Diagnostic::from).collect();
-        errors.sort_by_key(Diagnostic::offset);
-        (None, errors)
-    };
-    let report = FileReport {
-        name,
-        source,
-        diagnostics,
-    };
-    print_stderr(&renderer.render_file(&report, false))?;
-    if report.counts().errors > 0 {
-        return Ok(Built::Failed);
-    }
-    match program {
-        Some(program) => Ok(Built::Program(program)),
-        None => {
-            let reason = crate::check::why_no_program(&parsed.file)
-                .unwrap_or_else(|| "the reason is unknown".into());
-            print_stderr(&renderer.render_error(format!(
-                "internal error: `{}` checks without errors, but no runnable program could be \
-                 built from it ({reason}); please report this with the file",
-                report.name
-            )))?;
-            Ok(Built::Failed)
-        }
-    }
-}
-
 /// The workflow named by `--workflow`, or the only one of the file.
 fn select_workflow(program: &Program, name: Option<&str>) -> Result<WorkflowId, String> {
     let names: Vec<&str> = program.workflows.iter().map(|w| w.name.as_str()).collect();
-    let listed = || {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let index = match name {
-        Some(name) => names.iter().position(|n| *n == name).ok_or_else(|| {
-            let hint = match did_you_mean(name, &names) {
-                Some(close) => format!("did you mean `{close}`? "),
-                None => String::new(),
-            };
-            format!(
-                "the file has no workflow `{name}`; {hint}its workflows are {}",
-                listed()
-            )
-        })?,
+        Some(name) => names
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| checked::no_such_workflow(name, &names))?,
         None => match names.len() {
             0 => return Err("the file has no workflow to run".into()),
             1 => 0,
             _ => {
                 return Err(format!(
                     "the file has several workflows; choose one with `--workflow NAME`: {}",
-                    listed()
+                    checked::listed(&names)
                 ));
             }
         },
     };
     let index = u32::try_from(index).map_err(|_| "too many workflows".to_string())?;
     Ok(WorkflowId(index))
-}
-
-/// The closest of `candidates` to a misspelt `name`, if one is close enough.
-fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(name, c), *c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 /// The input object: `--input JSON`, `--input @path`, or `{}`.
@@ -287,7 +217,7 @@ fn read_input(arg: Option<&str>) -> Result<Value, String> {
     };
     let (text, origin) = match arg.strip_prefix('@') {
         Some(path) => (
-            read_text(Path::new(path), "the input file")?,
+            checked::read_text(Path::new(path), "the input file")?,
             format!("the input file `{path}`"),
         ),
         None => (arg.to_owned(), "`--input`".to_owned()),
@@ -314,18 +244,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// The text of a file, or a message that names it (`what`: "the file").
-fn read_text(path: &Path, what: &str) -> Result<String, String> {
-    let name = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("could not read {what} `{name}`: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "could not read {what} `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 /// How the run ended, from the command's point of view.
@@ -431,7 +349,10 @@ mod tests {
 
     #[test]
     fn misspelt_names_find_their_neighbour() {
-        assert_eq!(did_you_mean("helo", &["hello", "review"]), Some("hello"));
-        assert_eq!(did_you_mean("zzz", &["hello", "review"]), None);
+        assert_eq!(
+            checked::did_you_mean("helo", &["hello", "review"]),
+            Some("hello")
+        );
+        assert_eq!(checked::did_you_mean("zzz", &["hello", "review"]), None);
     }
 }

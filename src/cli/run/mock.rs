@@ -27,7 +27,7 @@ pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, Value), 
     };
     let Some(index) = program.workers.iter().position(|w| w.name == name) else {
         let names: Vec<&str> = program.workers.iter().map(|w| w.name.as_str()).collect();
-        let hint = match super::did_you_mean(name, &names) {
+        let hint = match crate::cli::checked::did_you_mean(name, &names) {
             Some(close) => format!("; did you mean `{close}`?"),
             None if names.is_empty() => "; it has no workers".to_string(),
             None => format!(
@@ -41,7 +41,7 @@ pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, Value), 
         };
         return Err(format!("`--mock`: the file has no worker `{name}`{hint}"));
     };
-    let text = super::read_text(std::path::Path::new(path), "the mock output")?;
+    let text = crate::cli::checked::read_text(std::path::Path::new(path), "the mock output")?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the mock output `{path}` is not valid JSON: {e}"))?;
     let worker = &program.workers[index];

@@ -1,0 +1,122 @@
+//! What `flow run` and `flow graph` share: reading a file, checking it with
+//! its diagnostics printed as `flow check` prints them, and naming a
+//! workflow that is not there.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::print_stderr;
+use crate::diagnostics::human::HumanRenderer;
+use crate::diagnostics::{Diagnostic, FileReport};
+use crate::ir::Program;
+use crate::syntax::ast;
+
+/// A file that checked without errors, with its program.
+pub(super) struct Checked {
+    pub source: String,
+    pub file: ast::File,
+    pub program: Program,
+}
+
+/// Parses and checks the source and prints its diagnostics as `flow check`
+/// does (warnings included); `None` once the reason it cannot be used was
+/// printed: its errors, or an internal failure to build its program.
+pub(super) fn check(
+    renderer: &HumanRenderer,
+    name: String,
+    source: String,
+) -> Result<Option<Checked>, ExitCode> {
+    let parsed = crate::syntax::parse(&source);
+    let (program, diagnostics): (Option<Program>, Vec<Diagnostic>) = if parsed.errors.is_empty() {
+        let (program, problems) = crate::check::check_program(&parsed.file);
+        (
+            program,
+            problems.into_iter().map(Diagnostic::from).collect(),
+        )
+    } else {
+        let mut errors: Vec<Diagnostic> = parsed.errors.into_iter().map(Diagnostic::from).collect();
+        errors.sort_by_key(Diagnostic::offset);
+        (None, errors)
+    };
+    let report = FileReport {
+        name,
+        source,
+        diagnostics,
+    };
+    print_stderr(&renderer.render_file(&report, false))?;
+    if report.counts().errors > 0 {
+        return Ok(None);
+    }
+    let Some(program) = program else {
+        let reason = crate::check::why_no_program(&parsed.file)
+            .unwrap_or_else(|| "the reason is unknown".into());
+        internal_error(
+            renderer,
+            &report.name,
+            &format!("no runnable program could be built from it ({reason})"),
+        )?;
+        return Ok(None);
+    };
+    Ok(Some(Checked {
+        source: report.source,
+        file: parsed.file,
+        program,
+    }))
+}
+
+/// Says that a file which checks clean could not be used: a bug of ours.
+pub(super) fn internal_error(
+    renderer: &HumanRenderer,
+    name: &str,
+    what: &str,
+) -> Result<(), ExitCode> {
+    print_stderr(&renderer.render_error(format!(
+        "internal error: `{name}` checks without errors, but {what}; please report this with \
+         the file"
+    )))
+}
+
+/// The message for `--workflow NAME` when the file has no such workflow,
+/// with the closest name and the list of those it has.
+pub(super) fn no_such_workflow(name: &str, names: &[&str]) -> String {
+    let hint = match did_you_mean(name, names) {
+        Some(close) => format!("did you mean `{close}`? "),
+        None => String::new(),
+    };
+    format!(
+        "the file has no workflow `{name}`; {hint}its workflows are {}",
+        listed(names)
+    )
+}
+
+/// `` `a`, `b` ``.
+pub(super) fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The closest of `candidates` to a misspelt `name`, if one is close enough.
+pub(super) fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(name, c), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The text of a file, or a message that names it as `what` ("the file",
+/// "the input file").
+pub(super) fn read_text(path: &Path, what: &str) -> Result<String, String> {
+    let name = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("could not read {what} `{name}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "could not read {what} `{name}`: it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
