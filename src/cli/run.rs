@@ -31,14 +31,20 @@ use trace::{NdjsonSink, TraceSink};
         and the run goes on. The input (a JSON object of the workflow's parameters) is \
         validated against the workflow's parameters, then the workflow runs. Its output is \
         printed on stdout as one line of JSON; a trace of every attempt and transition goes \
-        to stderr.\n\n\
+        to stderr, with a spinner on the steps still running when stderr is a terminal. \
+        With `--events ndjson`, stdout carries one JSON event per line instead.\n\n\
+        A mocked worker (`--mock Worker=@file.json`) runs nothing: its `before` hooks are \
+        skipped, and the file's value, checked against the worker's output type, goes \
+        through its `after` hooks as a real output would.\n\n\
         Exit status: 0 the run succeeded, 1 it failed (a `fail` state or an unhandled \
         failure; the message is on stderr), 2 the file did not check, the input was invalid \
         or the arguments are wrong, 130 the run was interrupted (Ctrl-C), after every \
         program it started was stopped.\n\n\
         Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
         FLOW_TERM_WIDTH sets the width at which diagnostics are wrapped; \
-        FLOW_TRACE_DURATIONS=0 leaves durations out of the trace (for reproducible output).",
+        FLOW_TRACE_DURATIONS=0 leaves durations out of the trace (for reproducible output); \
+        SSL_CERT_FILE names the certificate authorities to trust for `https://` services, \
+        instead of the system's.",
     after_help = "Examples:\n  \
         flow run examples/hello.flow --input '{\"name\": \"Ada\"}'\n  \
         flow run site.flow --workflow build_website --input @goal.json\n  \
