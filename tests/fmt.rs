@@ -375,6 +375,46 @@ fn cli_check_on_formatted_files_is_silent() {
     );
 }
 
+/// A directory stands for the `.flow` files under it, but not those in
+/// hidden directories, `target` or `node_modules`.
+#[test]
+fn cli_formats_the_flow_files_of_a_directory() {
+    let dir = scratch("directory");
+    for sub in [
+        "tree/deeper",
+        "tree/.hidden",
+        "tree/target",
+        "tree/node_modules",
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("{sub}: {e}"));
+    }
+    for file in [
+        "tree/a.flow",
+        "tree/deeper/b.flow",
+        "tree/.hidden/c.flow",
+        "tree/target/d.flow",
+        "tree/node_modules/e.flow",
+    ] {
+        write(&dir, file, MESSY);
+    }
+    write(&dir, "tree/notes.txt", "not flow");
+    let output = flow(&dir, &["fmt", "tree"], None);
+    assert!(output.starts_with("status: 0\n"), "{output}");
+    assert_eq!(read(&dir.join("tree/a.flow")), formatted());
+    assert_eq!(read(&dir.join("tree/deeper/b.flow")), formatted());
+    for untouched in [
+        "tree/.hidden/c.flow",
+        "tree/target/d.flow",
+        "tree/node_modules/e.flow",
+    ] {
+        assert_eq!(read(&dir.join(untouched)), MESSY, "{untouched}");
+    }
+    assert_eq!(read(&dir.join("tree/notes.txt")), "not flow");
+    // Formatted now: `--check` on the directory finds nothing to change.
+    let output = flow(&dir, &["fmt", "--check", "tree"], None);
+    assert_eq!(output, "status: 0\n---- stdout ----\n---- stderr ----\n");
+}
+
 #[test]
 fn cli_rewrites_files_in_place() {
     let dir = scratch("in_place");

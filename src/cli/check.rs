@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
+use super::files;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::diagnostics::json::JsonReport;
@@ -20,14 +21,15 @@ use crate::syntax::SyntaxError;
         unknown or misspelt names, transitions to states that do not exist, states that can \
         never be reached or never finish, loops without a bound, and values of the wrong type. \
         Each diagnostic has a code; `flow explain CODE` tells why the rule exists and how to \
-        fix it.\n\n\
+        fix it. A directory stands for the .flow files under it (hidden directories, \
+        `target` and `node_modules` left out).\n\n\
         Exit status: 0 when there are no errors, 1 when there are errors (or warnings with \
         `--deny warnings`), 2 when a file cannot be read or the arguments are wrong.\n\n\
         Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
         FLOW_TERM_WIDTH sets the width at which human diagnostics are wrapped.",
     after_help = "Examples:\n  \
         flow check site.flow\n  \
-        flow check --deny warnings workflows/*.flow\n  \
+        flow check --deny warnings workflows/\n  \
         flow check --format json site.flow | jq '.diagnostics[].message'\n  \
         cat site.flow | flow check -"
 )]
@@ -40,7 +42,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "KIND")]
     deny: Vec<Deny>,
 
-    /// The files to check; `-` reads standard input
+    /// The files to check, or directories of them; `-` reads standard input
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -74,8 +76,8 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
     // Whether anything was printed to stderr yet.
     let mut printed = false;
 
-    for path in &args.files {
-        let report = match read_source(path, &mut stdin) {
+    for path in files::expand(&args.files) {
+        let report = match path.and_then(|path| read_source(&path, &mut stdin)) {
             Ok(Source::Text(name, source)) => FileReport::analyze(name, source),
             Ok(Source::TooLarge(name, size)) => FileReport {
                 name,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::files;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::diagnostics::{Diagnostic, FileReport};
@@ -17,8 +18,9 @@ use crate::syntax::SyntaxError;
 #[derive(Debug, Args)]
 #[command(
     long_about = "Format .flow files in the canonical layout.\n\n\
-        Every file is rewritten in place, only when its layout changes; with no file (or `-`), \
-        standard input is formatted to standard output. Comments and doc comments stay where \
+        Every file is rewritten in place, only when its layout changes; a directory stands \
+        for the .flow files under it (hidden directories, `target` and `node_modules` left \
+        out); with no file (or `-`), standard input is formatted to standard output. Comments and doc comments stay where \
         they are, and the meaning never changes: the formatted file parses to the same tree. \
         A file that does not parse is left unchanged and its syntax errors are reported.\n\n\
         Exit status: 0 when every file is formatted (or, with `--check`, already was), 1 when \
@@ -26,6 +28,7 @@ use crate::syntax::SyntaxError;
         the arguments are wrong.",
     after_help = "Examples:\n  \
         flow fmt site.flow\n  \
+        flow fmt --check .\n  \
         flow fmt --check workflows/*.flow\n  \
         cat site.flow | flow fmt > formatted.flow"
 )]
@@ -35,7 +38,8 @@ pub struct FmtArgs {
     #[arg(long)]
     check: bool,
 
-    /// The files to format in place; none, or `-`, formats standard input to standard output
+    /// The files to format in place, or directories of them; none, or `-`, formats standard
+    /// input to standard output
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 }
@@ -67,8 +71,14 @@ pub(super) fn run(args: &FmtArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     };
     let mut outcomes = Vec::with_capacity(files.len());
     let mut stdin_text = None;
-    for path in files {
-        outcomes.push(format_one(path, args.check, &renderer, &mut stdin_text)?);
+    for path in files::expand(files) {
+        match path {
+            Ok(path) => outcomes.push(format_one(&path, args.check, &renderer, &mut stdin_text)?),
+            Err(message) => {
+                print_stderr(&renderer.render_error(message))?;
+                outcomes.push(Outcome::Refused);
+            }
+        }
     }
     Ok(if outcomes.contains(&Outcome::Refused) {
         ExitCode::from(EXIT_USAGE)

@@ -6,6 +6,7 @@
 mod check;
 mod checked;
 mod explain;
+mod files;
 mod fmt;
 mod graph;
 mod run;
