@@ -3,42 +3,15 @@
 //! and a fixed width (`FLOW_TERM_WIDTH`); paths are relative to the package
 //! root, where the commands run.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::Path;
 
 /// Runs `flow` with `args` and, if given, `stdin`; returns the snapshot text.
 fn run_with_input(args: &[&str], stdin: Option<&str>) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
-    command
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("FLOW_TERM_WIDTH", "100")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("COLUMNS")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the flow binary starts");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(input.as_bytes())
-            .expect("stdin accepts the input");
-    }
-    let output = child.wait_with_output().expect("the flow binary finishes");
-    format!(
-        "status: {}\n---- stdout ----\n{}---- stderr ----\n{}",
-        output
-            .status
-            .code()
-            .map_or("killed by a signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    )
+    let mut command = common::cli::flow(Path::new(env!("CARGO_MANIFEST_DIR")));
+    command.args(args);
+    common::cli::transcript(&common::cli::output(command, stdin))
 }
 
 fn run(args: &[&str]) -> String {

@@ -3,11 +3,11 @@
 //! (formatting twice changes nothing; the tree of the output is the tree of
 //! the input, comments included), and the command as a user sees it.
 
+mod common;
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -296,36 +296,9 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs `flow` in `dir` with `args` and `stdin`; returns the snapshot text.
 fn flow(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("FLOW_TERM_WIDTH", "100")
-        .env_remove("CLICOLOR_FORCE")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the flow binary starts");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(input.as_bytes())
-            .expect("stdin accepts the input");
-    }
-    let output = child.wait_with_output().expect("the flow binary finishes");
-    format!(
-        "status: {}\n---- stdout ----\n{}---- stderr ----\n{}",
-        output
-            .status
-            .code()
-            .map_or("killed by a signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    )
+    let mut command = common::cli::flow(dir);
+    command.args(args);
+    common::cli::transcript(&common::cli::output(command, stdin))
 }
 
 const MESSY: &str = "workflow hello(name: string) -> string {\n    step greet = Echo(greeting: \"Hello, ${name}!\",) { on_success -> done }\n    succeed done = greet.greeting\n}\nworker Echo(greeting: string) -> { greeting: string } { builtin { name: \"echo\" } }\n";

@@ -3,6 +3,8 @@
 //! Mermaid checked for structure (Mermaid itself needs a browser to
 //! render); and the command's exit status, stdout and stderr.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -293,30 +295,13 @@ fn the_rendered_example_in_docs_is_current() {
 
 /// Runs `flow graph args...` and returns the snapshot text.
 fn run(args: &[&str]) -> String {
-    let output = flow_graph(args);
-    format!(
-        "status: {}\n---- stdout ----\n{}---- stderr ----\n{}",
-        output
-            .status
-            .code()
-            .map_or("killed by a signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    )
+    common::cli::transcript(&flow_graph(args))
 }
 
 fn flow_graph(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_flow"))
-        .arg("graph")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("FLOW_TERM_WIDTH", "100")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("COLUMNS")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the flow binary runs")
+    let mut command = common::cli::flow(Path::new(env!("CARGO_MANIFEST_DIR")));
+    command.arg("graph").args(args);
+    common::cli::output(command, None)
 }
 
 macro_rules! cli_snapshot {
