@@ -7,7 +7,6 @@ mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
-
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
