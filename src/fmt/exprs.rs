@@ -3,7 +3,7 @@
 
 use super::comments::Fmt;
 use super::doc::{Doc, concat, group, indent, text};
-use super::lists::{BRACES, BRACKETS, PARENS, Place};
+use super::lists::{BRACES, BRACKETS, PARENS};
 use crate::syntax::ast::*;
 
 impl Fmt<'_> {
@@ -20,12 +20,8 @@ impl Fmt<'_> {
             ExprKind::String(lit) => self.string(lit),
             ExprKind::Name(name) => text(name.as_str()),
             ExprKind::List(items) => {
-                let open = self.find_byte(expr.span.start, b'[');
-                let last = items.last().map_or(open + 1, |i| i.span.end);
-                let place = Place {
-                    open: Some(open),
-                    close: self.find_byte(last, b']'),
-                };
+                let last = items.last().map(|i| i.span.end);
+                let place = self.place_of(expr.span.start, b'[', b']', last);
                 self.bracketed(
                     BRACKETS,
                     place,
@@ -35,12 +31,8 @@ impl Fmt<'_> {
                 )
             }
             ExprKind::Record(entries) => {
-                let open = self.find_byte(expr.span.start, b'{');
-                let last = entries.last().map_or(open + 1, |e| e.span.end);
-                let place = Place {
-                    open: Some(open),
-                    close: self.find_byte(last, b'}'),
-                };
+                let last = entries.last().map(|e| e.span.end);
+                let place = self.place_of(expr.span.start, b'{', b'}', last);
                 self.bracketed(
                     BRACES,
                     place,
@@ -122,12 +114,8 @@ impl Fmt<'_> {
 
     /// The arguments of a call, from the `(` after `after`.
     pub(super) fn args(&mut self, after: u32, args: &[Arg]) -> Doc {
-        let open = self.find_byte(after, b'(');
-        let last = args.last().map_or(open + 1, |a| a.span.end);
-        let place = Place {
-            open: Some(open),
-            close: self.find_byte(last, b')'),
-        };
+        let last = args.last().map(|a| a.span.end);
+        let place = self.place_of(after, b'(', b')', last);
         self.bracketed(
             PARENS,
             place,

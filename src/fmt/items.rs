@@ -83,12 +83,8 @@ impl Fmt<'_> {
     }
 
     fn params(&mut self, after: u32, params: &[Param]) -> Doc {
-        let open = self.find_byte(after, b'(');
-        let last = params.last().map_or(open + 1, |p| p.span.end);
-        let place = Place {
-            open: Some(open),
-            close: self.find_byte(last, b')'),
-        };
+        let last = params.last().map(|p| p.span.end);
+        let place = self.place_of(after, b'(', b')', last);
         self.bracketed(
             PARENS,
             place,

@@ -59,6 +59,19 @@ pub(super) struct Place {
     pub close: u32,
 }
 
+impl Fmt<'_> {
+    /// Where a bracketed list is: its `open` bracket, the first at or after
+    /// `from`, and its `close` bracket, the first after the end of its last
+    /// element (`last_end`), or after the opening one when it is empty.
+    pub(super) fn place_of(&self, from: u32, open: u8, close: u8, last_end: Option<u32>) -> Place {
+        let at = self.find_byte(from, open);
+        Place {
+            open: Some(at),
+            close: self.find_byte(last_end.unwrap_or(at + 1), close),
+        }
+    }
+}
+
 /// One line-level thing of a list.
 enum Entry {
     Comment {

@@ -3,7 +3,7 @@
 use super::comments::Fmt;
 use super::doc::{Doc, concat, text};
 use super::items::start;
-use super::lists::{BRACES, Place};
+use super::lists::BRACES;
 use crate::syntax::ast::*;
 
 impl Fmt<'_> {
@@ -23,12 +23,8 @@ impl Fmt<'_> {
                 ])
             }
             TypeExprKind::Record(fields) => {
-                let open = self.find_byte(ty.span.start, b'{');
-                let last = fields.last().map_or(open + 1, |f| f.span.end);
-                let place = Place {
-                    open: Some(open),
-                    close: self.find_byte(last, b'}'),
-                };
+                let last = fields.last().map(|f| f.span.end);
+                let place = self.place_of(ty.span.start, b'{', b'}', last);
                 self.bracketed(
                     BRACES,
                     place,
