@@ -82,7 +82,7 @@ impl Names<'_, '_> {
             ExprKind::Call { callee, args } => self.call(callee, args)?,
             ExprKind::Unary { op, operand } => self.unary(*op, operand)?,
             ExprKind::Binary { op, lhs, rhs, .. } => ir::Expr::Binary {
-                op: binary(*op),
+                op: *op,
                 lhs: Box::new(self.lower(lhs)?),
                 rhs: Box::new(self.lower(rhs)?),
             },
@@ -182,25 +182,4 @@ fn number(x: f64) -> Result<Value, Missing> {
     Number::from_f64(x)
         .map(Value::Number)
         .ok_or_else(|| Missing::new(format!("the number {x}, which JSON cannot hold")))
-}
-
-fn binary(op: ast::BinaryOp) -> ir::BinaryOp {
-    use ast::BinaryOp as A;
-    use ir::BinaryOp as B;
-    match op {
-        A::Or => B::Or,
-        A::And => B::And,
-        A::Eq => B::Eq,
-        A::Ne => B::Ne,
-        A::Lt => B::Lt,
-        A::Le => B::Le,
-        A::Gt => B::Gt,
-        A::Ge => B::Ge,
-        A::Coalesce => B::Coalesce,
-        A::Add => B::Add,
-        A::Sub => B::Sub,
-        A::Mul => B::Mul,
-        A::Div => B::Div,
-        A::Rem => B::Rem,
-    }
 }
