@@ -104,13 +104,19 @@ pub struct Event {
     pub log: Option<String>,
 }
 
+thread_local! {
+    static NO_RUN_ID: Arc<str> = Arc::from("");
+}
+
 impl Event {
     /// An event of `kind` with only its kind set; the run fills in the
     /// run id, sequence number and time when it emits it.
     pub fn new(kind: EventKind) -> Self {
         Event {
             event: kind,
-            run_id: Arc::from(""),
+            // A shared empty id until the run stamps its own: a fresh
+            // `Arc::from("")` was an allocation per event.
+            run_id: NO_RUN_ID.with(Arc::clone),
             seq: 0,
             ts: Timestamp(0),
             workflow: None,
@@ -127,26 +133,13 @@ impl Event {
         }
     }
 
-    /// An event of `kind` about `step`, built in place: the engine makes
-    /// several per step, and moving an `Event` through the builder methods
-    /// copied it each time.
+    /// An event of `kind` about `step`: the engine makes several per step,
+    /// and moving an `Event` through the builder methods copied it each time.
     pub(super) fn of_step(kind: EventKind, step: &Arc<str>, attempt: Option<u32>) -> Self {
         Event {
-            event: kind,
-            run_id: Arc::from(""),
-            seq: 0,
-            ts: Timestamp(0),
-            workflow: None,
-            input: None,
             step: Some(step.clone()),
             attempt,
-            class: None,
-            message: None,
-            target: None,
-            duration_ms: None,
-            output: None,
-            error: None,
-            log: None,
+            ..Event::new(kind)
         }
     }
 
