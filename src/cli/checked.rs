@@ -18,10 +18,22 @@ pub(super) struct Checked {
     pub program: Program,
 }
 
+/// Reads the file and [`check`]s it; `None` once the reason it cannot be
+/// used was printed (it could not be read, or see [`check`]).
+pub(super) fn load(renderer: &HumanRenderer, path: &Path) -> Result<Option<Checked>, ExitCode> {
+    match read_text(path, "the file") {
+        Ok(source) => check(renderer, path.display().to_string(), source),
+        Err(message) => {
+            print_stderr(&renderer.render_error(message))?;
+            Ok(None)
+        }
+    }
+}
+
 /// Parses and checks the source and prints its diagnostics as `flow check`
 /// does (warnings included); `None` once the reason it cannot be used was
 /// printed: its errors, or an internal failure to build its program.
-pub(super) fn check(
+fn check(
     renderer: &HumanRenderer,
     name: String,
     source: String,

@@ -1,7 +1,7 @@
 //! `flow graph`: check a file, then print its state machines as Graphviz
 //! DOT or Mermaid.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -64,12 +64,7 @@ pub(super) fn run(args: &GraphArgs, color: ColorChoice) -> Result<ExitCode, Exit
         Ok(ExitCode::from(EXIT_USAGE))
     };
 
-    let name = args.file.display().to_string();
-    let source = match checked::read_text(&args.file, "the file") {
-        Ok(source) => source,
-        Err(message) => return usage(message),
-    };
-    let Some(mut graph) = build(&renderer, name, source)? else {
+    let Some(mut graph) = build(&renderer, &args.file)? else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
     if let Err(message) = select(&mut graph, args.workflow.as_deref()) {
@@ -85,17 +80,14 @@ pub(super) fn run(args: &GraphArgs, color: ColorChoice) -> Result<ExitCode, Exit
 
 /// Checks the file as `flow run` does and describes its workflows; `None`
 /// once the reason was printed.
-fn build(
-    renderer: &HumanRenderer,
-    name: String,
-    source: String,
-) -> Result<Option<Graph>, ExitCode> {
-    let Some(checked) = checked::check(renderer, name.clone(), source)? else {
+fn build(renderer: &HumanRenderer, path: &Path) -> Result<Option<Graph>, ExitCode> {
+    let Some(checked) = checked::load(renderer, path)? else {
         return Ok(None);
     };
     match Graph::build(&checked.source, &checked.file, &checked.program) {
         Ok(graph) => Ok(Some(graph)),
         Err(mismatch) => {
+            let name = path.display().to_string();
             checked::internal_error(renderer, &name, &mismatch.to_string())?;
             Ok(None)
         }

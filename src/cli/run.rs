@@ -96,12 +96,7 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(ExitCode::from(EXIT_USAGE))
     };
 
-    let name = args.file.display().to_string();
-    let source = match checked::read_text(&args.file, "the file") {
-        Ok(source) => source,
-        Err(message) => return usage(message),
-    };
-    let Some(Checked { program, .. }) = checked::check(&renderer, name, source)? else {
+    let Some(Checked { program, .. }) = checked::load(&renderer, &args.file)? else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
     let workflow = match select_workflow(&program, args.workflow.as_deref()) {
@@ -162,20 +157,8 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     drop(runtime);
 
     match ended {
-        Ended::Interrupted => {
-            // The processes of the cancelled calls are being torn down by
-            // the reaper thread, which dies with this process: wait for it.
-            let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
-            let message = if clean {
-                "interrupted: the run was cancelled and every program it started was stopped"
-            } else {
-                "interrupted: the run was cancelled, but some programs it started may still be running"
-            };
-            print_stderr(&renderer.render_error(message))?;
-            Ok(ExitCode::from(EXIT_INTERRUPTED))
-        }
-        Ended::NotStarted(error) => usage(start_error(&program, workflow, &error)),
-        Ended::Finished(finished) => finish(&renderer, trace, finished),
+        Ok(finished) => finish(&renderer, trace, finished),
+        Err(error) => usage(start_error(&program, workflow, &error)),
     }
 }
 
@@ -252,13 +235,6 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// How the run ended, from the command's point of view.
-enum Ended {
-    Finished(Finished),
-    NotStarted(StartError),
-    Interrupted,
-}
-
 /// Runs the workflow until it finishes or SIGINT arrives; then the engine
 /// drops the calls under way, which stops every program they started, and
 /// ends the run with a `run_cancelled` event.
@@ -268,7 +244,7 @@ async fn run_until_interrupted<S: EventSink>(
     input: Value,
     options: RunOptions,
     sink: &S,
-) -> Ended {
+) -> Result<Finished, StartError> {
     use tokio::signal::unix::{SignalKind, signal};
     // Installed before the run starts, so that Ctrl-C never takes the
     // default action (dying at once, leaving processes behind).
@@ -281,14 +257,7 @@ async fn run_until_interrupted<S: EventSink>(
             None => std::future::pending::<()>().await,
         }
     };
-    match engine::run_until(program, workflow, input, options, sink, wait_interrupt).await {
-        Ok(Finished {
-            outcome: RunOutcome::Cancelled,
-            ..
-        }) => Ended::Interrupted,
-        Ok(finished) => Ended::Finished(finished),
-        Err(error) => Ended::NotStarted(error),
-    }
+    engine::run_until(program, workflow, input, options, sink, wait_interrupt).await
 }
 
 /// Why the run could not start, with what the workflow expects when the
@@ -325,10 +294,16 @@ fn finish(renderer: &HumanRenderer, trace: bool, finished: Finished) -> Result<E
             }
             Ok(ExitCode::SUCCESS)
         }
-        // Turned into `Ended::Interrupted` before this; said here too so that
-        // the match stays exhaustive.
         RunOutcome::Cancelled => {
-            print_stderr(&renderer.render_error("interrupted: the run was cancelled"))?;
+            // The processes of the cancelled calls are being torn down by
+            // the reaper thread, which dies with this process: wait for it.
+            let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
+            let message = if clean {
+                "interrupted: the run was cancelled and every program it started was stopped"
+            } else {
+                "interrupted: the run was cancelled, but some programs it started may still be running"
+            };
+            print_stderr(&renderer.render_error(message))?;
             Ok(ExitCode::from(EXIT_INTERRUPTED))
         }
         RunOutcome::Failed { error } => {

@@ -65,15 +65,15 @@ impl Secrets {
 
     /// `text` with every secret replaced, reusing it when it holds none.
     pub fn mask_owned(&self, text: String) -> String {
-        if self.none() {
+        if self.none()
+            || !self
+                .lock()
+                .iter()
+                .any(|secret| text.contains(secret.as_str()))
+        {
             return text;
         }
-        let values = self.lock();
-        if values.iter().any(|secret| text.contains(secret.as_str())) {
-            drop(values);
-            return self.mask(&text);
-        }
-        text
+        self.mask(&text)
     }
 
     /// A shared value with every secret replaced: the same value when the
