@@ -100,6 +100,26 @@ run_snapshot!(
     "echo.flow",
     ["--input", r#"{"name": "Ada", "times": 2.5}"#]
 );
+run_snapshot!(
+    run_whole_numbers_are_ints,
+    "whole_numbers.flow",
+    ["--input", r#"{"n": 36.0}"#]
+);
+run_snapshot!(
+    run_whole_numbers_from_a_mock_are_ints,
+    "whole_numbers.flow",
+    [
+        "--input",
+        r#"{"n": 1e1}"#,
+        "--mock",
+        "Count=@tests/fixtures/cli_run/count_mock.json"
+    ]
+);
+run_snapshot!(
+    run_input_int_out_of_range,
+    "whole_numbers.flow",
+    ["--input", r#"{"n": 1e19}"#]
+);
 run_snapshot!(run_input_not_an_object, "echo.flow", ["--input", "[1, 2]"]);
 run_snapshot!(run_input_not_json, "echo.flow", ["--input", "{name: Ada}"]);
 run_snapshot!(run_fail_state, "failing.flow", ["--workflow", "handled"]);

@@ -3,7 +3,10 @@
 //!
 //! Validation also makes the typed view of the value: fields a record type
 //! does not declare are allowed and dropped, so that later steps see exactly
-//! the declared shape. A mismatch names the path and what was expected:
+//! the declared shape, and a whole number that JSON spells with a fraction or
+//! an exponent (`36.0`, `1e2`) where an `int` is expected becomes that
+//! integer (`36`, `100`), so that it reads as one in interpolations and in
+//! every output. A mismatch names the path and what was expected:
 //! `$.pages[2]: expected string, found number`.
 
 use std::fmt;
@@ -54,7 +57,14 @@ fn check(value: &mut Value, ty: TypeId, types: &Types) -> Result<(), Mismatch> {
         (Type::Json, _) => true,
         (Type::String, Value::String(_)) => true,
         (Type::Number, Value::Number(_)) => true,
-        (Type::Int, Value::Number(n)) => is_whole(n),
+        (Type::Int, Value::Number(n)) => match as_int(n) {
+            Some(Int::Already) => true,
+            Some(Int::Spelt(i)) => {
+                *value = Value::from(i);
+                true
+            }
+            None => false,
+        },
         (Type::Bool, Value::Bool(_)) => true,
         (Type::Null, Value::Null) => true,
         (Type::Union(members), Value::String(s)) => members.iter().any(|m| m == s),
@@ -136,11 +146,29 @@ fn key(key: &str) -> String {
     }
 }
 
-fn is_whole(n: &serde_json::Number) -> bool {
-    n.is_i64()
-        || n.is_u64()
-        || n.as_f64()
-            .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+/// How a JSON number is an `int`.
+enum Int {
+    /// It is an integer as JSON wrote it.
+    Already,
+    /// It is a whole number written as `36.0` or `1e2`: this integer.
+    Spelt(i64),
+}
+
+/// The number as an `int`: whole and within the range of a 64-bit signed
+/// integer, which is what the runtime computes with; `None` otherwise.
+fn as_int(n: &serde_json::Number) -> Option<Int> {
+    if n.is_i64() {
+        return Some(Int::Already);
+    }
+    if n.is_u64() {
+        // Above `i64::MAX`: whole, but out of range.
+        return None;
+    }
+    let f = n.as_f64()?;
+    // `i64::MIN` is -2^63 exactly; `-(i64::MIN as f64)` is 2^63, the first
+    // value beyond `i64::MAX` (which has no exact `f64`).
+    let in_range = f >= i64::MIN as f64 && f < -(i64::MIN as f64);
+    (f.fract() == 0.0 && in_range).then(|| Int::Spelt(f as i64))
 }
 
 /// What a value is, in the words of the type it failed: the value itself
@@ -151,7 +179,14 @@ fn describe(value: &Value, expected: &Type) -> String {
         (Value::String(s), Type::Union(_)) if s.chars().count() <= 40 => {
             Value::String(s.clone()).to_string()
         }
-        (Value::Number(n), Type::Int) => format!("number {n}"),
+        (Value::Number(n), Type::Int) => match n.as_f64() {
+            Some(f) if f.is_finite() && f.fract() == 0.0 => format!(
+                "number {n}, which is beyond the range of an int ({} to {})",
+                i64::MIN,
+                i64::MAX
+            ),
+            _ => format!("number {n}"),
+        },
         (Value::Null, _) => "null".to_string(),
         (Value::Bool(_), _) => "bool".to_string(),
         (Value::Number(_), _) => "number".to_string(),
@@ -243,13 +278,80 @@ mod tests {
         assert_eq!(error(json!([1])), "$: expected Spec, found list");
     }
 
+    /// The value of `text` (parsed as JSON, as a worker's output is)
+    /// validated as `ty`, written back as JSON text.
+    fn typed(text: &str, ty: Type) -> Result<String, String> {
+        let mut types = Types::new();
+        let ty = types.add(ty);
+        let value: Value = serde_json::from_str(text).expect("the test's JSON parses");
+        validate(value, ty, &types)
+            .map(|v| v.to_string())
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
-    fn whole_numbers_written_with_a_fraction_are_ints() {
+    fn whole_numbers_however_spelt_are_ints() {
+        assert_eq!(typed("36.0", Type::Int), Ok("36".into()));
+        assert_eq!(typed("1e2", Type::Int), Ok("100".into()));
+        assert_eq!(typed("-7", Type::Int), Ok("-7".into()));
+        assert_eq!(typed("-0.0", Type::Int), Ok("0".into()));
+        assert_eq!(typed("4.2e1", Type::Int), Ok("42".into()));
+        assert_eq!(
+            typed("9223372036854775807", Type::Int),
+            Ok("9223372036854775807".into())
+        );
+        assert_eq!(
+            typed("-9.223372036854775808e18", Type::Int),
+            Ok("-9223372036854775808".into())
+        );
+    }
+
+    #[test]
+    fn numbers_that_are_not_whole_or_too_large_are_not_ints() {
+        assert_eq!(
+            typed("3.5", Type::Int),
+            Err("$: expected int, found number 3.5".into())
+        );
+        assert_eq!(
+            typed("9223372036854775808", Type::Int),
+            Err("$: expected int, found number 9223372036854775808, which is beyond the range of an int (-9223372036854775808 to 9223372036854775807)".into())
+        );
+        assert_eq!(
+            typed("1e19", Type::Int),
+            Err("$: expected int, found number 1e+19, which is beyond the range of an int (-9223372036854775808 to 9223372036854775807)".into())
+        );
+    }
+
+    #[test]
+    fn ints_are_made_whole_inside_records_lists_and_optionals() {
         let mut types = Types::new();
         let int = types.add(Type::Int);
-        assert!(validate(json!(3.0), int, &types).is_ok());
-        assert!(validate(json!(-7), int, &types).is_ok());
-        assert!(validate(json!(3.5), int, &types).is_err());
+        let ints = types.add(Type::List(int));
+        let maybe = types.add(Type::Optional(ints));
+        let number = types.add(Type::Number);
+        let record = types.add(Type::Record(vec![
+            Field {
+                name: "counts".into(),
+                ty: maybe,
+                optional: false,
+            },
+            Field {
+                name: "ratio".into(),
+                ty: number,
+                optional: false,
+            },
+        ]));
+        let value = json!({ "counts": [1.0, 2, 3e0], "ratio": 2.0 });
+        // A `number` keeps its spelling: only an `int` is made whole.
+        assert_eq!(
+            validate(value, record, &types).map(|v| v.to_string()),
+            Ok(r#"{"counts":[1,2,3],"ratio":2.0}"#.to_string())
+        );
+        assert_eq!(
+            validate(json!({ "counts": [1, 2.5], "ratio": 1 }), record, &types)
+                .map_err(|e| e.to_string()),
+            Err("$.counts[1]: expected int, found number 2.5".to_string())
+        );
     }
 
     #[test]
