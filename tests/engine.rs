@@ -2,10 +2,13 @@
 //! with `check_program`, and run with builtin and small exec workers from
 //! `tests/workers/`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use flow::ir::{FailureClass, Program, WorkflowId};
+use flow::ir::{FailureClass, Program, StateKind, WorkflowId};
 use flow::runtime::engine::{
     self, Event, EventKind, Finished, RunOptions, RunOutcome, StartError, VecSink,
 };
@@ -588,12 +591,22 @@ fn marking(
     concurrency: Option<u32>,
     max_concurrency: Option<u32>,
 ) -> String {
+    marking_for(dir, concurrency, max_concurrency, "0.3")
+}
+
+/// [`marking`] with each call running `seconds` long.
+fn marking_for(
+    dir: &std::path::Path,
+    concurrency: Option<u32>,
+    max_concurrency: Option<u32>,
+    seconds: &str,
+) -> String {
     let worker_bound = concurrency.map_or(String::new(), |n| format!("concurrency: {n}"));
     let map_bound = max_concurrency.map_or(String::new(), |n| format!("max_concurrency: {n}"));
     format!(
         r#"
 worker Mark(word: string) -> string {{
-  exec {{ command: ["sh", "{w}/engine_concurrency.sh", "{dir}", "${{word}}"] }}
+  exec {{ command: ["sh", "{w}/engine_concurrency.sh", "{dir}", "${{word}}", "{seconds}"] }}
   {worker_bound}
 }}
 
@@ -639,6 +652,18 @@ async fn max_concurrency_bounds_the_items_of_a_map() {
     let (finished, _) = run(&marking(&dir, None, Some(3)), json!({ "words": words(8) })).await;
     assert_eq!(succeeded(&finished), &words(8));
     assert_eq!(most_at_once(&dir), 3);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A map that does not set `max_concurrency` runs at most 16 items at once
+/// (and does run that many: the calls last long enough to overlap).
+#[tokio::test]
+async fn a_map_runs_at_most_sixteen_items_at_once_by_default() {
+    let dir = tempdir("map-default-concurrency");
+    let source = marking_for(&dir, None, None, "0.8");
+    let (finished, _) = run(&source, json!({ "words": words(40) })).await;
+    assert_eq!(succeeded(&finished), &words(40));
+    assert_eq!(most_at_once(&dir), 16);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -800,5 +825,95 @@ workflow go() -> string {
             (EventKind::StepStarted, Some("nap")),
             (EventKind::RunCancelled, None),
         ]
+    );
+}
+
+/// The call settings of the first state of the program's first workflow,
+/// a step.
+fn first_step_settings(program: &mut Program) -> &mut flow::ir::CallSettings {
+    match &mut program.workflows[0].states[0].kind {
+        StateKind::Step(call) => &mut call.settings,
+        other => panic!("not a step: {other:?}"),
+    }
+}
+
+/// The runtime applies the timeout the program gives a call: an `http`
+/// worker that sets none gets the default (one minute, which a test cannot
+/// wait for, so the built program's timeout is shortened here), and the
+/// failure says it was the default and how to change it.
+#[tokio::test]
+async fn a_service_that_never_answers_times_out_at_the_default_naming_it() {
+    let server =
+        common::TestServer::start([common::Reply::status(200).after(Duration::from_secs(60))])
+            .await
+            .unwrap_or_else(|e| panic!("the test server did not start: {e}"));
+    let source = format!(
+        r#"
+worker Slow() -> string {{
+  http {{ url: "{url}" }}
+}}
+
+workflow go() -> string {{
+  step call = Slow() {{
+    on_success -> done
+  }}
+  succeed done = call
+}}
+"#,
+        url = server.url("/slow")
+    );
+    let mut program = program(&source);
+    let settings = first_step_settings(&mut program);
+    assert_eq!(
+        (settings.timeout, settings.default_timeout),
+        (Some(Duration::from_secs(60)), true)
+    );
+    settings.timeout = Some(Duration::from_millis(300));
+    let sink = VecSink::new();
+    let started = std::time::Instant::now();
+    let finished = engine::run(&program, WorkflowId(0), json!({}), options(&[]), &sink)
+        .await
+        .unwrap_or_else(|e| panic!("the run did not start: {e}"));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Timeout), "{error}");
+    assert!(
+        error.message.contains(
+            "`Slow` did not finish within its timeout of 300ms (the default for `http` workers); \
+             set `timeout` on the worker or the state to allow longer"
+        ),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// A timeout written in the file is applied as it is, and the failure does
+/// not call it a default.
+#[tokio::test]
+async fn a_written_timeout_stops_a_program_that_runs_too_long() {
+    let (finished, _) = run(
+        r#"
+worker Sleep() -> string {
+  exec { command: ["sleep", "20"] }
+}
+
+workflow go() -> string {
+  step nap = Sleep() {
+    timeout: 200ms
+    on_success -> done
+  }
+  succeed done = nap
+}
+"#,
+        json!({}),
+    )
+    .await;
+    let error = failed(&finished);
+    assert_eq!(error.class, Some(FailureClass::Timeout), "{error}");
+    assert!(
+        error
+            .message
+            .ends_with("`Sleep` did not finish within its timeout of 200ms"),
+        "{error}"
     );
 }

@@ -1,7 +1,9 @@
 //! The examples run: each file of `examples/` is checked and run in process
-//! with the engine, from the repository root (where `cargo test` runs
-//! integration tests), so that the relative commands of its `exec` workers
-//! (`python3 examples/workers/...`) find the programs.
+//! with the engine, with the paths of its `exec` workers relative to the
+//! example's directory (`python3 workers/...`), as `flow run` does; the tests
+//! run in the repository root, where those paths would not be found. The
+//! command-line tests run `flow run` from other directories, a temporary one
+//! among them.
 //!
 //! Only the parts that need the network are replaced: the `llm` workers talk
 //! to a local OpenAI-compatible server started by the test (through
@@ -13,6 +15,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::{Reply, TestServer};
@@ -20,11 +23,16 @@ use flow::ir::{Program, WorkflowId};
 use flow::runtime::engine::{self, Finished, RunOptions, RunOutcome, StartError, VecSink};
 use serde_json::{Value, json};
 
+/// The directory of the examples.
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
 /// The source of `examples/NAME`, with each `(from, to)` replaced.
 fn example(name: &str, replace: &[(&str, String)]) -> String {
-    let path = format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut source =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let path = examples().join(name);
+    let mut source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     for (from, to) in replace {
         assert!(source.contains(from), "{name} does not mention {from}");
         source = source.replace(from, to);
@@ -52,6 +60,8 @@ fn options(env: &[(&str, String)]) -> RunOptions {
         run_id: Some("example-run".into()),
         seed: Some(7),
         env: Arc::new(env),
+        // What `flow run examples/NAME` gives: the file's directory.
+        base_dir: Some(examples()),
         ..RunOptions::default()
     }
 }
@@ -432,7 +442,7 @@ async fn manuscript_analysis_splits_the_sample_reads_in_parallel_and_synthesises
     );
     let finished = run(
         &source,
-        json!({ "path": "examples/workers/data/manuscript.md" }),
+        json!({ "path": "workers/data/manuscript.md" }),
         options(&[
             ("OPENAI_BASE_URL", llm.url("/v1")),
             ("LOCAL_LLM_KEY", "local-secret".into()),
@@ -451,7 +461,7 @@ async fn manuscript_analysis_splits_the_sample_reads_in_parallel_and_synthesises
 async fn manuscript_analysis_reports_a_missing_file() {
     let finished = run(
         &example("manuscript_analysis.flow", &[]),
-        json!({ "path": "examples/workers/data/no-such-file.md" }),
+        json!({ "path": "workers/data/no-such-file.md" }),
         options(&[]),
     )
     .await;
@@ -465,13 +475,33 @@ async fn manuscript_analysis_reports_a_missing_file() {
     }
 }
 
+/// `flow run ARGS...` in `dir`: its output as JSON and its stderr, after
+/// checking that it succeeded.
+fn flow_run(dir: &Path, args: &[&str]) -> (Value, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flow"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("FLOW_TRACE_DURATIONS", "0")
+        .arg("run")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("flow did not start: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "flow run failed: {stderr}");
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
+    (result, stderr)
+}
+
+/// The input of `research_plan.flow` in `examples/README.md`.
+const RESEARCH_QUESTION: &str = r#"{"question": "Are four-day weeks good for software teams?", "field": "organisational psychology", "budget_eur": 50000, "since_year": 2015}"#;
+
 /// The offline command of `examples/README.md`, as a user types it.
 #[test]
 fn research_plan_runs_offline_from_the_command_line_with_the_readme_mocks() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flow"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
+    let (result, stderr) = flow_run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
             "examples/research_plan.flow",
             "--mock",
             "Scoper=@examples/workers/mocks/scope.json",
@@ -480,16 +510,161 @@ fn research_plan_runs_offline_from_the_command_line_with_the_readme_mocks() {
             "--mock",
             "Planner=@examples/workers/mocks/plan.json",
             "--input",
-            r#"{"question": "Are four-day weeks good for software teams?", "field": "organisational psychology", "budget_eur": 50000, "since_year": 2015}"#,
+            RESEARCH_QUESTION,
+        ],
+    );
+    assert_eq!(result["checked"], json!(true));
+    assert_eq!(result["sources_from"], json!("cache"));
+    assert_eq!(result["plan"]["budget_eur"], json!(40000));
+    assert!(stderr.contains("search_cache → draft"), "{stderr}");
+}
+
+/// The same run from another directory, naming the file by a relative path
+/// from there: its programs still run in the example's directory (the cache
+/// program reads its sample cache, `workers/data/literature_cache.json`,
+/// relative to its working directory), and the mocks are read from the
+/// current directory, as command-line paths are.
+#[test]
+fn research_plan_runs_from_another_directory() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flow"))
+        .current_dir(examples().join("workers/mocks"))
+        .args([
+            "run",
+            "../../research_plan.flow",
+            "--events",
+            "ndjson",
+            "--mock",
+            "Scoper=@scope.json",
+            "--mock",
+            "LiteratureSearch=@no_live_sources.json",
+            "--mock",
+            "Planner=@plan.json",
+            "--input",
+            RESEARCH_QUESTION,
         ])
         .output()
         .unwrap_or_else(|e| panic!("flow did not start: {e}"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "flow run failed: {stderr}");
-    let result: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
-    assert_eq!(result["checked"], json!(true));
-    assert_eq!(result["sources_from"], json!("cache"));
-    assert_eq!(result["plan"]["budget_eur"], json!(40000));
-    assert!(stderr.contains("search_cache → draft"), "{stderr}");
+    let events: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let cached = events
+        .iter()
+        .find(|e| e["event"] == "step_succeeded" && e["step"] == "search_cache")
+        .unwrap_or_else(|| panic!("the cache was not searched: {events:#?}"));
+    let sources = cached["output"]["sources"].as_array().map_or(0, Vec::len);
+    assert!(
+        sources > 0,
+        "nothing was read from the sample cache: {cached}"
+    );
+    let ended = events.last().unwrap_or_else(|| panic!("no events"));
+    assert_eq!(ended["event"], "run_succeeded", "{ended}");
+    assert_eq!(ended["output"]["checked"], json!(true), "{ended}");
+}
+
+/// A scratch directory of this test process, empty.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flow-examples-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) {
+    std::fs::write(dir.join(name), value.to_string())
+        .unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+}
+
+/// `build_website.flow` run from a temporary directory, with its model and
+/// services mocked: the coder (`python3 workers/coder.py`) and the test
+/// runner (`python3 run_site_tests.py` in `cwd: "workers"`) run as written,
+/// relative to the example's directory, and the tests pass on the coder's
+/// build.
+#[test]
+fn build_website_runs_from_a_temporary_directory() {
+    let dir = scratch("build-website");
+    write_json(
+        &dir,
+        "spec.json",
+        &json!({
+            "title": "Acme Tools",
+            "audience": "developers",
+            "pages": [{ "path": "/pricing", "purpose": "compare the plans", "sections": ["Plans"] }]
+        }),
+    );
+    write_json(
+        &dir,
+        "approve.json",
+        &json!({ "verdict": "approve", "comments": [], "summary": "ready" }),
+    );
+    write_json(
+        &dir,
+        "deployed.json",
+        &json!({ "url": "https://acme-tools.example.net", "revision": "r1" }),
+    );
+    let file = examples().join("build_website.flow");
+    let (result, stderr) = flow_run(
+        &dir,
+        &[
+            &file.display().to_string(),
+            "--mock",
+            "ProductManager=@spec.json",
+            "--mock",
+            "Reviewer=@approve.json",
+            "--mock",
+            "Deployer=@deployed.json",
+            "--input",
+            r#"{"goal": "sell developer tools", "audience": "developers"}"#,
+        ],
+    );
+    assert_eq!(result["url"], json!("https://acme-tools.example.net"));
+    assert_eq!(result["pages"], json!(1));
+    // The test runner ran and found nothing wrong with the coder's build.
+    assert!(stderr.contains("run_tests → review_code"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `manuscript_analysis.flow` from a temporary directory, its models mocked:
+/// the splitter reads the sample manuscript by the path relative to the
+/// example's directory, where it runs.
+#[test]
+fn manuscript_analysis_splits_the_sample_from_a_temporary_directory() {
+    let dir = scratch("manuscript");
+    let analysis = json!({
+        "voice": "plain", "tics": [], "readability": "easy",
+        "premise": "a ledger", "loose_threads": [], "structure": "three acts",
+        "characters": [], "notes": []
+    });
+    write_json(&dir, "analysis.json", &analysis);
+    write_json(
+        &dir,
+        "notes.json",
+        &json!({ "chapter": 1, "summary": "s", "pacing": "even", "issues": [], "best_line": null }),
+    );
+    let letter = json!({
+        "title": "The Lighthouse Ledger", "verdict": "ready", "letter": "Dear author", "priority_chapters": []
+    });
+    write_json(&dir, "letter.json", &letter);
+    let file = examples().join("manuscript_analysis.flow");
+    let mut args = vec![file.display().to_string()];
+    for (worker, mock) in [
+        ("StyleAnalyst", "analysis.json"),
+        ("PlotAnalyst", "analysis.json"),
+        ("CharacterAnalyst", "analysis.json"),
+        ("ChapterReader", "notes.json"),
+        ("ChiefEditor", "letter.json"),
+    ] {
+        args.push("--mock".into());
+        args.push(format!("{worker}=@{mock}"));
+    }
+    args.push("--input".into());
+    args.push(r#"{"path": "workers/data/manuscript.md"}"#.into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (result, stderr) = flow_run(&dir, &args);
+    assert_eq!(result, letter);
+    // One reader per chapter of the sample: the splitter found the file.
+    assert!(stderr.contains("read_chapters[2]"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
 }

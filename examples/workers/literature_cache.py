@@ -5,8 +5,9 @@ Stands for: a local cache of literature-search results saved by earlier
 runs, used when the live search service is slow or down.
 
 What it does here: reads the cache file (`$LITERATURE_CACHE`, else
-`examples/workers/data/literature_cache.json` relative to the working
-directory: a small sample whose entries are illustrative, not real papers),
+`workers/data/literature_cache.json` relative to the working directory,
+which `flow run` makes the directory of the .flow file: a small sample
+whose entries are illustrative, not real papers),
 keeps the sources whose title or abstract contains at least one of the
 keywords (case-insensitive), the most cited first, at most `--max N`
 (default 50). A missing cache file is an empty cache, not an error.
@@ -19,7 +20,7 @@ import json
 import os
 import sys
 
-DEFAULT_CACHE = os.path.join("examples", "workers", "data", "literature_cache.json")
+DEFAULT_CACHE = os.path.join("workers", "data", "literature_cache.json")
 
 
 def main():

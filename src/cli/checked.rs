@@ -1,8 +1,9 @@
-//! What `flow run` and `flow graph` share: reading a file, checking it with
-//! its diagnostics printed as `flow check` prints them, and naming a
-//! workflow that is not there.
+//! What `flow run` and `flow graph` share: reading a file (or standard
+//! input, `-`), checking it with its diagnostics printed as `flow check`
+//! prints them, and naming a workflow that is not there.
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::print_stderr;
@@ -16,18 +17,76 @@ pub(super) struct Checked {
     pub source: String,
     pub file: ast::File,
     pub program: Program,
+    /// The directory the file's relative paths start from (the default
+    /// working directory of its programs, and what a relative `cwd` is
+    /// relative to): the file's own directory, as an absolute path, so that
+    /// `flow run other/dir/site.flow` works from anywhere. `None` for
+    /// standard input, whose paths start from the current directory.
+    pub base_dir: Option<PathBuf>,
 }
 
-/// Reads the file and [`check`]s it; `None` once the reason it cannot be
-/// used was printed (it could not be read, or see [`check`]).
+/// The name that stands for standard input.
+const STDIN: &str = "-";
+
+/// Reads the file (standard input for `-`) and [`check`]s it; `None` once
+/// the reason it cannot be used was printed (it could not be read, or see
+/// [`check`]).
 pub(super) fn load(renderer: &HumanRenderer, path: &Path) -> Result<Option<Checked>, ExitCode> {
-    match read_text(path, "the file") {
-        Ok(source) => check(renderer, path.display().to_string(), source),
+    let (name, read, base_dir) = if path.as_os_str() == STDIN {
+        ("<stdin>".to_owned(), read_stdin(), None)
+    } else {
+        let base_dir = match base_dir(path) {
+            Ok(dir) => dir,
+            Err(message) => {
+                print_stderr(&renderer.render_error(message))?;
+                return Ok(None);
+            }
+        };
+        (
+            path.display().to_string(),
+            read_text(path, "the file"),
+            Some(base_dir),
+        )
+    };
+    match read {
+        Ok(source) => Ok(check(renderer, name, source)?.map(|checked| Checked {
+            base_dir,
+            ..checked
+        })),
         Err(message) => {
             print_stderr(&renderer.render_error(message))?;
             Ok(None)
         }
     }
+}
+
+/// The directory of the file at `path`, made absolute (against the current
+/// directory, without resolving links, as the shell shows it).
+fn base_dir(path: &Path) -> Result<PathBuf, String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::path::absolute(dir).map_err(|e| {
+        format!(
+            "could not find the directory of `{}`, where its relative paths start: {e}",
+            path.display()
+        )
+    })
+}
+
+/// The text of standard input.
+fn read_stdin() -> Result<String, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("could not read standard input: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "could not read standard input: it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Parses and checks the source and prints its diagnostics as `flow check`
@@ -73,6 +132,7 @@ fn check(
         source: report.source,
         file: parsed.file,
         program,
+        base_dir: None,
     }))
 }
 

@@ -33,6 +33,12 @@ use trace::{NdjsonSink, TraceSink};
         printed on stdout as one line of JSON; a trace of every attempt and transition goes \
         to stderr, with a spinner on the steps still running when stderr is a terminal. \
         With `--events ndjson`, stdout carries one JSON event per line instead.\n\n\
+        Paths in the file are relative to the file, as in `docker compose -f`: its programs \
+        (`exec` workers and hook programs) run in the file's directory unless they set a \
+        `cwd`, and a relative `cwd` starts from there, so `flow run other/dir/site.flow` \
+        works from any directory. A file read from standard input (`-`) has its paths start \
+        from the current directory. Paths on the command line (`--input @file`, \
+        `--mock Worker=@file`) are relative to the current directory, as usual.\n\n\
         A mocked worker (`--mock Worker=@file.json`) runs nothing: its `before` hooks are \
         skipped, and the file's value, checked against the worker's output type, goes \
         through its `after` hooks as a real output would.\n\n\
@@ -52,7 +58,7 @@ use trace::{NdjsonSink, TraceSink};
         flow run site.flow --events ndjson | jq -c 'select(.event == \"transition\")'"
 )]
 pub struct RunArgs {
-    /// The .flow file
+    /// The .flow file (`-` for standard input)
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
@@ -96,7 +102,10 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(ExitCode::from(EXIT_USAGE))
     };
 
-    let Some(Checked { program, .. }) = checked::load(&renderer, &args.file)? else {
+    let Some(Checked {
+        program, base_dir, ..
+    }) = checked::load(&renderer, &args.file)?
+    else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
     let workflow = match select_workflow(&program, args.workflow.as_deref()) {
@@ -118,6 +127,7 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     }
     let options = RunOptions {
         mocks: Arc::new(mocks),
+        base_dir,
         ..RunOptions::default()
     };
 

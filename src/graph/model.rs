@@ -284,7 +284,9 @@ impl Cx<'_> {
                 worker: self.worker(call)?,
                 var: map.var.name.to_string(),
                 list: one_line(self.source, &map.iter, self.comments),
-                max_concurrency: *max_concurrency,
+                // The default bound is left out, as the file leaves it out.
+                max_concurrency: (*max_concurrency != ir::DEFAULT_MAP_CONCURRENCY)
+                    .then_some(*max_concurrency),
             },
             (ir::StateKind::Succeed(_), ast::StateKind::Succeed(_)) => NodeKind::Succeed,
             (ir::StateKind::Fail(_), ast::StateKind::Fail(_)) => NodeKind::Fail,

@@ -16,7 +16,8 @@ pub use expr::{BinaryOp, Builtin, Expr, Part};
 pub use failure::FailureClass;
 pub use ids::{StateId, TransformerId, WorkerId, WorkflowId};
 pub use program::{
-    Backoff, Branch, Call, CallSettings, DEFAULT_MAX_OUTPUT, Executor, HttpMethod, Param, Program,
-    State, StateKind, Transformer, TransformerBody, Transition, Worker, Workflow,
+    Backoff, Branch, Call, CallSettings, DEFAULT_HTTP_TIMEOUT, DEFAULT_LLM_TIMEOUT,
+    DEFAULT_MAP_CONCURRENCY, DEFAULT_MAX_OUTPUT, Executor, HttpMethod, Param, Program, State,
+    StateKind, Transformer, TransformerBody, Transition, Worker, Workflow,
 };
 pub use types::{Field, Shown, Type, TypeId, Types};

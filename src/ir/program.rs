@@ -112,11 +112,24 @@ impl HttpMethod {
 /// (`max_output`).
 pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
+/// How long one attempt of an `http` worker may take when it does not say.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one attempt of an `llm` worker may take when it does not say.
+pub const DEFAULT_LLM_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// How many items of a `map` state run at once when it does not say.
+pub const DEFAULT_MAP_CONCURRENCY: u32 = 16;
+
 /// How one call is made: its timeout, retries and hooks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSettings {
     /// `None`: no timeout.
     pub timeout: Option<Duration>,
+    /// Whether `timeout` is the default of the worker's executor
+    /// ([`DEFAULT_HTTP_TIMEOUT`], [`DEFAULT_LLM_TIMEOUT`]) rather than
+    /// written in the file, so that a call stopped by it can say so.
+    pub default_timeout: bool,
     /// Attempts after the first.
     pub retries: u32,
     pub backoff: Backoff,
@@ -189,6 +202,7 @@ pub enum StateKind {
     Step(Call),
     Parallel {
         branches: Vec<Branch>,
+        /// `None`: every branch at once.
         max_concurrency: Option<u32>,
     },
     /// The call runs once per element of `list`, with `Expr::Item` bound to
@@ -196,7 +210,9 @@ pub enum StateKind {
     Map {
         call: Call,
         list: Expr,
-        max_concurrency: Option<u32>,
+        /// At most this many items at once ([`DEFAULT_MAP_CONCURRENCY`]
+        /// when the state does not say).
+        max_concurrency: u32,
     },
     /// Ends the run; the value is its output.
     Succeed(Expr),

@@ -18,10 +18,20 @@ pub(super) const TRANSFORMER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most transitions a run may take when its workflow does not say.
 pub(super) const MAX_STEPS: u64 = 10_000;
 
-/// The call settings of a worker that sets nothing.
-pub(super) fn defaults() -> CallSettings {
+/// The call settings of a worker with this executor that sets nothing. A
+/// service or a model that never answers would hold a run forever, so
+/// `http` and `llm` calls time out by default; a program (`exec`) may
+/// legitimately run for hours, and a person (`human`) takes the time they
+/// take.
+pub(super) fn defaults(executor: &ir::Executor) -> CallSettings {
+    let timeout = match executor {
+        ir::Executor::Http { .. } => Some(ir::DEFAULT_HTTP_TIMEOUT),
+        ir::Executor::Llm { .. } => Some(ir::DEFAULT_LLM_TIMEOUT),
+        ir::Executor::Exec { .. } | ir::Executor::Human { .. } | ir::Executor::Builtin(_) => None,
+    };
     CallSettings {
-        timeout: None,
+        timeout,
+        default_timeout: timeout.is_some(),
         retries: 0,
         backoff: ir::Backoff {
             first: BACKOFF_FIRST,
@@ -72,6 +82,7 @@ pub(super) fn apply(
 ) -> Result<(), Missing> {
     if let Some(timeout) = duration(settings, "timeout")? {
         call.timeout = Some(timeout);
+        call.default_timeout = false;
     }
     if let Some(retries) = count(settings, "retries")? {
         call.retries = retries;

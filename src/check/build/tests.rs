@@ -189,6 +189,70 @@ workflow main(x: string) -> string {
     assert_eq!(p.types.show(w.input).to_string(), "{ x: string }");
 }
 
+/// Services and models that never answer must not hold a run forever; a
+/// map over a long list must not start all its calls at once.
+#[test]
+fn http_and_llm_calls_time_out_and_maps_are_bounded_by_default() {
+    let p = program(
+        r#"
+worker Service(x: string) -> string { http { url: "http://127.0.0.1:1/x" } }
+worker Model(x: string) -> string { llm { model: "m", prompt: x } }
+worker Program(x: string) -> string { exec { command: ["./w"] } }
+worker Person(x: string) -> string { human { prompt: x } }
+worker Patient(x: string) -> string {
+  http { url: "http://127.0.0.1:1/x" }
+  timeout: 5m
+}
+workflow main(xs: [string]) -> [string] {
+  step quick = Service(x: "a") {
+    timeout: 2s
+    on_success -> each
+  }
+  map each = Model(x: x) for x in xs { on_success -> bounded }
+  map bounded = Program(x: x) for x in xs {
+    max_concurrency: 40
+    on_success -> ask
+  }
+  step ask = Person(x: "ok?") { on_success -> wait }
+  step wait = Patient(x: "a") { on_success -> done }
+  succeed done = each
+}
+"#,
+    );
+    let timeouts: Vec<(Option<Duration>, bool)> = p
+        .workers
+        .iter()
+        .map(|w| (w.call.timeout, w.call.default_timeout))
+        .collect();
+    assert_eq!(
+        timeouts,
+        vec![
+            (Some(Duration::from_secs(60)), true),
+            (Some(Duration::from_secs(600)), true),
+            (None, false),
+            (None, false),
+            (Some(Duration::from_secs(300)), false),
+        ]
+    );
+    let w = workflow(&p, "main");
+    // A state's own timeout replaces the default; one that sets none keeps it.
+    let quick = &step_call(state(w, "quick")).settings;
+    assert_eq!(
+        (quick.timeout, quick.default_timeout),
+        (Some(Duration::from_secs(2)), false)
+    );
+    let bound = |name| match &state(w, name).kind {
+        StateKind::Map {
+            call,
+            max_concurrency,
+            ..
+        } => (*max_concurrency, call.settings.timeout),
+        other => panic!("not a map: {other:?}"),
+    };
+    assert_eq!(bound("each"), (16, Some(Duration::from_secs(600))));
+    assert_eq!(bound("bounded"), (40, None));
+}
+
 #[test]
 fn a_step_overrides_its_workers_settings() {
     let p = program(
@@ -291,7 +355,7 @@ workflow main(pages: [string]) -> [string] {
         panic!("a map state");
     };
     assert_eq!(*list, Expr::Param(0));
-    assert_eq!(*max_concurrency, Some(3));
+    assert_eq!(*max_concurrency, 3);
     assert_eq!(call.args[0], Expr::Item);
     assert_eq!(
         call.args[1],
@@ -397,4 +461,34 @@ fn there_is_no_reason_to_give_when_there_is_a_program_or_an_error() {
     let broken = crate::syntax::parse("workflow w() -> string {\n  succeed done = nowhere\n}\n");
     assert!(check_program(&broken.file).0.is_none());
     assert_eq!(crate::check::why_no_program(&broken.file), None);
+}
+
+/// `flow explain` of the setting diagnostics lists the defaults the
+/// builder fills in, so that a changed default cannot leave them behind.
+#[test]
+fn the_explanations_of_the_settings_give_the_defaults() {
+    use crate::diagnostics::explain::{Lookup, lookup};
+    let text = |code| match lookup(code) {
+        Lookup::Found(explanation) => explanation.text,
+        _ => panic!("no explanation of {code}"),
+    };
+    let timeouts = format!(
+        "`{}s` for an `http` worker, `{}m` for an `llm` worker",
+        ir::DEFAULT_HTTP_TIMEOUT.as_secs(),
+        ir::DEFAULT_LLM_TIMEOUT.as_secs() / 60
+    );
+    let map = format!(
+        "| `max_concurrency` | `map` | a whole number ≥ 1 | `{}` |",
+        ir::DEFAULT_MAP_CONCURRENCY
+    );
+    for code in ["check::unknown_setting", "check::invalid_setting"] {
+        assert!(text(code).contains(&timeouts), "{code}: {timeouts}");
+        assert!(text(code).contains(&map), "{code}: {map}");
+    }
+    for code in ["check::unknown_setting", "check::missing_setting"] {
+        assert!(
+            text(code).contains("| `exec` | `cwd` | the directory of the `.flow` file"),
+            "{code}"
+        );
+    }
 }

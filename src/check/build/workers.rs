@@ -20,7 +20,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
             .first()
             .ok_or_else(|| Missing::new(format!("the executor of `{}`", worker.name.name)))?;
         let executor = executor_of(&names, executor)?;
-        let mut call = settings::defaults();
+        let mut call = settings::defaults(&executor);
         settings::apply(&mut call, &worker.settings, &self.cx.env.items)?;
         let (params, input) = self.params(sig);
         Ok(ir::Worker {

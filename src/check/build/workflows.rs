@@ -95,7 +95,8 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
                 let kind = ir::StateKind::Map {
                     call: self.call(&map.call, &map.body.settings, &per_item)?,
                     list: entry.lower(&map.iter)?,
-                    max_concurrency: settings::count(&map.body.settings, "max_concurrency")?,
+                    max_concurrency: settings::count(&map.body.settings, "max_concurrency")?
+                        .unwrap_or(ir::DEFAULT_MAP_CONCURRENCY),
                 };
                 (kind, Some(&map.body))
             }

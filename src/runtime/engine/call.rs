@@ -3,7 +3,7 @@
 //! validation and `after` hooks, and the retries between attempts.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -253,10 +253,22 @@ async fn execute_within<S: super::EventSink>(
         Some(limit) => match tokio::time::timeout(limit, work).await {
             Ok(result) => result?,
             Err(_) => {
+                // A default the file does not show is named, with the way
+                // to change it.
+                let default = match (&worker.executor, settings.default_timeout) {
+                    (Executor::Http { .. }, true) => " (the default for `http` workers)",
+                    (Executor::Llm { .. }, true) => " (the default for `llm` workers)",
+                    _ => "",
+                };
+                let help = if default.is_empty() {
+                    ""
+                } else {
+                    "; set `timeout` on the worker or the state to allow longer"
+                };
                 return Err(Failure::new(
                     FailureClass::Timeout,
                     format!(
-                        "`{}` did not finish within its timeout of {}",
+                        "`{}` did not finish within its timeout of {}{default}{help}",
                         worker.name,
                         show(limit)
                     ),
@@ -268,12 +280,17 @@ async fn execute_within<S: super::EventSink>(
     Ok(output)
 }
 
-/// A duration as written in a `.flow` file, near enough: `30s`, `1.5s`,
-/// `250ms`.
+/// A duration as written in a `.flow` file, near enough: `10m`, `30s`,
+/// `1.5s`, `250ms`.
 fn show(d: Duration) -> String {
-    if d.subsec_millis() == 0 && d.as_secs() > 0 {
-        format!("{}s", d.as_secs())
-    } else if d.as_secs() > 0 {
+    let secs = d.as_secs();
+    if d.subsec_millis() == 0 && secs > 0 {
+        match (secs % 3600, secs % 60) {
+            (0, _) => format!("{}h", secs / 3600),
+            (_, 0) => format!("{}m", secs / 60),
+            _ => format!("{secs}s"),
+        }
+    } else if secs > 0 {
         format!("{:.1}s", d.as_secs_f64())
     } else {
         format!("{}ms", d.as_millis())
@@ -329,6 +346,7 @@ async fn execute<S: super::EventSink>(
                 setting(command, "command")?,
                 env.as_ref().map(|e| setting(e, "env")).transpose()?,
                 cwd.as_ref().map(|e| setting(e, "cwd")).transpose()?,
+                cx.base_dir.as_deref(),
             );
             exec::call(&spec, &inv).await
         }
@@ -411,15 +429,30 @@ fn pairs(value: Option<Value>) -> Vec<(String, String)> {
     }
 }
 
-fn exec_spec(command: Value, env: Option<Value>, cwd: Option<Value>) -> ExecSpec {
+/// The evaluated settings of a program; its working directory is `cwd`
+/// relative to `base` (the directory of the `.flow` file), or `base` itself
+/// when the worker sets none.
+fn exec_spec(
+    command: Value,
+    env: Option<Value>,
+    cwd: Option<Value>,
+    base: Option<&Path>,
+) -> ExecSpec {
     let command = match command {
         Value::Array(words) => words.into_iter().map(text).collect(),
         other => vec![text(other)],
     };
+    let cwd = cwd.map(|c| PathBuf::from(text(c)));
+    let cwd = match (base, cwd) {
+        // `join` keeps an absolute `cwd` as it is.
+        (Some(base), Some(cwd)) => Some(base.join(cwd)),
+        (Some(base), None) => Some(base.to_path_buf()),
+        (None, cwd) => cwd,
+    };
     ExecSpec {
         command,
         env: pairs(env),
-        cwd: cwd.map(|c| PathBuf::from(text(c))),
+        cwd,
     }
 }
 
@@ -474,6 +507,7 @@ async fn apply_hook<S: super::EventSink>(
                     setting(command)?,
                     env.as_ref().map(setting).transpose()?,
                     cwd.as_ref().map(setting).transpose()?,
+                    cx.base_dir.as_deref(),
                 )
             };
             let mut record = Map::new();

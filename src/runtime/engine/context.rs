@@ -2,6 +2,7 @@
 //! the sink, the secrets, the randomness and the executors.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -28,6 +29,8 @@ pub(super) struct Ctx<'a, S> {
     pub env: Arc<dyn Environment>,
     pub limits: Limits,
     pub mocks: Arc<HashMap<WorkerId, Value>>,
+    /// Where the programs' relative paths start ([`super::RunOptions::base_dir`]).
+    pub base_dir: Option<PathBuf>,
     sink: &'a S,
     seq: AtomicU64,
     clock: RunClock,
@@ -103,6 +106,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             env: options.env,
             limits: options.limits,
             mocks: options.mocks,
+            base_dir: options.base_dir,
             sink,
             seq: AtomicU64::new(0),
             clock: RunClock::start(),

@@ -64,7 +64,7 @@ pub(super) async fn map<S: EventSink>(
     name: &str,
     call: &Call,
     list: &Expr,
-    max_concurrency: Option<u32>,
+    max_concurrency: u32,
     visit: u32,
 ) -> Result<Arc<Value>, Failed> {
     let items = {
@@ -89,7 +89,7 @@ pub(super) async fn map<S: EventSink>(
             }
         }
     };
-    let gate = gate(max_concurrency, items.len());
+    let gate = gate(Some(max_concurrency), items.len());
     let calls = items.iter().enumerate().map(|(i, item)| {
         let gate = &gate;
         async move {

@@ -17,6 +17,7 @@ mod run;
 pub mod secrets;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -56,6 +57,12 @@ pub struct RunOptions {
     /// against the worker's type and goes through the `after` hooks as a
     /// real one would.
     pub mocks: Arc<HashMap<WorkerId, Value>>,
+    /// Where the relative paths of the program's files start: the working
+    /// directory of its programs (`exec` workers and hook programs) that set
+    /// no `cwd`, and what a relative `cwd` is relative to. `flow run` gives
+    /// the directory of the `.flow` file; `None` is the process's own
+    /// working directory.
+    pub base_dir: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -68,6 +75,7 @@ impl Default for RunOptions {
             llm: None,
             limits: Limits::default(),
             mocks: Arc::default(),
+            base_dir: None,
         }
     }
 }

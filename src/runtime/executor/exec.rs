@@ -5,6 +5,11 @@
 //!   with the parent's environment plus the worker's `env`, plus
 //!   `FLOW_RUN_ID`, `FLOW_STEP`, `FLOW_ATTEMPT` and `FLOW_IDEMPOTENCY_KEY`
 //!   (these last, so that the run's own values win), in `cwd` when given.
+//!   A relative program path with a `/` (`./workers/x.sh`) names a file
+//!   relative to that `cwd`, the directory the program runs in, so the
+//!   program and its relative arguments start from the same place; it is
+//!   made absolute before the start, since `std` leaves it to the platform
+//!   whether it is looked up before or after changing directory.
 //! - The input is written to stdin as compact JSON and stdin is closed; this
 //!   happens while stdout and stderr are read, so a program that writes
 //!   before it reads cannot deadlock, and one that never reads is fine.
@@ -84,7 +89,7 @@ pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failu
         )
     })?;
 
-    let mut command = Command::new(program);
+    let mut command = Command::new(program_path(program, spec.cwd.as_deref()));
     command
         .args(args)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
@@ -98,7 +103,7 @@ pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failu
         .process_group(0)
         .kill_on_drop(false);
     if let Some(cwd) = &spec.cwd {
-        command.current_dir(cwd);
+        command.current_dir(absolute(cwd));
     }
     let child = command
         .spawn()
@@ -227,6 +232,24 @@ async fn feed(mut stdin: ChildStdin, input: Vec<u8>) {
     }
 }
 
+/// The program to start: `program` as written, except that a relative path
+/// with a `/` is resolved against `cwd`, where the program will run, and
+/// made absolute.
+fn program_path(program: &str, cwd: Option<&Path>) -> PathBuf {
+    let path = Path::new(program);
+    match cwd {
+        Some(cwd) if program.contains('/') && path.is_relative() => absolute(&cwd.join(path)),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// `path` made absolute against the current directory; as it is if the
+/// current directory cannot be read (the start then fails, with a message
+/// that names the path).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The failure of a program that could not be started.
 fn spawn_failure(program: &str, cwd: Option<&Path>, e: &io::Error) -> Failure {
     if let Some(cwd) = cwd.filter(|cwd| !cwd.is_dir()) {
@@ -324,6 +347,34 @@ mod tests {
 
     fn words(command: &[&str]) -> Vec<String> {
         command.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn relative_program_paths_start_from_the_working_directory() {
+        let cwd = Path::new("/srv/site");
+        assert_eq!(
+            program_path("./workers/x.sh", Some(cwd)),
+            Path::new("/srv/site/workers/x.sh")
+        );
+        assert_eq!(
+            program_path("workers/x.sh", Some(cwd)),
+            Path::new("/srv/site/workers/x.sh")
+        );
+        assert_eq!(
+            program_path("../bin/x", Some(cwd)),
+            Path::new("/srv/site/../bin/x")
+        );
+        // On `PATH`, or absolute: as written.
+        assert_eq!(program_path("python3", Some(cwd)), Path::new("python3"));
+        assert_eq!(program_path("/bin/true", Some(cwd)), Path::new("/bin/true"));
+        // Without a working directory the program runs where `flow` does.
+        assert_eq!(program_path("./x.sh", None), Path::new("./x.sh"));
+        // A relative working directory starts from the current one.
+        let here = std::env::current_dir().expect("the current directory is readable");
+        assert_eq!(
+            program_path("./x.sh", Some(Path::new("sub"))),
+            here.join("sub/x.sh")
+        );
     }
 
     #[test]
