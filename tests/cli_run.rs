@@ -396,3 +396,70 @@ fn run_interrupted_ends_the_events_with_run_cancelled() {
     let last = events.last().expect("events were written");
     assert_eq!(last["event"], "run_cancelled", "{seen:?}");
 }
+
+/// The directory a run's program printed (`where.flow`), run in `dir` with
+/// `file` and the source on stdin when given.
+fn program_dir(dir: &std::path::Path, file: &str, stdin: Option<&str>) -> std::path::PathBuf {
+    use std::io::Write;
+    let mut child = flow()
+        .current_dir(dir)
+        .args(["run", file])
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("the flow binary runs");
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .expect("stdin takes the source");
+    }
+    let output = child.wait_with_output().expect("flow run ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "flow run failed: {stderr}");
+    let printed: String = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("the output is not a JSON string ({e}): {stderr}"));
+    std::fs::canonicalize(&printed).unwrap_or_else(|e| panic!("{printed}: {e}"))
+}
+
+fn canonical(path: &std::path::Path) -> std::path::PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A program runs in the directory of its `.flow` file, wherever `flow run`
+/// is started and however the file is named.
+#[test]
+fn run_programs_run_in_the_directory_of_the_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = canonical(&root.join(DIR));
+    assert_eq!(
+        program_dir(root, &format!("{DIR}/where.flow"), None),
+        fixtures
+    );
+    assert_eq!(
+        program_dir(
+            &root.join("tests/fixtures/cli"),
+            "../cli_run/where.flow",
+            None
+        ),
+        fixtures
+    );
+    let absolute = fixtures.join("where.flow");
+    assert_eq!(
+        program_dir(&std::env::temp_dir(), &absolute.display().to_string(), None),
+        fixtures
+    );
+    assert_eq!(program_dir(&fixtures, "where.flow", None), fixtures);
+}
+
+/// A file read from standard input has its paths start from the current
+/// directory.
+#[test]
+fn run_from_stdin_runs_programs_in_the_current_directory() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join(DIR).join("where.flow"))
+        .expect("the fixture is readable");
+    let here = root.join("tests/fixtures/cli");
+    assert_eq!(program_dir(&here, "-", Some(&source)), canonical(&here));
+}

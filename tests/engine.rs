@@ -917,3 +917,73 @@ workflow go() -> string {
         "{error}"
     );
 }
+
+/// The programs of a file run where the file is (`RunOptions::base_dir`,
+/// which `flow run` sets to the file's directory): a worker without `cwd`
+/// there, a relative `cwd` below it, a relative program path (`./x.sh`)
+/// and relative arguments from the program's own working directory, and a
+/// hook program there too.
+#[tokio::test]
+async fn programs_run_in_the_base_directory_and_relative_paths_start_there() {
+    let base = tempdir("base-dir");
+    let sub = base.join("sub");
+    std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("{}: {e}", sub.display()));
+    // Prints its working directory and the first line of the file named by
+    // its argument, both relative to where it runs.
+    let script = "#!/bin/sh\ncat >/dev/null\nprintf '%s %s' \"$(pwd)\" \"$(head -n 1 \"$1\")\"\n";
+    for dir in [&base, &sub] {
+        let path = dir.join("where.sh");
+        std::fs::write(&path, script).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        std::fs::write(dir.join("note.txt"), format!("note in {}\n", dir.display()))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    let source = r#"
+worker Here() -> string {
+  exec { command: ["sh", "where.sh", "note.txt"] }
+}
+worker Below() -> string {
+  exec {
+    command: ["./where.sh", "note.txt"]
+    cwd: "sub"
+  }
+}
+transformer hook(s: string) -> string {
+  exec { command: ["sh", "-c", "cat >/dev/null; printf '\"%s\"' \"$(pwd)\""] }
+}
+workflow go() -> { here: string, below: string, hook: string } {
+  step here = Here() { on_success -> below }
+  step below = Below() { on_success -> hooked }
+  step hooked = Here() {
+    after: hook
+    on_success -> done
+  }
+  succeed done = { here: here, below: below, hook: hooked }
+}
+"#;
+    // `./where.sh` must be executable to be run by its path.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = sub.join("where.sh");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let (finished, _) = run_with(
+        source,
+        json!({}),
+        RunOptions {
+            base_dir: Some(base.clone()),
+            ..options(&[])
+        },
+    )
+    .await;
+    let (b, s) = (base.display(), sub.display());
+    assert_eq!(
+        succeeded(&finished),
+        &json!({
+            "here": format!("{b} note in {b}"),
+            "below": format!("{s} note in {s}"),
+            "hook": format!("{b}"),
+        })
+    );
+    let _ = std::fs::remove_dir_all(base);
+}

@@ -168,7 +168,7 @@ fn as_int(n: &serde_json::Number) -> Option<Int> {
     // `i64::MIN` is -2^63 exactly; `-(i64::MIN as f64)` is 2^63, the first
     // value beyond `i64::MAX` (which has no exact `f64`).
     let in_range = f >= i64::MIN as f64 && f < -(i64::MIN as f64);
-    (f.fract() == 0.0 && in_range).then(|| Int::Spelt(f as i64))
+    (f.fract() == 0.0 && in_range).then_some(Int::Spelt(f as i64))
 }
 
 /// What a value is, in the words of the type it failed: the value itself
