@@ -546,3 +546,20 @@ async fn apply_hook<S: super::EventSink>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_shown_as_written() {
+        let shown = |ms| show(Duration::from_millis(ms));
+        assert_eq!(shown(250), "250ms");
+        assert_eq!(shown(1500), "1.5s");
+        assert_eq!(shown(30_000), "30s");
+        assert_eq!(shown(60_000), "1m");
+        assert_eq!(shown(90_000), "90s");
+        assert_eq!(shown(600_000), "10m");
+        assert_eq!(shown(7_200_000), "2h");
+    }
+}
