@@ -1,7 +1,7 @@
 //! The state machine of one workflow as a graph, and what the checker proves
 //! about it: workflow settings, transition targets, unreachable clauses,
-//! unreachable states, states that can never finish the run, unbounded
-//! loops, and which step values are certainly available where (definite
+//! unreachable states, states that can never finish the run, workflows
+//! that can never succeed, unbounded loops, and which step values are certainly available where (definite
 //! assignment, for the type checker).
 //!
 //! Every analysis is linear in the number of states and transitions, except
@@ -103,8 +103,19 @@ pub(crate) fn analyze_workflow<'a>(
             reach::report_unreachable(&states, start, reachable, &mut found);
         }
     }
-    reach::report_cannot_finish(&states, &graph.can_finish(), &considered, &mut found);
-    cycles::report_unbounded(&states, &transitions, &considered, &mut found);
+    let can_finish = graph.can_finish();
+    reach::report_cannot_finish(&states, &can_finish, &considered, &mut found);
+    if let (Some(start), Some(reachable)) = (start, &reachable) {
+        reach::report_never_succeeds(
+            &states,
+            &transitions,
+            start,
+            reachable,
+            &can_finish,
+            &mut found,
+        );
+    }
+    cycles::report_unbounded(&states, &transitions, &considered, &can_finish, &mut found);
 
     let dominance = start.map(|start| Dominance::new(&states, &transitions, start));
 

@@ -222,7 +222,7 @@ workflow main(task: string) -> string {
     on_success -> done
     on_failure when error.attempts > 2 && error.class == "timeot" -> failed
     on_failure timeout, transeint -> failed
-    on_failure when error.message == "" -> n
+    on_failure when error.message == "" -> done
     on_failure -> failed
   }
   succeed done = "ok"
