@@ -287,9 +287,125 @@ workflow main(code: string, flag: bool) -> string {
         [
             ["no `on_success` clause matches `\"revise\"`"],
             ["no `on_success` clause matches any result"],
-            ["no `on_success` clause matches the case where no condition holds"],
+            ["no `on_success` clause matches the case where `unprovable > 3` is `false`"],
         ]
     );
+}
+
+/// The labels and help of the one `non_exhaustive_transitions` of a step
+/// `s` with these `on_success` clauses, or `None` when they are exhaustive.
+fn exhaustiveness(clauses: &str) -> Option<(Vec<String>, String)> {
+    let source = file(&format!(
+        r#"
+type Check {{ ok: bool, score: int, label: "good" | "bad" | "ugly", maybe?: bool }}
+worker Judge(code: string) -> Check {{ http {{ url: "http://j" }} }}
+workflow main(code: string, strict: bool) -> string {{
+  step s = Judge(code: code) {{
+    {clauses}
+    on_failure -> done
+  }}
+  succeed done = "ok"
+}}
+"#
+    ));
+    let found = super::diagnostics(&source);
+    let mut non_exhaustive = found
+        .iter()
+        .filter(|d| matches!(d, CheckError::NonExhaustiveTransitions { .. }));
+    let first = non_exhaustive.next().map(|d| (labels(d), help(d)));
+    let others: Vec<_> = found
+        .iter()
+        .filter(|d| !matches!(d, CheckError::NonExhaustiveTransitions { .. }))
+        .collect();
+    assert!(others.is_empty(), "{clauses}: {others:#?}");
+    first
+}
+
+#[test]
+fn a_bool_condition_both_ways_is_exhaustive() {
+    for clauses in [
+        "on_success when s.ok -> done  on_success when !s.ok -> done",
+        "on_success when !s.ok -> done  on_success when s.ok -> done",
+        // Parentheses, `== true` / `== false` and double negation.
+        "on_success when (s.ok) -> done  on_success when !((s.ok)) -> done",
+        "on_success when s.ok -> done  on_success when s.ok == false -> done",
+        "on_success when s.ok == true -> done  on_success when !s.ok -> done",
+        "on_success when !!s.ok -> done  on_success when !s.ok -> done",
+        // Any `bool` expression, compared as written.
+        "on_success when s.score > 3 && strict -> done  on_success when !(s.score > 3 && strict) -> done",
+        // An equality and its opposite, either way round.
+        "on_success when s.score == 3 -> done  on_success when s.score != 3 -> done",
+        "on_success when s.label == \"good\" -> done  on_success when \"good\" != s.label -> done",
+        "on_success when !(s.score == 3) -> done  on_success when s.score == 3 -> done",
+        // A part that makes the condition hold: `p || q` for `p`, and
+        // `!(p && q)` for `!p`.
+        "on_success when s.ok || strict -> done  on_success when !s.ok -> done",
+        "on_success when !(s.ok && strict) -> done  on_success when s.ok -> done",
+        // Other clauses may stand between them.
+        "on_success when s.ok -> done  on_success when strict -> done  on_success when !s.ok -> done",
+    ] {
+        assert_eq!(exhaustiveness(clauses), None, "{clauses}");
+    }
+}
+
+#[test]
+fn conditions_that_do_not_cover_both_ways_are_not_exhaustive() {
+    let cases = [
+        // Different expressions.
+        (
+            "on_success when s.ok -> done  on_success when !strict -> done",
+            "no `on_success` clause matches the case where `s.ok` is `false`",
+            "add `on_success when !s.ok -> ...` for the case where it is `false`, or end with \
+             an unconditional `on_success -> ...`",
+        ),
+        // `&&` does not hold whenever one side does.
+        (
+            "on_success when s.ok && strict -> done  on_success when !s.ok -> done",
+            "no `on_success` clause matches the case where `s.ok && strict` is `false`",
+            "add `on_success when !(s.ok && strict) -> ...` for the case where it is `false`, \
+             or end with an unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when !s.ok || strict -> done  on_success when s.score > 3 -> done",
+            "no `on_success` clause matches the case where `s.ok` is `true`",
+            "add `on_success when s.ok -> ...` for the case where it is `true`, or end with an \
+             unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when s.score > 3 && strict -> done",
+            "no `on_success` clause matches the case where `s.score > 3 && strict` is `false`",
+            "add `on_success when !(s.score > 3 && strict) -> ...` for the case where it is \
+             `false`, or end with an unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when s.score != 3 -> done",
+            "no `on_success` clause matches the case where `s.score == 3` is `true`",
+            "add `on_success when s.score == 3 -> ...` for the case where it is `true`, or end \
+             with an unconditional `on_success -> ...`",
+        ),
+        // A literal union names what is missing, rather than the opposite
+        // of the one comparison.
+        (
+            "on_success when s.label == \"good\" -> done  on_success when s.label == \"bad\" -> done",
+            "no `on_success` clause matches `\"ugly\"`",
+            "add `on_success when s.label == \"ugly\" -> ...` for what is missing, or end with \
+             an unconditional `on_success -> ...`",
+        ),
+        // A `bool?` also needs `null`.
+        (
+            "on_success when s.maybe == true -> done  on_success when s.maybe == false -> done",
+            "no `on_success` clause matches the case where `s.maybe` is `null`",
+            "add `on_success when s.maybe == null -> ...` for the case where it is `null`, or \
+             end with an unconditional `on_success -> ...`",
+        ),
+    ];
+    for (clauses, label, help) in cases {
+        assert_eq!(
+            exhaustiveness(clauses),
+            Some((vec![label.to_string()], help.to_string())),
+            "{clauses}"
+        );
+    }
 }
 
 #[test]
