@@ -714,16 +714,23 @@ pub enum CheckError {
         help: String,
     },
 
-    #[error("step `{step}` may not have run yet at `{state}`")]
+    #[error("step `{step}` {reason}")]
     #[diagnostic(code(flow::check::maybe_not_run))]
     MaybeNotRun {
         step: String,
         state: String,
+        /// "may not have run yet at `x`", "may have failed before `x`", or
+        /// both.
+        reason: String,
         #[label("`{step}` is {found} here")]
         span: Span,
         found: String,
         #[label("`{step}` is defined here")]
         defined: Span,
+        /// The `on_failure` clause of the step that leads here, when the
+        /// step may have failed.
+        #[label("a failure of `{step}` leads to `{state}` from here")]
+        failure: Option<Span>,
         #[help]
         help: String,
     },

@@ -9,6 +9,7 @@
 //! states check quickly. Nothing recurses per state: long chains of states
 //! would overflow the stack.
 
+mod absence;
 mod cycles;
 mod dominance;
 mod edges;
@@ -23,8 +24,11 @@ mod unknown;
 
 pub(crate) use super::states::{StateId, StateTable};
 
+pub(crate) use absence::Absence;
+
 use super::CheckError;
 use crate::syntax::ast;
+use absence::Searches;
 use dominance::Dominance;
 use edges::Transitions;
 use reach::StateGraph;
@@ -54,6 +58,9 @@ pub(crate) struct WorkflowGraph<'a> {
     reachable: Option<Vec<bool>>,
     /// `None` under the same condition as `reachable`.
     dominance: Option<Dominance>,
+    transitions: Transitions<'a>,
+    /// For [`Self::absence`].
+    searches: Searches,
 }
 
 /// Builds the state table and graph of `workflow` and reports every problem
@@ -124,11 +131,14 @@ pub(crate) fn analyze_workflow<'a>(
     found.sort_by_key(CheckError::offset);
     out.extend(found);
 
+    let searches = Searches::new(&states, &transitions);
     WorkflowGraph {
         states,
         start,
         reachable,
         dominance,
+        transitions,
+        searches,
     }
 }
 
@@ -169,6 +179,19 @@ impl<'a> WorkflowGraph<'a> {
         match &self.dominance {
             Some(dominance) => dominance.value_available(step, at),
             None => true,
+        }
+    }
+
+    /// Why the value of `step` may be missing at `at`, where
+    /// [`Self::value_available`] said it may be: not run yet, failed, or
+    /// either. For the words of the error only; see [`absence`].
+    pub fn absence(&self, step: StateId, at: Point) -> Absence {
+        match &self.dominance {
+            Some(dominance) => {
+                self.searches
+                    .absence(&self.states, &self.transitions, dominance, step, at)
+            }
+            None => Absence::NotRun,
         }
     }
 }

@@ -1346,3 +1346,78 @@ fn a_filter_with_other_live_classes_is_reachable() {
     );
     assert_eq!(diagnostics(&wf), []);
 }
+
+// ------------------------------------------------ why a value is missing
+
+#[test]
+fn absence_says_whether_a_step_has_not_run_or_failed() {
+    let wf = workflow(
+        r#"
+        step a = W() { on_success -> b  on_failure -> c }
+        step b = W() { on_success -> c  on_failure -> failed }
+        step c = W() { on_success -> x  on_failure -> failed }
+        step x = W() { on_success -> y }
+        step y = W() { max_visits: 2  on_success -> done  on_failure limit -> failed  on_failure -> x }
+        succeed done = "ok"
+        fail failed = "no"
+        "#,
+    );
+    let (graph, errors) = analyze(&wf);
+    assert_eq!(errors, []);
+    let [a, b, c, x, y] = ["a", "b", "c", "x", "y"].map(|name| id(&graph, name));
+    use Point::{Entry, Succeeded};
+    // Every path to `c` runs `a`: without its value, `a` failed.
+    assert!(!graph.value_available(a, Entry(c)));
+    assert_eq!(
+        graph.absence(a, Entry(c)),
+        Absence::Failed {
+            clause: Some(clauses(&wf, 0)[1].span)
+        }
+    );
+    // `a`'s failure skips `b`, and `b`'s own failure does not lead to `c`.
+    assert_eq!(graph.absence(b, Entry(c)), Absence::NotRun);
+    assert_eq!(graph.absence(b, Succeeded(c)), Absence::NotRun);
+    // `x` comes before `y`, and a failure of `y` comes back to `x`.
+    assert_eq!(
+        graph.absence(y, Entry(x)),
+        Absence::NotRunOrFailed {
+            clause: Some(clauses(&wf, 4)[2].span)
+        }
+    );
+    // A step's own entry is not "after" it: on the first visit it has not
+    // run.
+    assert_eq!(
+        graph.absence(y, Entry(y)),
+        Absence::NotRunOrFailed {
+            clause: Some(clauses(&wf, 4)[2].span)
+        }
+    );
+}
+
+#[test]
+fn the_searches_for_failures_share_a_linear_budget() {
+    // Every step restarts the chain when it fails: each search from a
+    // failure walks the whole workflow. Once the shared budget is spent,
+    // the answer is the cautious one, without a clause.
+    const N: usize = 20_000;
+    let mut wf = Wf::new("chain");
+    for i in 0..N {
+        wf = wf.step(&format!("s{i}"), &format!("s{}", i + 1), "s0");
+    }
+    let wf = wf.succeed(&format!("s{N}")).build();
+    let (graph, _) = analyze(&wf);
+    // The value of `s{i}` before `s{i-1}`: its failure restarts the chain,
+    // and the search goes down it to `s{i-1}`.
+    let answers: Vec<Absence> = (N - 1000..N)
+        .rev()
+        .map(|i| graph.absence(StateId(i as u32), Point::Entry(StateId(i as u32 - 1))))
+        .collect();
+    assert!(matches!(
+        answers[0],
+        Absence::NotRunOrFailed { clause: Some(_) }
+    ));
+    assert_eq!(
+        answers[answers.len() - 1],
+        Absence::NotRunOrFailed { clause: None }
+    );
+}

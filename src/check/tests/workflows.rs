@@ -461,6 +461,121 @@ workflow main(task: string) -> string {
     );
 }
 
+/// The reason, labels and help of the one `maybe_not_run` of `workflow`,
+/// with a quality check `score` among the items.
+fn not_run(workflow: &str) -> (String, Vec<String>, String) {
+    let source = format!(
+        r#"{ITEMS}
+type Score {{ label: "good" | "bad", notes: string }}
+worker Judge(text: string) -> Score {{ http {{ url: "http://j" }} }}
+worker Publish(text: string, label: "good" | "bad") -> string {{ exec {{ command: ["./p"] }} }}
+{workflow}
+"#
+    );
+    let found = super::diagnostics(&source);
+    let [d @ CheckError::MaybeNotRun { .. }] = &found[..] else {
+        panic!("unexpected {found:#?}");
+    };
+    (d.to_string(), labels(d), help(d))
+}
+
+#[test]
+fn a_step_reached_after_a_failure_may_have_failed() {
+    // Every path to `publish` runs `score`; its value is missing only when
+    // it failed. No default is offered: `?? "good"` would publish an
+    // unchecked text as good.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(text: string) -> string {
+  step score = Judge(text: text) {
+    on_success -> publish
+    on_failure timeout -> failed
+    on_failure -> publish
+  }
+  step publish = Publish(text: text, label: score.label) { on_success -> done }
+  succeed done = publish
+  fail failed = "too slow"
+}
+"#,
+    );
+    assert_eq!(message, "step `score` may have failed before `publish`");
+    assert_eq!(
+        labels,
+        [
+            "`score` is `Score?` here",
+            "`score` is defined here",
+            "a failure of `score` leads to `publish` from here",
+        ]
+    );
+    assert_eq!(
+        help,
+        "`publish` is reached when `score` fails, and a failed step has no value: send that \
+         failure to a state that does not need the value, or pass `score?.label` where `null` \
+         is accepted and handle it there; a default with `??` would make the failure look like \
+         a result"
+    );
+}
+
+#[test]
+fn a_step_that_may_not_have_run_or_may_have_failed() {
+    // The first visit of `code` comes before any review; a failed review
+    // also comes back to `code`.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(task: string) -> string {
+  step code = Coder(task: task, feedback: review.comments) { on_success -> review }
+  step review = Reviewer(code: code) {
+    max_visits: 3
+    on_success when review.verdict == "approve" -> done
+    on_success -> code
+    on_failure limit -> done
+    on_failure -> code
+  }
+  succeed done = code
+}
+"#,
+    );
+    assert_eq!(
+        message,
+        "step `review` may not have run yet, or may have failed, at `code`"
+    );
+    assert_eq!(labels[2], "a failure of `review` leads to `code` from here");
+    assert_eq!(
+        help,
+        "`review` has no value here before it has run, nor after it failed: use \
+         `review?.comments ?? ...` only if one value is right for both; otherwise send its \
+         failure to a state that does not need the value"
+    );
+}
+
+#[test]
+fn a_default_that_looks_like_a_result_is_not_offered() {
+    // `score` runs after `draft`, so the first `draft` has no score; the
+    // help does not invent one.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(text: string) -> string {
+  step draft = Publish(text: text, label: score.label) { on_success -> score }
+  step score = Judge(text: draft) {
+    max_visits: 2
+    on_success when score.label == "good" -> done
+    on_success -> draft
+    on_failure -> failed
+  }
+  succeed done = draft
+  fail failed = "no"
+}
+"#,
+    );
+    assert_eq!(message, "step `score` may not have run yet at `draft`");
+    assert_eq!(labels.len(), 2, "no failure leads to `draft`: {labels:?}");
+    assert_eq!(
+        help,
+        "use `score?.label ?? ...` with the value that stands for \"`score` has not run yet\", \
+         or make sure `score` runs on every path to `draft`"
+    );
+}
+
 #[test]
 fn a_step_that_may_not_have_run_as_an_argument_or_output() {
     let source = file(
