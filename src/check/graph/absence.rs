@@ -59,15 +59,15 @@ struct Search {
 }
 
 impl Searches {
-    pub(super) fn new(table: &StateTable<'_>, transitions: &Transitions<'_>) -> Self {
-        let edges = transitions.all().count();
+    /// Allocates nothing: a program that checks never asks.
+    pub(super) fn new() -> Self {
         Searches {
             inner: RefCell::new(Search {
                 seen: Vec::new(),
                 stamp: 0,
                 origin: Vec::new(),
                 queue: VecDeque::new(),
-                budget: 4 * (table.len() * 2 + edges) + 4096,
+                budget: 0,
             }),
         }
     }
@@ -107,13 +107,14 @@ impl Searches {
             return Some(None);
         };
         let search = &mut *search;
-        if search.budget == 0 {
-            return Some(None);
-        }
         let points = table.len() * 2;
         if search.seen.len() != points {
             search.seen = vec![0; points];
             search.origin = vec![None; points];
+            search.budget = 4 * (points + transitions.all().count()) + 4096;
+        }
+        if search.budget == 0 {
+            return Some(None);
         }
         search.stamp = search.stamp.wrapping_add(1);
         if search.stamp == 0 {

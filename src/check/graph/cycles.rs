@@ -80,6 +80,12 @@ pub(super) fn report_unbounded(
         out.push(unbounded_cycle(table, &path, closing));
     }
 
+    if !table
+        .ids()
+        .any(|id| considered[id.index()] && bounded[id.index()])
+    {
+        return;
+    }
     // Once a state with `max_visits` has used its visits up, every entry
     // fails with class `limit`, and only its clauses that a `limit` failure
     // can take lead on.

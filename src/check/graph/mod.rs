@@ -131,14 +131,13 @@ pub(crate) fn analyze_workflow<'a>(
     found.sort_by_key(CheckError::offset);
     out.extend(found);
 
-    let searches = Searches::new(&states, &transitions);
     WorkflowGraph {
         states,
         start,
         reachable,
         dominance,
         transitions,
-        searches,
+        searches: Searches::new(),
     }
 }
 
