@@ -13,6 +13,7 @@ mod absence;
 mod cycles;
 mod dominance;
 mod edges;
+mod failures;
 mod idom;
 mod reach;
 mod settings;
