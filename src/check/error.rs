@@ -477,19 +477,33 @@ pub enum CheckError {
     },
 
     #[error("this transition can never be taken")]
-    #[diagnostic(
-        code(flow::check::unreachable_transition),
-        severity(Warning),
-        help(
-            "clauses are tried in order and the earlier one always matches: remove this clause or move it above"
-        )
-    )]
+    #[diagnostic(code(flow::check::unreachable_transition), severity(Warning))]
     UnreachableTransition {
         #[label("unreachable")]
         span: Span,
-        #[label("this clause matches every {outcome} first")]
-        shadowed_by: Span,
-        outcome: &'static str,
+        /// The earlier clauses that take what this one could match: one
+        /// unconditional clause, or the clauses without a `when` condition
+        /// whose class filters together take this one's classes.
+        #[label(collection)]
+        taken_by: Vec<LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
+    #[error("state `{state}` never fails with class `limit`: it has no `max_visits`")]
+    #[diagnostic(code(flow::check::limit_without_max_visits), severity(Warning))]
+    LimitWithoutMaxVisits {
+        state: String,
+        #[label("this clause can never be taken")]
+        span: Span,
+        #[label("`{state}` has no `max_visits`")]
+        name: Span,
+        /// Earlier clauses that take the other classes of the filter, if
+        /// it names any.
+        #[label(collection)]
+        taken_by: Vec<LabeledSpan>,
+        #[help]
+        help: String,
     },
 
     // -------------------------------------------------------------- graph
@@ -527,6 +541,40 @@ pub enum CheckError {
         span: Span,
         #[label(collection)]
         states: Vec<LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
+    #[error("the loop {cycle} has no bound: a `limit` failure of `{state}` is routed back into it")]
+    #[diagnostic(code(flow::check::unbounded_limit_loop))]
+    UnboundedLimitLoop {
+        /// The states in order, joined: "`review` → `code` → `review`".
+        cycle: String,
+        /// The state with `max_visits` whose `limit` failure stays in the
+        /// loop.
+        state: String,
+        #[label("a `limit` failure of `{state}` is routed here, back into the loop")]
+        span: Span,
+        /// The states of the loop and the clauses that lead on.
+        #[label(collection)]
+        states: Vec<LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
+    #[error("workflow `{workflow}` can never succeed")]
+    #[diagnostic(code(flow::check::never_succeeds))]
+    NeverSucceeds {
+        workflow: String,
+        #[label("no `succeed` state can be reached from the start state `{start}`")]
+        span: Span,
+        start: String,
+        #[label("runs start here")]
+        start_span: Span,
+        /// The first `succeed` state, when the workflow has one (no run
+        /// reaches it).
+        #[label(collection)]
+        unreached: Vec<LabeledSpan>,
         #[help]
         help: String,
     },
@@ -666,16 +714,23 @@ pub enum CheckError {
         help: String,
     },
 
-    #[error("step `{step}` may not have run yet at `{state}`")]
+    #[error("step `{step}` {reason}")]
     #[diagnostic(code(flow::check::maybe_not_run))]
     MaybeNotRun {
         step: String,
         state: String,
+        /// "may not have run yet at `x`", "may have failed before `x`", or
+        /// both.
+        reason: String,
         #[label("`{step}` is {found} here")]
         span: Span,
         found: String,
         #[label("`{step}` is defined here")]
         defined: Span,
+        /// The `on_failure` clause of the step that leads here, when the
+        /// step may have failed.
+        #[label("a failure of `{step}` leads to `{state}` from here")]
+        failure: Option<Span>,
         #[help]
         help: String,
     },

@@ -9,6 +9,7 @@ mod builtins;
 mod calls;
 mod cause;
 mod expect;
+mod not_run;
 mod ops;
 mod render;
 mod scope;
@@ -22,7 +23,7 @@ pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
 
 use super::env::Cx;
 use super::error::CheckError;
-use super::types::{Field, Ty, TyId, write_string_literal};
+use super::types::{Field, Ty, TyId};
 use crate::syntax::ast::{self, Expr, ExprKind, Span, StringPart};
 
 /// Where a value that may be missing comes from: a step that may not have
@@ -279,63 +280,29 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
         });
     }
 
-    /// Reports a step that may not have run yet; false when the scope cannot
-    /// say which step it is (then the caller reports a plain null).
+    /// Reports a step that may not have run yet, or may have failed; false
+    /// when the scope cannot say which step it is (then the caller reports
+    /// a plain null).
     fn report_not_run(&mut self, nr: NotRun, found: TyId, usage: Use<'_>) -> bool {
         let Some(info) = self.scope.not_run(nr.step) else {
             return false;
         };
-        let step = &info.step;
-        let help = match usage {
-            Use::Field { name, ty, .. } => match self.default_for(ty) {
-                Some(default) => format!(
-                    "use `{step}?.{name} ?? {default}` to give a default when `{step}` has not run"
-                ),
-                None => format!(
-                    "use `{step}?.{name}` and give a default with `??` for when `{step}` has not run"
-                ),
-            },
-            _ => {
-                let (inner, _) = self.cx.types.strip_optional(found);
-                match self.default_for(inner) {
-                    Some(default) => format!(
-                        "use `{step} ?? {default}` to give a default, or make sure `{step}` runs on every path to `{}`",
-                        info.state
-                    ),
-                    None => format!(
-                        "give a default with `{step} ?? ...`, or make sure `{step}` runs on every path to `{}`",
-                        info.state
-                    ),
-                }
-            }
+        let (field, used) = match usage {
+            Use::Field { name, ty, .. } => (Some(name), ty),
+            _ => (None, self.cx.types.strip_optional(found).0),
         };
+        let empty = not_run::empty_value(&self.cx.types, used);
+        let (reason, failure, help) = not_run::explain(&info, field, empty);
         self.cx.out.push(CheckError::MaybeNotRun {
-            step: info.step.clone(),
-            state: info.state.clone(),
+            step: info.step,
+            state: info.state,
+            reason,
             span: nr.span,
             found: self.cx.types.show(found),
             defined: info.defined,
+            failure,
             help,
         });
         true
-    }
-
-    /// A literal that a user would write as the default of a missing value
-    /// of this type.
-    fn default_for(&self, ty: TyId) -> Option<String> {
-        let types = &self.cx.types;
-        let (inner, _) = types.strip_optional(ty);
-        match types.get(inner) {
-            Ty::String => Some("\"\"".to_string()),
-            Ty::Union(members) => {
-                let mut out = String::new();
-                write_string_literal(types.syms.name(members[0]), &mut out);
-                Some(out)
-            }
-            Ty::List(_) => Some("[]".to_string()),
-            Ty::Int | Ty::Number => Some("0".to_string()),
-            Ty::Bool => Some("false".to_string()),
-            _ => None,
-        }
     }
 }

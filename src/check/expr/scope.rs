@@ -6,6 +6,7 @@
 
 use crate::check::env::{ParamSig, list_names};
 use crate::check::error::Suggestion;
+use crate::check::graph::Absence;
 use crate::check::suggest;
 use crate::check::types::TyId;
 use crate::syntax::ast::Span;
@@ -31,6 +32,8 @@ pub(crate) struct NotRunInfo {
     pub(crate) step: String,
     pub(crate) state: String,
     pub(crate) defined: Span,
+    /// Whether the step has not run yet, or failed, or either.
+    pub(crate) absence: Absence,
 }
 
 pub(crate) trait Scope {

@@ -106,12 +106,17 @@ impl Dominance {
 
     /// See [`super::WorkflowGraph::value_available`].
     pub(super) fn value_available(&self, step: StateId, at: Point) -> bool {
-        let at = index(at);
-        if !self.reached(at) {
-            return true;
-        }
-        let value = index(Point::Succeeded(step));
-        self.reached(value) && self.pre[value] <= self.pre[at] && self.post[at] <= self.post[value]
+        !self.reached(index(at)) || self.dominates(Point::Succeeded(step), at)
+    }
+
+    /// Whether every path from the start to `b` passes through `a` (a point
+    /// dominates itself). False when either is not reached.
+    pub(super) fn dominates(&self, a: Point, b: Point) -> bool {
+        let (a, b) = (index(a), index(b));
+        self.reached(a)
+            && self.reached(b)
+            && self.pre[a] <= self.pre[b]
+            && self.post[b] <= self.post[a]
     }
 
     fn reached(&self, point: usize) -> bool {

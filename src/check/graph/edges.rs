@@ -1,9 +1,13 @@
 //! The transitions of a workflow as resolved edges between states.
 //!
-//! Resolving reports unknown targets and clauses that an earlier
-//! unconditional clause shadows. The edges keep only the clauses a run can
-//! take: a shadowed clause is never tried, and a clause with an unknown
-//! target leads nowhere.
+//! Resolving reports unknown targets and clauses that no run can take:
+//! those after an unconditional clause of the same kind, `on_failure`
+//! clauses whose every class the earlier clauses without a `when` condition
+//! already take, and `on_failure limit` on a state without `max_visits`.
+//! The edges keep only the clauses a run can take: an unreachable clause is
+//! never taken, and a clause with an unknown target leads nowhere. Each
+//! `on_failure` edge also records whether a `limit` failure can take it,
+//! for the loop rule of [`super::cycles`].
 //!
 //! Besides the edges, every state records whether a run may end while it is
 //! the current state (see [`Transitions::ends_run`]). The rules behind that:
@@ -12,9 +16,11 @@
 //! - A step, `parallel` or `map` state whose failure no clause routes ends
 //!   the run as failed (section 7 of the design). A failure is certainly
 //!   routed only when the `on_failure` clauses without a `when` condition
-//!   together cover every failure class: an unconditional `on_failure ->`
-//!   covers all of them, `on_failure timeout ->` only `timeout`. Clauses
-//!   with a condition may not match, so they route nothing for certain.
+//!   together cover every failure class the state can fail with: an
+//!   unconditional `on_failure ->` covers all of them, `on_failure timeout
+//!   ->` only `timeout`, and `limit` needs covering only on a state with
+//!   `max_visits`. Clauses with a condition may not match, so they route
+//!   nothing for certain.
 //!   Since any worker can fail, every state without such coverage can end
 //!   the run by failing, however its successes are routed.
 //! - A success that no `on_success` clause matches is not a way out: either
@@ -29,16 +35,21 @@
 //! run that loops too long; counting it would make every state able to
 //! finish and the `cannot_finish` rule pointless, so it is left out.
 
+use super::failures::{FailureClauses, shadowed};
 use super::unknown::UnknownStates;
 use super::{StateId, StateTable};
 use crate::check::CheckError;
-use crate::check::failure::FailureClass;
 use crate::syntax::ast::{self, Outcome};
 
 /// A transition a run can take.
 pub(super) struct Edge<'a> {
     pub to: StateId,
     pub outcome: Outcome,
+    /// Whether a `limit` failure can take this clause: an `on_failure`
+    /// clause of a state with `max_visits` whose filter admits `limit`, and
+    /// that no earlier clause without a `when` condition takes `limit`
+    /// from. See [`super::cycles`].
+    pub limit: bool,
     pub clause: &'a ast::Transition,
 }
 
@@ -48,6 +59,10 @@ pub(super) struct Transitions<'a> {
     /// State `i`'s edges are `edges[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<usize>,
     ends_run: Vec<bool>,
+    /// Whether a `limit` failure of the state may match no clause (and so
+    /// end the run): it has `max_visits` and no clause without a `when`
+    /// condition takes `limit`.
+    limit_ends_run: Vec<bool>,
     complete: bool,
 }
 
@@ -63,6 +78,7 @@ impl<'a> Transitions<'a> {
         let mut edges = Vec::new();
         let mut offsets = Vec::with_capacity(table.len() + 1);
         let mut ends_run = Vec::with_capacity(table.len());
+        let mut limit_ends_run = Vec::with_capacity(table.len());
         let mut complete = true;
         for id in table.ids() {
             offsets.push(edges.len());
@@ -70,30 +86,32 @@ impl<'a> Transitions<'a> {
             let duplicate = table.is_duplicate(id);
             let Some(body) = state.kind.body() else {
                 ends_run.push(true);
+                limit_ends_run.push(false);
                 continue;
             };
-            let mut shadowing: [Option<&ast::Transition>; 2] = [None, None];
-            let mut routed = ClassSet::EMPTY;
+            let mut success_shadow: Option<&ast::Transition> = None;
+            let mut failures = FailureClauses::new(state);
             let mut unknown_target = false;
             for clause in &body.transitions {
-                let slot = match clause.outcome {
-                    Outcome::Success => 0,
-                    Outcome::Failure => 1,
+                let live = match clause.outcome {
+                    Outcome::Success => match success_shadow {
+                        Some(first) => {
+                            out.push(shadowed(clause, first, "success"));
+                            false
+                        }
+                        None => {
+                            if clause.condition.is_none() {
+                                success_shadow = Some(clause);
+                            }
+                            true
+                        }
+                    },
+                    Outcome::Failure => failures.live(clause, out),
                 };
-                let live = match shadowing[slot] {
-                    Some(first) => {
-                        out.push(CheckError::UnreachableTransition {
-                            span: clause.span,
-                            shadowed_by: first.span,
-                            outcome: match clause.outcome {
-                                Outcome::Success => "success",
-                                Outcome::Failure => "failure",
-                            },
-                        });
-                        false
-                    }
-                    None => true,
-                };
+                let limit = live && failures.limit_can_take(clause);
+                if live && clause.outcome == Outcome::Failure {
+                    failures.take(clause);
+                }
                 match table.lookup(clause.target.as_str()) {
                     None => {
                         out.push(unknown.error(&clause.target));
@@ -102,27 +120,24 @@ impl<'a> Transitions<'a> {
                     Some(to) if live && !duplicate => edges.push(Edge {
                         to,
                         outcome: clause.outcome,
+                        limit,
                         clause,
                     }),
                     Some(_) => {}
-                }
-                if live && clause.outcome == Outcome::Failure && clause.condition.is_none() {
-                    routed = routed.union(ClassSet::of_filter(&clause.classes));
-                }
-                if clause.is_unconditional() && shadowing[slot].is_none() {
-                    shadowing[slot] = Some(clause);
                 }
             }
             if unknown_target && !duplicate {
                 complete = false;
             }
-            ends_run.push(unknown_target || routed != ClassSet::ALL);
+            ends_run.push(unknown_target || !failures.all_routed());
+            limit_ends_run.push(failures.limit_unrouted());
         }
         offsets.push(edges.len());
         Transitions {
             edges,
             offsets,
             ends_run,
+            limit_ends_run,
             complete,
         }
     }
@@ -154,37 +169,18 @@ impl<'a> Transitions<'a> {
         self.ends_run.get(state.index()).copied().unwrap_or(false)
     }
 
+    /// Whether `state` has `max_visits` and a `limit` failure of it may
+    /// match no clause, ending the run as failed.
+    pub(super) fn limit_ends_run(&self, state: StateId) -> bool {
+        self.limit_ends_run
+            .get(state.index())
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// False when some transition of a state that a run could enter names
     /// an unknown state, so that the graph is missing an edge.
     pub(super) fn complete(&self) -> bool {
         self.complete
-    }
-}
-
-/// A set of failure classes, as a bit set.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct ClassSet(u8);
-
-impl ClassSet {
-    const EMPTY: ClassSet = ClassSet(0);
-    const ALL: ClassSet = ClassSet((1 << FailureClass::ALL.len()) - 1);
-
-    /// The classes an `on_failure` filter matches: every class when there
-    /// is no filter. Unknown class names (another rule reports them) match
-    /// nothing.
-    fn of_filter(classes: &[ast::Ident]) -> ClassSet {
-        if classes.is_empty() {
-            return ClassSet::ALL;
-        }
-        classes
-            .iter()
-            .filter_map(|class| FailureClass::from_name(class.as_str()))
-            .fold(ClassSet::EMPTY, |set, class| {
-                set.union(ClassSet(1 << class as u8))
-            })
-    }
-
-    fn union(self, other: ClassSet) -> ClassSet {
-        ClassSet(self.0 | other.0)
     }
 }

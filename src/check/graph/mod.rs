@@ -1,7 +1,7 @@
 //! The state machine of one workflow as a graph, and what the checker proves
 //! about it: workflow settings, transition targets, unreachable clauses,
-//! unreachable states, states that can never finish the run, unbounded
-//! loops, and which step values are certainly available where (definite
+//! unreachable states, states that can never finish the run, workflows
+//! that can never succeed, unbounded loops, and which step values are certainly available where (definite
 //! assignment, for the type checker).
 //!
 //! Every analysis is linear in the number of states and transitions, except
@@ -9,9 +9,11 @@
 //! states check quickly. Nothing recurses per state: long chains of states
 //! would overflow the stack.
 
+mod absence;
 mod cycles;
 mod dominance;
 mod edges;
+mod failures;
 mod idom;
 mod reach;
 mod settings;
@@ -23,8 +25,11 @@ mod unknown;
 
 pub(crate) use super::states::{StateId, StateTable};
 
+pub(crate) use absence::Absence;
+
 use super::CheckError;
 use crate::syntax::ast;
+use absence::Searches;
 use dominance::Dominance;
 use edges::Transitions;
 use reach::StateGraph;
@@ -54,6 +59,9 @@ pub(crate) struct WorkflowGraph<'a> {
     reachable: Option<Vec<bool>>,
     /// `None` under the same condition as `reachable`.
     dominance: Option<Dominance>,
+    transitions: Transitions<'a>,
+    /// For [`Self::absence`].
+    searches: Searches,
 }
 
 /// Builds the state table and graph of `workflow` and reports every problem
@@ -103,8 +111,19 @@ pub(crate) fn analyze_workflow<'a>(
             reach::report_unreachable(&states, start, reachable, &mut found);
         }
     }
-    reach::report_cannot_finish(&states, &graph.can_finish(), &considered, &mut found);
-    cycles::report_unbounded(&states, &transitions, &considered, &mut found);
+    let can_finish = graph.can_finish();
+    reach::report_cannot_finish(&states, &can_finish, &considered, &mut found);
+    if let (Some(start), Some(reachable)) = (start, &reachable) {
+        reach::report_never_succeeds(
+            &states,
+            &transitions,
+            start,
+            reachable,
+            &can_finish,
+            &mut found,
+        );
+    }
+    cycles::report_unbounded(&states, &transitions, &considered, &can_finish, &mut found);
 
     let dominance = start.map(|start| Dominance::new(&states, &transitions, start));
 
@@ -118,6 +137,8 @@ pub(crate) fn analyze_workflow<'a>(
         start,
         reachable,
         dominance,
+        transitions,
+        searches: Searches::new(),
     }
 }
 
@@ -158,6 +179,19 @@ impl<'a> WorkflowGraph<'a> {
         match &self.dominance {
             Some(dominance) => dominance.value_available(step, at),
             None => true,
+        }
+    }
+
+    /// Why the value of `step` may be missing at `at`, where
+    /// [`Self::value_available`] said it may be: not run yet, failed, or
+    /// either. For the words of the error only; see [`absence`].
+    pub fn absence(&self, step: StateId, at: Point) -> Absence {
+        match &self.dominance {
+            Some(dominance) => {
+                self.searches
+                    .absence(&self.states, &self.transitions, dominance, step, at)
+            }
+            None => Absence::NotRun,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Which states a run can enter, and which can still finish the run.
 
+use miette::LabeledSpan;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
 
@@ -86,6 +87,72 @@ pub(super) fn report_unreachable(
     }
 }
 
+/// Reports a workflow from whose start no `succeed` state can be reached:
+/// every run of it fails. Left out when the start state cannot finish the
+/// run at all (`cannot_finish` reports that, and says more), and while a
+/// transition names an unknown state (the misspelt target may be the
+/// `succeed` state).
+pub(super) fn report_never_succeeds(
+    table: &StateTable<'_>,
+    transitions: &Transitions<'_>,
+    start: StateId,
+    reachable: &[bool],
+    can_finish: &[bool],
+    out: &mut Vec<CheckError>,
+) {
+    if !transitions.complete() || !can_finish[start.index()] {
+        return;
+    }
+    let succeeds = |id: StateId| {
+        !table.is_duplicate(id) && matches!(table.state(id).kind, StateKind::Succeed(_))
+    };
+    if table.ids().any(|id| reachable[id.index()] && succeeds(id)) {
+        return;
+    }
+    let workflow = table.workflow();
+    let name = workflow.name.as_str();
+    let start_state = table.state(start);
+    let unreached = table
+        .ids()
+        .find(|&id| succeeds(id))
+        .map(|id| table.state(id));
+    // A loop that is bounded, but whose bound ends the run as failed, is
+    // the common way to get here: say where to send the `limit` failure.
+    let limit_end = table
+        .ids()
+        .find(|&id| reachable[id.index()] && transitions.limit_ends_run(id))
+        .map(|id| table.state(id).name.as_str());
+    let help = match (unreached, limit_end) {
+        (None, _) => format!(
+            "every run of `{name}` ends by failing: add a `succeed` state, for example `succeed done = ...` with the workflow's result, and send a success to it with `on_success -> done`"
+        ),
+        (Some(done), Some(bounded)) => format!(
+            "every run of `{name}` ends by failing: send a success to `{done}`, for example `on_success when ... -> {done}`, or end the loop at `{bounded}` with `on_failure limit -> {done}` if reaching its `max_visits` is a result",
+            done = done.name.as_str()
+        ),
+        (Some(done), None) => format!(
+            "every run of `{name}` ends by failing: send a success to `{done}` from a state that runs reach, for example `on_success when ... -> {done}`",
+            done = done.name.as_str()
+        ),
+    };
+    out.push(CheckError::NeverSucceeds {
+        workflow: name.to_string(),
+        span: workflow.name.span,
+        start: start_state.name.name.to_string(),
+        start_span: start_state.name.span,
+        unreached: unreached
+            .map(|done| {
+                LabeledSpan::at(
+                    done.name.span,
+                    format!("no path leads to `{}`", done.name.as_str()),
+                )
+            })
+            .into_iter()
+            .collect(),
+        help,
+    });
+}
+
 /// Reports every considered state from which no path ends the run: a run
 /// that enters it loops until `max_steps` stops it. Only states a run can
 /// enter are considered, so that an unreachable loop gets one warning per
@@ -150,7 +217,7 @@ pub(super) fn has_max_visits(state: &ast::State) -> bool {
 
 /// A state to suggest as the way out: the first `fail` state, else the first
 /// `succeed` state.
-fn terminal_name<'a>(table: &StateTable<'a>) -> Option<&'a str> {
+pub(super) fn terminal_name<'a>(table: &StateTable<'a>) -> Option<&'a str> {
     let terminals = || {
         table
             .ids()

@@ -63,6 +63,24 @@ impl Wf {
         self
     }
 
+    /// Gives the last state `max_visits: 1`.
+    pub(crate) fn max_visits(mut self) -> Self {
+        let name = self.ident("max_visits");
+        let value = self.ident("1").span;
+        let setting = Setting {
+            span: name.span.to(value),
+            name,
+            value: Expr {
+                kind: ExprKind::Int(1),
+                span: value,
+            },
+        };
+        if let Some(StateKind::Step(step)) = self.states.last_mut().map(|s| &mut s.kind) {
+            step.body.settings.push(setting);
+        }
+        self
+    }
+
     pub(crate) fn succeed(mut self, name: &str) -> Self {
         let start = self.next;
         let name = self.ident(name);

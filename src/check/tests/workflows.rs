@@ -222,7 +222,7 @@ workflow main(task: string) -> string {
     on_success -> done
     on_failure when error.attempts > 2 && error.class == "timeot" -> failed
     on_failure timeout, transeint -> failed
-    on_failure when error.message == "" -> n
+    on_failure when error.message == "" -> done
     on_failure -> failed
   }
   succeed done = "ok"
@@ -287,9 +287,125 @@ workflow main(code: string, flag: bool) -> string {
         [
             ["no `on_success` clause matches `\"revise\"`"],
             ["no `on_success` clause matches any result"],
-            ["no `on_success` clause matches the case where no condition holds"],
+            ["no `on_success` clause matches the case where `unprovable > 3` is `false`"],
         ]
     );
+}
+
+/// The labels and help of the one `non_exhaustive_transitions` of a step
+/// `s` with these `on_success` clauses, or `None` when they are exhaustive.
+fn exhaustiveness(clauses: &str) -> Option<(Vec<String>, String)> {
+    let source = file(&format!(
+        r#"
+type Check {{ ok: bool, score: int, label: "good" | "bad" | "ugly", maybe?: bool }}
+worker Judge(code: string) -> Check {{ http {{ url: "http://j" }} }}
+workflow main(code: string, strict: bool) -> string {{
+  step s = Judge(code: code) {{
+    {clauses}
+    on_failure -> done
+  }}
+  succeed done = "ok"
+}}
+"#
+    ));
+    let found = super::diagnostics(&source);
+    let mut non_exhaustive = found
+        .iter()
+        .filter(|d| matches!(d, CheckError::NonExhaustiveTransitions { .. }));
+    let first = non_exhaustive.next().map(|d| (labels(d), help(d)));
+    let others: Vec<_> = found
+        .iter()
+        .filter(|d| !matches!(d, CheckError::NonExhaustiveTransitions { .. }))
+        .collect();
+    assert!(others.is_empty(), "{clauses}: {others:#?}");
+    first
+}
+
+#[test]
+fn a_bool_condition_both_ways_is_exhaustive() {
+    for clauses in [
+        "on_success when s.ok -> done  on_success when !s.ok -> done",
+        "on_success when !s.ok -> done  on_success when s.ok -> done",
+        // Parentheses, `== true` / `== false` and double negation.
+        "on_success when (s.ok) -> done  on_success when !((s.ok)) -> done",
+        "on_success when s.ok -> done  on_success when s.ok == false -> done",
+        "on_success when s.ok == true -> done  on_success when !s.ok -> done",
+        "on_success when !!s.ok -> done  on_success when !s.ok -> done",
+        // Any `bool` expression, compared as written.
+        "on_success when s.score > 3 && strict -> done  on_success when !(s.score > 3 && strict) -> done",
+        // An equality and its opposite, either way round.
+        "on_success when s.score == 3 -> done  on_success when s.score != 3 -> done",
+        "on_success when s.label == \"good\" -> done  on_success when \"good\" != s.label -> done",
+        "on_success when !(s.score == 3) -> done  on_success when s.score == 3 -> done",
+        // A part that makes the condition hold: `p || q` for `p`, and
+        // `!(p && q)` for `!p`.
+        "on_success when s.ok || strict -> done  on_success when !s.ok -> done",
+        "on_success when !(s.ok && strict) -> done  on_success when s.ok -> done",
+        // Other clauses may stand between them.
+        "on_success when s.ok -> done  on_success when strict -> done  on_success when !s.ok -> done",
+    ] {
+        assert_eq!(exhaustiveness(clauses), None, "{clauses}");
+    }
+}
+
+#[test]
+fn conditions_that_do_not_cover_both_ways_are_not_exhaustive() {
+    let cases = [
+        // Different expressions.
+        (
+            "on_success when s.ok -> done  on_success when !strict -> done",
+            "no `on_success` clause matches the case where `s.ok` is `false`",
+            "add `on_success when !s.ok -> ...` for the case where it is `false`, or end with \
+             an unconditional `on_success -> ...`",
+        ),
+        // `&&` does not hold whenever one side does.
+        (
+            "on_success when s.ok && strict -> done  on_success when !s.ok -> done",
+            "no `on_success` clause matches the case where `s.ok && strict` is `false`",
+            "add `on_success when !(s.ok && strict) -> ...` for the case where it is `false`, \
+             or end with an unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when !s.ok || strict -> done  on_success when s.score > 3 -> done",
+            "no `on_success` clause matches the case where `s.ok` is `true`",
+            "add `on_success when s.ok -> ...` for the case where it is `true`, or end with an \
+             unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when s.score > 3 && strict -> done",
+            "no `on_success` clause matches the case where `s.score > 3 && strict` is `false`",
+            "add `on_success when !(s.score > 3 && strict) -> ...` for the case where it is \
+             `false`, or end with an unconditional `on_success -> ...`",
+        ),
+        (
+            "on_success when s.score != 3 -> done",
+            "no `on_success` clause matches the case where `s.score == 3` is `true`",
+            "add `on_success when s.score == 3 -> ...` for the case where it is `true`, or end \
+             with an unconditional `on_success -> ...`",
+        ),
+        // A literal union names what is missing, rather than the opposite
+        // of the one comparison.
+        (
+            "on_success when s.label == \"good\" -> done  on_success when s.label == \"bad\" -> done",
+            "no `on_success` clause matches `\"ugly\"`",
+            "add `on_success when s.label == \"ugly\" -> ...` for what is missing, or end with \
+             an unconditional `on_success -> ...`",
+        ),
+        // A `bool?` also needs `null`.
+        (
+            "on_success when s.maybe == true -> done  on_success when s.maybe == false -> done",
+            "no `on_success` clause matches the case where `s.maybe` is `null`",
+            "add `on_success when s.maybe == null -> ...` for the case where it is `null`, or \
+             end with an unconditional `on_success -> ...`",
+        ),
+    ];
+    for (clauses, label, help) in cases {
+        assert_eq!(
+            exhaustiveness(clauses),
+            Some((vec![label.to_string()], help.to_string())),
+            "{clauses}"
+        );
+    }
 }
 
 #[test]
@@ -342,6 +458,121 @@ workflow main(task: string) -> string {
     assert_eq!(
         help(&d),
         "use `review?.comments ?? []` to give a default when `review` has not run"
+    );
+}
+
+/// The reason, labels and help of the one `maybe_not_run` of `workflow`,
+/// with a quality check `score` among the items.
+fn not_run(workflow: &str) -> (String, Vec<String>, String) {
+    let source = format!(
+        r#"{ITEMS}
+type Score {{ label: "good" | "bad", notes: string }}
+worker Judge(text: string) -> Score {{ http {{ url: "http://j" }} }}
+worker Publish(text: string, label: "good" | "bad") -> string {{ exec {{ command: ["./p"] }} }}
+{workflow}
+"#
+    );
+    let found = super::diagnostics(&source);
+    let [d @ CheckError::MaybeNotRun { .. }] = &found[..] else {
+        panic!("unexpected {found:#?}");
+    };
+    (d.to_string(), labels(d), help(d))
+}
+
+#[test]
+fn a_step_reached_after_a_failure_may_have_failed() {
+    // Every path to `publish` runs `score`; its value is missing only when
+    // it failed. No default is offered: `?? "good"` would publish an
+    // unchecked text as good.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(text: string) -> string {
+  step score = Judge(text: text) {
+    on_success -> publish
+    on_failure timeout -> failed
+    on_failure -> publish
+  }
+  step publish = Publish(text: text, label: score.label) { on_success -> done }
+  succeed done = publish
+  fail failed = "too slow"
+}
+"#,
+    );
+    assert_eq!(message, "step `score` may have failed before `publish`");
+    assert_eq!(
+        labels,
+        [
+            "`score` is `Score?` here",
+            "`score` is defined here",
+            "a failure of `score` leads to `publish` from here",
+        ]
+    );
+    assert_eq!(
+        help,
+        "`publish` is reached when `score` fails, and a failed step has no value: send that \
+         failure to a state that does not need the value, or pass `score?.label` where `null` \
+         is accepted and handle it there; a default with `??` would make the failure look like \
+         a result"
+    );
+}
+
+#[test]
+fn a_step_that_may_not_have_run_or_may_have_failed() {
+    // The first visit of `code` comes before any review; a failed review
+    // also comes back to `code`.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(task: string) -> string {
+  step code = Coder(task: task, feedback: review.comments) { on_success -> review }
+  step review = Reviewer(code: code) {
+    max_visits: 3
+    on_success when review.verdict == "approve" -> done
+    on_success -> code
+    on_failure limit -> done
+    on_failure -> code
+  }
+  succeed done = code
+}
+"#,
+    );
+    assert_eq!(
+        message,
+        "step `review` may not have run yet, or may have failed, at `code`"
+    );
+    assert_eq!(labels[2], "a failure of `review` leads to `code` from here");
+    assert_eq!(
+        help,
+        "`review` has no value here before it has run, nor after it failed: use \
+         `review?.comments ?? ...` only if one value is right for both; otherwise send its \
+         failure to a state that does not need the value"
+    );
+}
+
+#[test]
+fn a_default_that_looks_like_a_result_is_not_offered() {
+    // `score` runs after `draft`, so the first `draft` has no score; the
+    // help does not invent one.
+    let (message, labels, help) = not_run(
+        r#"
+workflow main(text: string) -> string {
+  step draft = Publish(text: text, label: score.label) { on_success -> score }
+  step score = Judge(text: draft) {
+    max_visits: 2
+    on_success when score.label == "good" -> done
+    on_success -> draft
+    on_failure -> failed
+  }
+  succeed done = draft
+  fail failed = "no"
+}
+"#,
+    );
+    assert_eq!(message, "step `score` may not have run yet at `draft`");
+    assert_eq!(labels.len(), 2, "no failure leads to `draft`: {labels:?}");
+    assert_eq!(
+        help,
+        "use `score?.label ?? ...` with the value that stands for \"`score` has not run yet\", \
+         or make sure `score` runs on every path to `draft`"
     );
 }
 

@@ -1,18 +1,29 @@
 //! Whether a state's `on_success` clauses cover every success.
 //!
 //! A state needs an unconditional `on_success`, or conditions that provably
-//! cover every value: comparisons `E == "lit"` (or `"lit" == E`, or `||` of
-//! them) of one expression `E` of a literal-union type against every member.
-//! A `bool` counts as the union of `true` and `false`; a `T?` subject must
-//! also be compared with `null`. Expressions are the same when they are
-//! written the same, spans and parentheses aside.
+//! cover every value of one subject:
+//!
+//! - comparisons `E == "lit"` (or `"lit" == E`) of one expression `E` of a
+//!   literal-union type against every member; a `bool` counts as the union
+//!   of `true` and `false`, and a `T?` subject must also be compared with
+//!   `null`;
+//! - one `bool` condition both ways: `when p` and `when !p` (or
+//!   `p == false`, or, for `p` an equality `a == b`, `a != b`).
+//!
+//! A condition counts for each part that makes it hold: `p || q` for `p`
+//! and for `q`, and `!(p && q)` for `!p` and for `!q`. Expressions are the
+//! same when they are written the same, spans and parentheses aside.
+//! Expressions are pure and deterministic, and every condition of a
+//! success is evaluated against the same values, so a subject has one
+//! value for all the clauses: when every value of it makes some clause
+//! hold, some clause matches.
 
 use super::scope::StateScope;
 use crate::check::env::Cx;
 use crate::check::error::CheckError;
 use crate::check::expr::{Typer, render};
 use crate::check::types::{Ty, write_string_literal};
-use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome};
+use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome, UnaryOp};
 
 /// A literal compared against.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,10 +33,38 @@ enum Lit {
     Null,
 }
 
-/// The literals one expression is compared with, across the clauses.
+/// What the clauses compare: an expression, or whether two expressions are
+/// equal (`a == b` and `a != b` are that, true or false).
+#[derive(Clone, Copy)]
+enum Subject<'e> {
+    Expr(&'e Expr),
+    Eq(&'e Expr, &'e Expr),
+}
+
+impl Subject<'_> {
+    fn same(self, other: Subject<'_>) -> bool {
+        match (self, other) {
+            (Subject::Expr(a), Subject::Expr(b)) => same(a, b),
+            // `==` is symmetric: `a == b` and `b == a` hold together.
+            (Subject::Eq(a1, b1), Subject::Eq(a2, b2)) => {
+                (same(a1, a2) && same(b1, b2)) || (same(a1, b2) && same(b1, a2))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The values of one subject for which some clause certainly matches.
 struct Group<'e> {
-    subject: &'e Expr,
+    subject: Subject<'e>,
     covered: Vec<Lit>,
+}
+
+/// What is missing from the group that comes closest, for the message.
+struct Missing<'e> {
+    subject: Subject<'e>,
+    is_bool: bool,
+    values: Vec<Lit>,
 }
 
 /// Reports a state whose `on_success` clauses may all fail to match.
@@ -48,66 +87,67 @@ pub(super) fn check(
     }
     let mut groups: Vec<Group<'_>> = Vec::new();
     for condition in &conditions {
-        collect(condition, &mut groups);
+        collect(condition, true, &mut groups);
     }
-    // The group that comes closest, for the message.
-    let mut best: Option<(Vec<String>, &Expr)> = None;
+    // The group that comes closest, for the message: an expression's group
+    // rather than an equality's, which `x == "a"` makes as well and which
+    // would hide the members of `x` that are missing.
+    let mut best: Option<Missing<'_>> = None;
+    let mut best_eq: Option<Missing<'_>> = None;
     for group in &groups {
-        // The subject was typed (and any problem reported) with its
-        // condition; typing it again must not repeat those messages.
-        let before = cx.out.len();
-        let ty = Typer::new(cx, scope).expr(group.subject).ty;
-        cx.out.truncate(before);
-        let types = &cx.types;
-        let (inner, nullable) = types.strip_optional(ty);
-        let mut missing: Vec<String> = match types.get(inner) {
-            Ty::Union(members) => members
-                .iter()
-                .map(|&m| types.syms.name(m))
-                .filter(|m| !group.covered.contains(&Lit::Str((*m).to_string())))
-                .map(|m| {
-                    let mut quoted = String::new();
-                    write_string_literal(m, &mut quoted);
-                    quoted
-                })
-                .collect(),
-            Ty::Bool => [true, false]
-                .into_iter()
-                .filter(|b| !group.covered.contains(&Lit::Bool(*b)))
-                .map(|b| b.to_string())
-                .collect(),
-            _ => continue,
+        let (values, is_bool) = match group.subject {
+            Subject::Expr(subject) => {
+                // The subject was typed (and any problem reported) with its
+                // condition; typing it again must not repeat those messages.
+                let before = cx.out.len();
+                let ty = Typer::new(cx, scope).expr(subject).ty;
+                cx.out.truncate(before);
+                let types = &cx.types;
+                let (inner, nullable) = types.strip_optional(ty);
+                let mut values: Vec<Lit> = match types.get(inner) {
+                    Ty::Union(members) => members
+                        .iter()
+                        .map(|&m| Lit::Str(types.syms.name(m).to_string()))
+                        .collect(),
+                    Ty::Bool => vec![Lit::Bool(true), Lit::Bool(false)],
+                    _ => continue,
+                };
+                if nullable {
+                    values.push(Lit::Null);
+                }
+                (values, matches!(types.get(inner), Ty::Bool))
+            }
+            Subject::Eq(..) => (vec![Lit::Bool(true), Lit::Bool(false)], true),
         };
-        if nullable && !group.covered.contains(&Lit::Null) {
-            missing.push("null".to_string());
-        }
+        let missing: Vec<Lit> = values
+            .into_iter()
+            .filter(|v| !group.covered.contains(v))
+            .collect();
         if missing.is_empty() {
             return;
         }
-        if best.as_ref().is_none_or(|(m, _)| missing.len() < m.len()) {
-            best = Some((missing, group.subject));
+        let slot = match group.subject {
+            Subject::Expr(_) => &mut best,
+            Subject::Eq(..) => &mut best_eq,
+        };
+        if slot.as_ref().is_none_or(|m| missing.len() < m.values.len()) {
+            *slot = Some(Missing {
+                subject: group.subject,
+                is_bool,
+                values: missing,
+            });
         }
     }
     let name = &state.name.name;
-    let (uncovered, help) = match best {
-        Some((missing, subject)) => {
-            let shown: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-            let subject = render(subject).unwrap_or_else(|| "the value".to_string());
-            (
-                shown.join(" or "),
-                format!(
-                    "add `on_success when {subject} == {} -> ...` for what is missing, or end with an unconditional `on_success -> ...`",
-                    missing[0]
-                ),
-            )
-        }
+    let (uncovered, help) = match best.or(best_eq) {
+        Some(missing) => describe(&missing),
         None if conditions.is_empty() => (
             "any result".to_string(),
             format!("add `on_success -> NEXT` to say where the run goes when `{name}` succeeds"),
         ),
         None => (
             "the case where no condition holds".to_string(),
-            "end with an unconditional `on_success -> ...`; conditions count as exhaustive only when they compare one value with every member of its literal union".to_string(),
+            "end with an unconditional `on_success -> ...`; conditions count as exhaustive only when they compare one value with every member of its literal union, or test one `bool` condition both ways (`when p` and `when !p`)".to_string(),
         ),
     };
     cx.out.push(CheckError::NonExhaustiveTransitions {
@@ -118,35 +158,165 @@ pub(super) fn check(
     });
 }
 
-/// Gathers the `E == literal` comparisons of a condition, looking through
-/// `||` and parentheses. Anything else adds nothing (it may still match, so
-/// skipping it never makes a state look covered when it is not).
-fn collect<'e>(condition: &'e Expr, groups: &mut Vec<Group<'e>>) {
-    let condition = strip(condition);
-    let ExprKind::Binary { op, lhs, rhs, .. } = &condition.kind else {
-        return;
-    };
-    match op {
-        BinaryOp::Or => {
-            collect(lhs, groups);
-            collect(rhs, groups);
-        }
-        BinaryOp::Eq => {
-            let (subject, lit) = match (literal(rhs), literal(lhs)) {
-                (Some(lit), _) => (lhs.as_ref(), lit),
-                (None, Some(lit)) => (rhs.as_ref(), lit),
-                (None, None) => return,
-            };
-            match groups.iter_mut().find(|g| same(g.subject, subject)) {
-                Some(group) => group.covered.push(lit),
-                None => groups.push(Group {
-                    subject,
-                    covered: vec![lit],
-                }),
-            }
-        }
-        _ => {}
+/// The label's "what is not covered" and the help, for the group that
+/// comes closest.
+fn describe(missing: &Missing<'_>) -> (String, String) {
+    const OR_ELSE: &str = "or end with an unconditional `on_success -> ...`";
+    let first = &missing.values[0];
+    if !missing.is_bool {
+        let shown: Vec<String> = missing
+            .values
+            .iter()
+            .map(|m| format!("`{}`", lit(m)))
+            .collect();
+        let subject = match missing.subject {
+            Subject::Expr(e) => show(e),
+            Subject::Eq(..) => None,
+        };
+        let subject = subject.unwrap_or_else(|| "the value".to_string());
+        return (
+            shown.join(" or "),
+            format!(
+                "add `on_success when {subject} == {} -> ...` for what is missing, {OR_ELSE}",
+                lit(first)
+            ),
+        );
     }
+    // A `bool`: say which way the condition is missing, and write it.
+    let (shown, clause) = match (missing.subject, first) {
+        (Subject::Eq(a, b), Lit::Bool(holds)) => {
+            let op = if *holds { "==" } else { "!=" };
+            let text = show(a).zip(show(b)).map(|(a, b)| format!("{a} {op} {b}"));
+            let equal = show(a).zip(show(b)).map(|(a, b)| format!("{a} == {b}"));
+            (equal, text)
+        }
+        (Subject::Expr(e), Lit::Bool(true)) => (show(e), show(e)),
+        (Subject::Expr(e), Lit::Bool(false)) => (show(e), negate(e)),
+        (Subject::Expr(e), _) => (show(e), show(e).map(|p| format!("{p} == null"))),
+        (Subject::Eq(..), _) => (None, None),
+    };
+    let value = lit(first);
+    let uncovered = match shown {
+        Some(p) => format!("the case where `{p}` is `{value}`"),
+        None => format!("`{value}`"),
+    };
+    let help = match (clause, first) {
+        (Some(clause), _) => format!(
+            "add `on_success when {clause} -> ...` for the case where it is `{value}`, {OR_ELSE}"
+        ),
+        (None, Lit::Bool(false)) => format!(
+            "add a clause with the same condition negated, `on_success when !(...) -> ...`, {OR_ELSE}"
+        ),
+        (None, _) => format!("add a clause for the case where it is `{value}`, {OR_ELSE}"),
+    };
+    (uncovered, help)
+}
+
+fn lit(l: &Lit) -> String {
+    match l {
+        Lit::Str(s) => {
+            let mut quoted = String::new();
+            write_string_literal(s, &mut quoted);
+            quoted
+        }
+        Lit::Bool(b) => b.to_string(),
+        Lit::Null => "null".to_string(),
+    }
+}
+
+/// Gathers, from a condition that holds (`positive`) or fails, the values
+/// of subjects for which it certainly holds or fails:
+///
+/// - `E` holds when `E` is `true`, `!E` when `E` is `false`;
+/// - `E == lit` holds when `E` is `lit`;
+/// - `a == b` holds when `a` equals `b`, `a != b` when it does not;
+/// - `p || q` holds when `p` holds, and when `q` holds; by De Morgan,
+///   `!(p && q)` holds when `p` fails, and when `q` fails.
+///
+/// Parentheses are looked through. Anything else adds only the condition
+/// itself as a `bool` subject (it may still match, so skipping it never
+/// makes a state look covered when it is not).
+fn collect<'e>(condition: &'e Expr, positive: bool, groups: &mut Vec<Group<'e>>) {
+    let condition = strip(condition);
+    match &condition.kind {
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => collect(operand, !positive, groups),
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            match (op, positive) {
+                (BinaryOp::Or, true) | (BinaryOp::And, false) => {
+                    collect(lhs, positive, groups);
+                    collect(rhs, positive, groups);
+                }
+                (BinaryOp::Eq | BinaryOp::Ne, _) => {
+                    let equal = positive == (*op == BinaryOp::Eq);
+                    add(groups, Subject::Eq(lhs, rhs), Lit::Bool(equal));
+                    if equal {
+                        match (literal(rhs), literal(lhs)) {
+                            (Some(lit), _) => add(groups, Subject::Expr(lhs), lit),
+                            (None, Some(lit)) => add(groups, Subject::Expr(rhs), lit),
+                            (None, None) => {}
+                        }
+                    }
+                    return;
+                }
+                _ => {}
+            }
+            add(groups, Subject::Expr(condition), Lit::Bool(positive));
+        }
+        _ => add(groups, Subject::Expr(condition), Lit::Bool(positive)),
+    }
+}
+
+fn add<'e>(groups: &mut Vec<Group<'e>>, subject: Subject<'e>, lit: Lit) {
+    match groups.iter_mut().find(|g| g.subject.same(subject)) {
+        Some(group) => group.covered.push(lit),
+        None => groups.push(Group {
+            subject,
+            covered: vec![lit],
+        }),
+    }
+}
+
+/// An expression as source text, for a help; `None` for one that a help
+/// would rather not spell out (records, lists, interpolations). The tree
+/// keeps the author's parentheses, so printing each node as written gives
+/// back the same expression.
+fn show(e: &Expr) -> Option<String> {
+    Some(match &e.kind {
+        ExprKind::Paren(inner) => format!("({})", show(inner)?),
+        ExprKind::Null => "null".to_string(),
+        ExprKind::Unary { op, operand } => format!("{}{}", op.symbol(), show(operand)?),
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            format!("{} {} {}", show(lhs)?, op.symbol(), show(rhs)?)
+        }
+        ExprKind::Field {
+            base,
+            name,
+            optional,
+        } => format!(
+            "{}{}{}",
+            show(base)?,
+            if *optional { "?." } else { "." },
+            name.name
+        ),
+        _ => render(e)?,
+    })
+}
+
+/// The condition `!e` as source text: `!p` for a name or access, `!(p)`
+/// for an operation, and `q` for `!q`.
+fn negate(e: &Expr) -> Option<String> {
+    let e = strip(e);
+    Some(match &e.kind {
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => show(strip(operand))?,
+        ExprKind::Binary { .. } | ExprKind::Unary { .. } => format!("!({})", show(e)?),
+        _ => format!("!{}", show(e)?),
+    })
 }
 
 fn literal(e: &Expr) -> Option<Lit> {

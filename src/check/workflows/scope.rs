@@ -6,7 +6,7 @@
 use crate::check::env::{ParamSig, list_names};
 use crate::check::error::Suggestion;
 use crate::check::expr::{Lookup, NotRunInfo, Scope};
-use crate::check::graph::{Point, WorkflowGraph};
+use crate::check::graph::{Absence, Point, WorkflowGraph};
 use crate::check::states::StateId;
 use crate::check::suggest;
 use crate::check::types::TyId;
@@ -115,12 +115,18 @@ impl Scope for StateScope<'_, '_> {
 
     fn not_run(&self, step: u32) -> Option<NotRunInfo> {
         let states = self.graph.states();
-        let step = states.state(StateId(step));
+        let id = StateId(step);
+        let step = states.state(id);
         let here = states.state(self.here);
+        let absence = match self.at {
+            Some(at) => self.graph.absence(id, at),
+            None => Absence::NotRun,
+        };
         Some(NotRunInfo {
             step: step.name.name.to_string(),
             state: here.name.name.to_string(),
             defined: step.name.span,
+            absence,
         })
     }
 }
