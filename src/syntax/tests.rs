@@ -555,3 +555,83 @@ fn an_error_deep_in_a_long_workflow_is_found_where_it_is() {
     let at = parsed.errors[0].offset();
     assert!(source[at..].starts_with("W(x: x + 150)"));
 }
+
+// ------------------------------------------------------ text as it comes
+
+/// The one-state workflow of `expr`, written with other line breaks.
+const SMALL: &str =
+    "// first\nworkflow w() -> string {\n  /// The end.\n  succeed done = \"x\" // last\n}\n";
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_spans_stay_file_offsets() {
+    let source = format!("\u{FEFF}{SMALL}");
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!("{:?}", parsed.file.items)
+    };
+    // Spans are offsets into the text as read, mark included.
+    assert_eq!(w.name.span.start as usize, source.find("w()").unwrap_or(0));
+    assert_eq!(w.states[0].span.text(&source), "succeed done = \"x\"");
+    assert_eq!(parsed.file.comments[0].span.text(&source), "// first");
+    // An error after the mark is where it is.
+    let broken = "\u{FEFF}workflow w() -> string { succeed done \"x\" }";
+    let parsed = parse(broken);
+    assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+    assert_eq!(parsed.errors[0].offset(), broken.find("\"x\"").unwrap_or(0));
+    // Only at the start: elsewhere it is a character like any other.
+    assert_eq!(parse(&format!("{SMALL}\u{FEFF}")).errors.len(), 1);
+}
+
+#[test]
+fn triple_quoted_strings_hold_newlines_whatever_ends_the_lines() {
+    let lf = "\"\"\"\n  one\n    two\n  \"\"\"";
+    for (name, text) in [
+        ("LF", lf.to_string()),
+        ("CRLF", lf.replace('\n', "\r\n")),
+        ("CR", lf.replace('\n', "\r")),
+    ] {
+        assert_eq!(sexp(&expr(&text)), "(str \"one\\n  two\")", "{name}");
+    }
+    // An escaped `\r` is content, not a line break.
+    assert_eq!(sexp(&expr("\"\"\"a\\r\r\nb\"\"\"")), "(str \"a\\r\\nb\")");
+}
+
+#[test]
+fn a_lone_carriage_return_ends_comments_and_lines() {
+    let source = SMALL.replace('\n', "\r");
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!("the first comment took the file: {:?}", parsed.file.items)
+    };
+    assert_eq!(w.states.len(), 1);
+    assert_eq!(
+        w.states[0].docs.as_ref().map(|d| d.text.as_str()),
+        Some("The end.")
+    );
+    let comments: Vec<&str> = parsed
+        .file
+        .comments
+        .iter()
+        .map(|c| c.span.text(&source))
+        .collect();
+    assert_eq!(comments, ["// first", "// last"]);
+    // With Windows line endings, the `\r` is not part of the comment.
+    let source = SMALL.replace('\n', "\r\n");
+    let parsed = parse(&source);
+    assert_eq!(parsed.file.comments[0].span.text(&source), "// first");
+    // A one-line string ends at a lone `\r` too.
+    let parsed = parse("workflow w() -> string {\r  succeed done = \"open\r}\r");
+    assert_eq!(errors_of(&parsed), ["unterminated string"]);
+}
+
+#[test]
+fn recovery_finds_items_on_lines_that_end_in_a_carriage_return() {
+    let source = "workflow a() -> string {\r  succeed done \"x\"\r}\rworkflow b() -> string {\r  succeed done \"x\"\r}\r";
+    assert_eq!(errors_of(&parse(source)).len(), 2);
+}
+
+fn errors_of(parsed: &Parsed) -> Vec<String> {
+    parsed.errors.iter().map(|e| e.to_string()).collect()
+}

@@ -14,7 +14,7 @@ use pest::Parser as _;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::super::parser::{FlowParser, Rule};
-use super::super::trivia::Trivia;
+use super::super::trivia::{self, Trivia};
 use super::super::{Span, SyntaxError};
 
 /// Pest's detailed error tracking is a process-wide switch. Parses that need
@@ -119,9 +119,7 @@ pub(super) fn describe(
     };
     // The line so far says whether this is a transition (`->` is also the
     // arrow of a signature).
-    let line_start = source[..pos.min(source.len())]
-        .rfind('\n')
-        .map_or(0, |p| p + 1);
+    let line_start = trivia::line_start_before(source, pos);
     let line = &source[line_start..pos.min(source.len())];
     let in_transition = line.contains("on_success") || line.contains("on_failure");
     let help = help_for(parent, &expected, in_transition);

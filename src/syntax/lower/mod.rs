@@ -62,7 +62,10 @@ pub(super) fn parse(source: &str) -> Parsed {
     }
     let lexical_errors = errors.len();
 
-    let mut pos = 0;
+    // A byte-order mark, which some Windows editors write, is not part of
+    // the text. It is skipped rather than cut off, so that every span stays a
+    // byte offset into the file as it was read.
+    let mut pos = BYTE_ORDER_MARK.len() * usize::from(source.starts_with(BYTE_ORDER_MARK));
     // Reports a failed parse of `rule` at `base`, and says where to go on.
     let mut report = |error: &pest::error::Error<Rule>, base: usize, rule: Rule| {
         let error = errors::describe(source, base, rule, error, &trivia);
@@ -152,7 +155,7 @@ fn starts_workflow(rest: &str) -> bool {
     loop {
         rest = rest.trim_start();
         if rest.starts_with("//") {
-            rest = rest.find('\n').map_or("", |p| &rest[p..]);
+            rest = rest.find(['\n', '\r']).map_or("", |p| &rest[p..]);
         } else if rest.starts_with("/*") {
             // Block comments nest: find the matching `*/`.
             let bytes = rest.as_bytes();
@@ -188,6 +191,9 @@ fn starts_workflow(rest: &str) -> bool {
     }
 }
 
+/// The UTF-8 byte-order mark, U+FEFF: three bytes.
+const BYTE_ORDER_MARK: &str = "\u{FEFF}";
+
 /// Spans are `u32` offsets, so a file must be shorter than 4 GiB.
 const MAX_SOURCE_LEN: usize = u32::MAX as usize;
 
@@ -202,9 +208,7 @@ fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
         SyntaxError::UnterminatedComment { span } => at >= span.start as usize,
         SyntaxError::UnterminatedString { span } => {
             let start = span.start as usize;
-            let line_end = source[start..]
-                .find('\n')
-                .map_or(source.len(), |p| start + p);
+            let line_end = trivia::line_end(source, start);
             at >= start && at <= line_end + 1
         }
         _ => false,
@@ -231,8 +235,8 @@ fn starts_item(line: &str) -> bool {
 /// The start of the first item beginning on a line after offset `at`.
 fn item_start_after(source: &str, at: usize) -> Option<usize> {
     let mut line_start = at;
-    while let Some(p) = source[line_start..].find('\n') {
-        line_start += p + 1;
+    while let Some(next) = trivia::next_line_start(source, line_start) {
+        line_start = next;
         if starts_item(&source[line_start..]) {
             return Some(line_start);
         }
