@@ -205,9 +205,11 @@ impl Lowerer<'_> {
 
     pub(super) fn setting(&self, pair: Pair<'_, Rule>) -> Setting {
         let span = self.span(&pair);
+        let text = pair.as_str();
         let mut inner = pair.into_inner();
         let name = self.ident(next(&mut inner));
         let value = self.top_expr(next(&mut inner));
+        self.transition_as_setting(&name, &value, span.start as usize, text);
         Setting { name, value, span }
     }
 

@@ -8,6 +8,7 @@
 mod errors;
 mod exprs;
 mod items;
+mod mistakes;
 mod strings;
 
 use std::cell::RefCell;
