@@ -635,3 +635,170 @@ fn recovery_finds_items_on_lines_that_end_in_a_carriage_return() {
 fn errors_of(parsed: &Parsed) -> Vec<String> {
     parsed.errors.iter().map(|e| e.to_string()).collect()
 }
+
+// ------------------------------------------ the mistakes everybody makes
+
+/// The one error of `source` as (code, message, help).
+fn mistake(source: &str) -> (String, String, String) {
+    use miette::Diagnostic as _;
+    let parsed = parse(source);
+    assert_eq!(parsed.errors.len(), 1, "{source}: {:?}", parsed.errors);
+    let e = &parsed.errors[0];
+    (
+        e.code().map(|c| c.to_string()).unwrap_or_default(),
+        e.to_string(),
+        e.help().map(|h| h.to_string()).unwrap_or_default(),
+    )
+}
+
+/// A step whose body is `body`, in a workflow with parameters `q` and `ok`.
+fn in_step(body: &str) -> String {
+    format!(
+        "workflow w(q: string, ok: bool) -> string {{\n  step x = A(q: q) {{\n    {body}\n  }}\n  succeed done = \"a\"\n}}\n"
+    )
+}
+
+#[test]
+fn common_mistakes_get_their_own_messages_and_the_fix() {
+    let cases = [
+        (
+            in_step("on_success when q = \"a\" -> done"),
+            "flow::syntax::assignment_in_condition",
+            "use `==` to compare: `when q == \"a\"`",
+        ),
+        (
+            in_step("prompt: ok ? \"y\" : \"n\""),
+            "flow::syntax::ternary",
+            "write `if ok then \"y\" else \"n\"`",
+        ),
+        (
+            in_step("on_success when ok and q == \"b\" -> done"),
+            "flow::syntax::word_operator",
+            "write `when ok && q == \"b\"`",
+        ),
+        (
+            in_step("on_success when ok or q == \"b\" -> done"),
+            "flow::syntax::word_operator",
+            "write `when ok || q == \"b\"`",
+        ),
+        (
+            in_step("on_success when not ok -> done"),
+            "flow::syntax::word_operator",
+            "write `when !ok`",
+        ),
+        (
+            in_step("on_error -> done"),
+            "flow::syntax::unknown_transition",
+            "did you mean `on_failure`? write `on_failure -> done`",
+        ),
+        (
+            in_step("on_sucess when ok -> done"),
+            "flow::syntax::unknown_transition",
+            "did you mean `on_success`? write `on_success when ok -> done`",
+        ),
+        (
+            in_step("on_success: done"),
+            "flow::syntax::transition_colon",
+            "write `on_success -> done`",
+        ),
+        (
+            in_step("on_success when ok: done"),
+            "flow::syntax::transition_colon",
+            "write `on_success when ok -> done`",
+        ),
+        (
+            in_step("timeout: 1.5s"),
+            "flow::syntax::invalid_duration",
+            "write `1500ms`: a duration is a whole number of its unit",
+        ),
+        (
+            in_step("timeout: 0.5h"),
+            "flow::syntax::invalid_duration",
+            "write `30m`: a duration is a whole number of its unit",
+        ),
+        (
+            in_step("timeout: 2 m"),
+            "flow::syntax::invalid_duration",
+            "write `2m`: a duration has no space between the number and its unit",
+        ),
+        (
+            in_step("timeout: 30 seconds\n    retries: 2"),
+            "flow::syntax::invalid_duration",
+            "write `30s`: a duration has no space between the number and its unit",
+        ),
+        (
+            in_step("timeout: 5sec"),
+            "flow::syntax::invalid_duration",
+            "write `5s`: the units are `ms`, `s`, `m` and `h`",
+        ),
+        (
+            in_step("retries = 3"),
+            "flow::syntax::unexpected_token",
+            "write `retries: 3`: settings, fields and arguments take their value after `:`",
+        ),
+        (
+            "workflow w(q: string) -> string {\n  step x = A(q = q)\n}\n".to_string(),
+            "flow::syntax::unexpected_token",
+            "an argument is written `name: value`: `q: q`",
+        ),
+        (
+            in_step("on_success -> dоne"),
+            "flow::syntax::non_ascii_name",
+            "names are written with ASCII letters, digits and `_`; type the name again as `done`",
+        ),
+    ];
+    for (source, code, help) in cases {
+        let (found_code, message, found_help) = mistake(&source);
+        assert_eq!((found_code.as_str(), found_help.as_str()), (code, help), "{source}\n{message}");
+    }
+}
+
+#[test]
+fn a_mistake_is_labelled_where_it_is() {
+    let source = in_step("on_success when q = \"a\" -> done");
+    assert_eq!(parse(&source).errors[0].offset(), source.find("q = ").unwrap_or(0) + 2);
+    // A look-alike is pointed at exactly: the Cyrillic `о`, two bytes.
+    let source = in_step("on_success -> dоne");
+    let parsed = parse(&source);
+    let SyntaxError::NonAsciiName { span, name, code_point, .. } = &parsed.errors[0] else {
+        panic!("{:?}", parsed.errors)
+    };
+    assert_eq!(span.text(&source), "о");
+    assert_eq!(name, "dоne");
+    assert_eq!(code_point, "U+043E CYRILLIC SMALL LETTER O");
+}
+
+#[test]
+fn a_comment_before_the_error_is_not_what_it_comes_after() {
+    let cases = [
+        (
+            "workflow w() -> string {\n  succeed done // the end\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        (
+            "workflow w() -> string {\n  succeed done /* the end */\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        (
+            "workflow w() -> string {\n  succeed done\n  // the end\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        // Without a comment between, the token is named, as it always was.
+        (
+            "workflow w() -> string {\n  succeed done\n}\n",
+            "expected `=` after `done`, found `}`",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(errors(source), [message], "{source}");
+    }
+}
+
+#[test]
+fn other_characters_are_shown_with_their_code_point() {
+    let source = in_step("on_success when q == \u{201C}a\u{201D} -> done");
+    let (code, message, help) = mistake(&source);
+    assert_eq!(code, "flow::syntax::unexpected_token");
+    assert!(message.ends_with("found `\u{201C}` (U+201C LEFT DOUBLE QUOTATION MARK)"), "{message}");
+    assert_eq!(help, "strings are written with straight double quotes: `\"`");
+}

@@ -212,7 +212,8 @@ fn word_operator(f: &Failure<'_>) -> Option<SyntaxError> {
 /// followed by `->` or `when`, so meant as a transition.
 fn unknown_transition(f: &Failure<'_>) -> Option<SyntaxError> {
     let text = f.source;
-    if !(text[f.pos..].starts_with("->") || word_at(text, f.pos) == "when") {
+    let rest = text.get(f.pos..)?;
+    if !(rest.starts_with("->") || word_at(text, f.pos) == "when") {
         return None;
     }
     let end = skip_spaces_back(text, f.pos);
@@ -291,7 +292,7 @@ impl super::Lowerer<'_> {
         }
         // The colon is the first after the name (a comment between them
         // is too rare to look past).
-        let after_name = name.span.end as usize - start;
+        let after_name = (name.span.end as usize).saturating_sub(start);
         let colon = text
             .get(after_name..)
             .and_then(|rest| rest.find(':'))
@@ -351,7 +352,7 @@ fn spaced_duration(f: &Failure<'_>) -> Option<SyntaxError> {
 /// A non-ASCII letter where a name is: the parser stops right at it.
 fn non_ascii_name(f: &Failure<'_>) -> Option<SyntaxError> {
     let text = f.source;
-    let c = text[f.pos..].chars().next()?;
+    let c = text.get(f.pos..)?.chars().next()?;
     if c.is_ascii() || !c.is_alphanumeric() {
         return None;
     }
