@@ -464,6 +464,37 @@ fn spans_do_not_take_a_comment_on_the_next_line() {
 }
 
 #[test]
+fn parameters_may_be_called_by_reserved_words_that_mean_nothing_in_an_expression() {
+    let source = "worker W(type: string, start: int, map: json, string: string) -> string {\n  llm { model: \"m\", prompt: \"${type} ${start} ${string}\" }\n}\nworkflow w(type: string, when: bool) -> string {\n  step s = W(type: type, start: 1, map: {}, string: type) {\n    on_success when when -> done\n  }\n  succeed done = type\n}\n";
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.get(1) else {
+        panic!("{:?}", parsed.file.items)
+    };
+    assert_eq!(w.params[0].name.name, "type");
+    // In an expression the word is a name, which the checker finds among the
+    // parameters.
+    let StateKind::Succeed(value) = &w.states[1].kind else {
+        panic!()
+    };
+    assert!(matches!(&value.kind, ExprKind::Name(n) if n.name == "type"));
+    // The literals stay literals, so they cannot be parameters.
+    for word in ["true", "false", "null"] {
+        assert_eq!(
+            errors(&format!(
+                "workflow w({word}: string) -> string {{ succeed done = \"x\" }}"
+            )),
+            [format!("`{word}` is a reserved word")]
+        );
+    }
+    // Everything else keeps its rule: a reserved word names no state.
+    assert_eq!(
+        errors("workflow w() -> string { succeed start = \"x\" }"),
+        ["`start` is a reserved word"]
+    );
+}
+
+#[test]
 fn reserved_words_parse_as_names_in_expressions() {
     // `worker` is also a failure class: the checker reads it from here.
     assert_eq!(
@@ -749,18 +780,31 @@ fn common_mistakes_get_their_own_messages_and_the_fix() {
     ];
     for (source, code, help) in cases {
         let (found_code, message, found_help) = mistake(&source);
-        assert_eq!((found_code.as_str(), found_help.as_str()), (code, help), "{source}\n{message}");
+        assert_eq!(
+            (found_code.as_str(), found_help.as_str()),
+            (code, help),
+            "{source}\n{message}"
+        );
     }
 }
 
 #[test]
 fn a_mistake_is_labelled_where_it_is() {
     let source = in_step("on_success when q = \"a\" -> done");
-    assert_eq!(parse(&source).errors[0].offset(), source.find("q = ").unwrap_or(0) + 2);
+    assert_eq!(
+        parse(&source).errors[0].offset(),
+        source.find("q = ").unwrap_or(0) + 2
+    );
     // A look-alike is pointed at exactly: the Cyrillic `о`, two bytes.
     let source = in_step("on_success -> dоne");
     let parsed = parse(&source);
-    let SyntaxError::NonAsciiName { span, name, code_point, .. } = &parsed.errors[0] else {
+    let SyntaxError::NonAsciiName {
+        span,
+        name,
+        code_point,
+        ..
+    } = &parsed.errors[0]
+    else {
         panic!("{:?}", parsed.errors)
     };
     assert_eq!(span.text(&source), "о");
@@ -799,6 +843,12 @@ fn other_characters_are_shown_with_their_code_point() {
     let source = in_step("on_success when q == \u{201C}a\u{201D} -> done");
     let (code, message, help) = mistake(&source);
     assert_eq!(code, "flow::syntax::unexpected_token");
-    assert!(message.ends_with("found `\u{201C}` (U+201C LEFT DOUBLE QUOTATION MARK)"), "{message}");
-    assert_eq!(help, "strings are written with straight double quotes: `\"`");
+    assert!(
+        message.ends_with("found `\u{201C}` (U+201C LEFT DOUBLE QUOTATION MARK)"),
+        "{message}"
+    );
+    assert_eq!(
+        help,
+        "strings are written with straight double quotes: `\"`"
+    );
 }

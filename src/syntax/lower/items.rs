@@ -222,7 +222,7 @@ impl Lowerer<'_> {
                 _ => {
                     let span = self.span(&pair);
                     let mut inner = pair.into_inner();
-                    let name = self.binding(next(&mut inner), "a parameter name");
+                    let name = self.parameter(next(&mut inner));
                     let ty = self.type_expr(next(&mut inner));
                     params.push(Param {
                         docs: docs.take(),
