@@ -852,3 +852,28 @@ fn other_characters_are_shown_with_their_code_point() {
         "strings are written with straight double quotes: `\"`"
     );
 }
+
+#[test]
+fn a_broken_state_does_not_hide_the_errors_of_the_states_after_it() {
+    let source = "workflow w(q: string) -> string {\n  step x = A(q: q) {\n    on_success when q = \"a\" -> done\n  }\n  step y = A(q: q) {\n    on_success when ok and q -> done\n  }\n  map m = A(q: item) for item in [q] {\n    timeout: 2 m\n  }\n  succeed done = \"x\"\n}\nworkflow v() -> string {\n  succeed done \"y\"\n}\n";
+    let parsed = parse(source);
+    let codes: Vec<String> = parsed
+        .errors
+        .iter()
+        .map(|e| {
+            use miette::Diagnostic as _;
+            e.code().map(|c| c.to_string()).unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "flow::syntax::assignment_in_condition",
+            "flow::syntax::word_operator",
+            "flow::syntax::invalid_duration",
+            "flow::syntax::unexpected_token",
+        ]
+    );
+    // The broken workflows are dropped; nothing of them reaches the checker.
+    assert!(parsed.file.items.is_empty(), "{:?}", parsed.file.items);
+}
