@@ -751,9 +751,8 @@ fn around(text: &str, at: usize) -> Option<Around> {
                 continue;
             }
             b'/' if matches!(next, Some(b'/' | b'*')) => {
-                if depth.is_none() {
-                    return None;
-                }
+                // A comment before the position: it is inside it.
+                depth?;
                 end = i;
                 break;
             }
