@@ -47,6 +47,14 @@ cli_snapshot!(
     check_json_clean,
     ["check", "--format", "json", "tests/fixtures/cli/clean.flow"]
 );
+// A file saved with old Mac line endings, and one that starts with a
+// byte-order mark: read like any other, with lines and columns as an editor
+// shows them (the mark is no column) and offsets into the file as it is.
+cli_snapshot!(check_cr_only, ["check", "tests/fixtures/cli/cr_only.flow"]);
+cli_snapshot!(
+    check_bom_json,
+    ["check", "--format", "json", "tests/fixtures/cli/bom.flow"]
+);
 cli_snapshot!(
     check_warnings,
     ["check", "tests/fixtures/cli/warnings.flow"]

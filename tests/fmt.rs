@@ -35,9 +35,12 @@ fn shape(source: &str) -> (String, Vec<String>) {
         .comments
         .iter()
         .map(|c| {
-            // The formatter removes trailing spaces from comment lines.
+            // The formatter removes trailing spaces from comment lines, and
+            // writes every line break `\n`.
             c.span
                 .text(source)
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
                 .split('\n')
                 .map(str::trim_end)
                 .collect::<Vec<_>>()
@@ -157,24 +160,26 @@ fn the_examples_are_formatted() {
     }
 }
 
-/// Windows line endings: outside strings they are spaces like any other;
-/// inside a triple-quoted string the carriage returns are part of the
-/// value and stay.
+/// Windows (`\r\n`) and old Mac (`\r`) line endings, and a byte-order
+/// mark: the text means the same as with `\n` (a triple-quoted string holds
+/// `\n` whatever ended its lines), so it formats to exactly what the `\n`
+/// text formats to.
 #[test]
-fn files_with_crlf_line_endings_keep_their_meaning_and_format_once() {
+fn files_with_other_line_endings_or_a_byte_order_mark_format_as_with_newlines() {
     for (name, source) in corpus() {
-        let crlf = source.replace('\n', "\r\n");
-        let formatted = format_checked(&format!("{name} with CRLF"), &crlf);
-        // The same layout as with `\n`: a line of a triple-quoted string
-        // that was blank but for its `\r` is indented (the indentation is
-        // removed when the string is read), and that is all.
         let lf = format_checked(name, source);
-        let trimmed = |text: &str| {
-            text.lines()
-                .map(|line| line.trim_end_matches([' ', '\r']).to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(trimmed(&formatted), trimmed(&lf), "{name} with CRLF");
+        for (kind, text) in [
+            ("CRLF", source.replace('\n', "\r\n")),
+            ("CR", source.replace('\n', "\r")),
+            ("a byte-order mark", format!("\u{FEFF}{source}")),
+        ] {
+            let formatted = format_checked(&format!("{name} with {kind}"), &text);
+            assert!(
+                formatted == lf,
+                "{name} with {kind}:\n{}",
+                diff(&lf, &formatted)
+            );
+        }
     }
 }
 

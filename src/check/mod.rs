@@ -22,7 +22,8 @@ mod items;
 mod recursion;
 mod settings;
 pub(crate) mod states;
-mod suggest;
+// The syntax stage uses the same suggestions for its keywords.
+pub(crate) mod suggest;
 mod transformers;
 mod types;
 mod workers;

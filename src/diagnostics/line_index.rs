@@ -1,7 +1,10 @@
 //! Byte offsets to 1-based lines and columns.
 //!
 //! Diagnostics carry byte offsets; people and editors want lines and columns,
-//! with columns counted in characters. The index is built once per file in
+//! with columns counted in characters. A line ends at `\n`, `\r\n` or a lone
+//! `\r` (old Mac line endings), as for the parser and for miette, and a
+//! byte-order mark at the start of the file is not a column: editors do not
+//! show it. The index is built once per file in
 //! one pass, and each lookup is a binary search plus a count over at most one
 //! block of bytes, so a file of many megabytes with one huge line and many
 //! diagnostics stays fast.
@@ -27,6 +30,8 @@ pub struct LineIndex<'a> {
     /// continuation bytes, so characters before `x` = `x` - continuation
     /// bytes before `x`.
     continuations: Vec<usize>,
+    /// Whether the text starts with a byte-order mark (U+FEFF).
+    bom: bool,
 }
 
 fn is_continuation(byte: u8) -> bool {
@@ -41,7 +46,7 @@ impl<'a> LineIndex<'a> {
             bytes
                 .iter()
                 .enumerate()
-                .filter(|&(_, &b)| b == b'\n')
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i + 1),
         );
         let mut continuations = Vec::with_capacity(bytes.len() / BLOCK + 1);
@@ -55,6 +60,7 @@ impl<'a> LineIndex<'a> {
             source,
             line_starts,
             continuations,
+            bom: source.starts_with('\u{FEFF}'),
         }
     }
 
@@ -70,9 +76,13 @@ impl<'a> LineIndex<'a> {
         let offset = self.floor_char_boundary(offset);
         let line = self.line_of(offset);
         let start = self.line_starts[line];
+        let mut column = self.chars_before(offset) - self.chars_before(start) + 1;
+        if line == 0 && self.bom && offset > 0 {
+            column -= 1;
+        }
         LineCol {
             line: line + 1,
-            column: self.chars_before(offset) - self.chars_before(start) + 1,
+            column,
         }
     }
 
@@ -160,24 +170,61 @@ mod tests {
         assert_eq!(index.line_col(3), at(2, 1));
     }
 
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // Old Mac line endings, and a mix of all three.
+        let index = LineIndex::new("ab\rcd\r\nef\ngh\r");
+        assert_eq!(index.line_col(2), at(1, 3), "the `\\r` ends line 1");
+        assert_eq!(index.line_col(3), at(2, 1));
+        assert_eq!(index.line_col(4), at(2, 2));
+        assert_eq!(index.line_col(6), at(2, 4), "`\\r\\n` is one line break");
+        assert_eq!(index.line_col(7), at(3, 1));
+        assert_eq!(index.line_col(10), at(4, 1));
+        assert_eq!(index.line_col(13), at(5, 1), "after the final `\\r`");
+        assert_eq!(index.line_count(), 5);
+        assert_eq!(index.line_start(1), Some(3));
+        assert_eq!(index.line_start(2), Some(7));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let source = "\u{FEFF}ab\ncd";
+        let index = LineIndex::new(source);
+        assert_eq!(index.line_col(0), at(1, 1), "the mark itself");
+        assert_eq!(
+            index.line_col(3),
+            at(1, 1),
+            "`a`, three bytes into the file"
+        );
+        assert_eq!(index.line_col(4), at(1, 2));
+        assert_eq!(index.line_col(6), at(2, 1), "other lines are not shifted");
+        // Only a mark at the very start is skipped.
+        let index = LineIndex::new("a\u{FEFF}b");
+        assert_eq!(index.line_col(4), at(1, 3));
+    }
+
     /// Agrees with a naive count at every offset of a text that mixes
     /// multi-byte characters and lines across several blocks.
     #[test]
     fn agrees_with_a_naive_count_across_blocks() {
         let mut source = String::new();
         for i in 0..3000 {
-            source.push_str(match i % 4 {
+            source.push_str(match i % 6 {
                 0 => "ab",
                 1 => "é",
                 2 => "😀\n",
+                3 => "c\r",
+                4 => "d\r\n",
                 _ => "\u{10FFFF}xyz",
             });
         }
         let index = LineIndex::new(&source);
         let mut expected = at(1, 1);
-        for (offset, ch) in source.char_indices() {
+        let mut chars = source.char_indices().peekable();
+        while let Some((offset, ch)) = chars.next() {
             assert_eq!(index.line_col(offset), expected, "at offset {offset}");
-            if ch == '\n' {
+            let lone_cr = ch == '\r' && chars.peek().is_none_or(|&(_, next)| next != '\n');
+            if ch == '\n' || lone_cr {
                 expected = at(expected.line + 1, 1);
             } else {
                 expected.column += 1;

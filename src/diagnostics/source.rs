@@ -7,6 +7,8 @@
 //! label, found with the [`LineIndex`], and reports columns in characters,
 //! as the JSON output does.
 
+use std::borrow::Cow;
+
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::LineIndex;
@@ -14,26 +16,23 @@ use super::LineIndex;
 /// A named source text with a line index.
 pub(super) struct IndexedSource<'a> {
     name: &'a str,
-    text: &'a str,
+    /// The text that miette is shown: the file's, with every lone `\r`
+    /// written `\n`. miette finds lines as the parser does (a lone `\r` ends
+    /// one) but its renderer prints a lone `\r` as part of the line, which a
+    /// terminal turns into an overwritten line. One byte stands for one, so
+    /// every offset is the file's.
+    text: Cow<'a, str>,
+    /// Counts lines as miette does: `\n`, `\r\n` and a lone `\r` each end
+    /// one, so a window of whole lines is the same for both.
     index: LineIndex<'a>,
-    /// miette counts a carriage return that is not followed by a newline as
-    /// a line break, and the index does not; for such (rare) files the
-    /// window would be misplaced, so miette scans the whole text instead.
-    lone_carriage_return: bool,
 }
 
 impl<'a> IndexedSource<'a> {
     pub(super) fn new(name: &'a str, text: &'a str) -> Self {
-        let bytes = text.as_bytes();
-        let lone_carriage_return = bytes
-            .iter()
-            .enumerate()
-            .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
         IndexedSource {
             name,
-            text,
+            text: lone_carriage_returns_as_newlines(text),
             index: LineIndex::new(text),
-            lone_carriage_return,
         }
     }
 
@@ -66,19 +65,6 @@ impl SourceCode for IndexedSource<'_> {
             // panic on some of these spans).
             return Err(MietteError::OutOfBounds);
         }
-        if self.lone_carriage_return {
-            let contents = self
-                .text
-                .read_span(span, context_lines_before, context_lines_after)?;
-            return Ok(Box::new(MietteSpanContents::new_named(
-                self.name.to_string(),
-                contents.data(),
-                *contents.span(),
-                contents.line(),
-                contents.column(),
-                contents.line_count(),
-            )));
-        }
         let (from, to, first_line) = self.window(span, context_lines_before, context_lines_after);
         let window = &self.text[from..to];
         let local = SourceSpan::new((span.offset() - from).into(), span.len());
@@ -104,6 +90,22 @@ impl SourceCode for IndexedSource<'_> {
             contents.line_count() + first_line,
         )))
     }
+}
+
+/// `text` with each `\r` that is not followed by `\n` replaced by `\n`.
+fn lone_carriage_returns_as_newlines(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        let lone = c == '\r' && chars.peek().is_none_or(|&(_, next)| next != '\n');
+        out.push(if lone { '\n' } else { c });
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -147,7 +149,9 @@ mod tests {
     /// On ASCII text the window gives miette exactly what a scan of the
     /// whole text gives, for every span and amount of context, except the
     /// header's column (no context), which is the line index's: miette
-    /// counts a `\r` before the `\n` of the span's line differently.
+    /// counts a `\r` before the `\n` of the span's line differently. (Where
+    /// a lone `\r` is shown as `\n`, miette's scan is of that text; that it
+    /// finds the same lines in both is what makes the replacement safe.)
     #[test]
     fn agrees_with_miette_on_every_span() {
         let texts = [
@@ -155,6 +159,8 @@ mod tests {
             "one line only",
             "\n\n\n",
             "a\r\nb\r\n\r\ncd\r\ne",
+            "a\rb\r\rcd\re\r",
+            "a\r\nb\rc\n\rd",
             "trailing newline\nx\n",
             "",
         ];
@@ -164,7 +170,13 @@ mod tests {
                 for len in 0..=(text.len() - start) {
                     for (before, after) in [(0, 0), (1, 1), (2, 2), (0, 1), (3, 0)] {
                         let span = SourceSpan::new(start.into(), len);
-                        let mut expected = expected(text, span, before, after);
+                        let original = expected(text, span, before, after);
+                        let mut expected = expected(&source.text, span, before, after);
+                        assert_eq!(
+                            expected.as_ref().map(|e| (e.1, e.2, e.4)),
+                            original.as_ref().map(|e| (e.1, e.2, e.4)),
+                            "{text:?} at {start}+{len}: miette finds other lines"
+                        );
                         if let (Some(e), (0, 0)) = (&mut expected, (before, after)) {
                             e.3 = source.index.line_col(start).column - 1;
                         }
@@ -177,6 +189,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_shown_as_a_line_break() {
+        let source = IndexedSource::new("a.flow", "a\rb\r\nc");
+        let c = source
+            .read_span(&SourceSpan::new(2.into(), 1), 1, 1)
+            .unwrap();
+        assert_eq!(c.data(), b"a\nb\r\nc");
     }
 
     #[test]

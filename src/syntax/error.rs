@@ -25,6 +25,79 @@ pub enum SyntaxError {
         help: Option<String>,
     },
 
+    #[error("`=` does not compare: flow compares with `==`")]
+    #[diagnostic(code(flow::syntax::assignment_in_condition))]
+    AssignmentInCondition {
+        #[label("write `==` here")]
+        span: Span,
+        /// "use `==` to compare: `when x == \"a\"`".
+        #[help]
+        help: String,
+    },
+
+    #[error("flow has no `? :` operator: a conditional is written `if condition then a else b`")]
+    #[diagnostic(code(flow::syntax::ternary))]
+    Ternary {
+        #[label("`?` cannot start a conditional")]
+        span: Span,
+        #[label("and `:` cannot separate its cases")]
+        colon: Option<Span>,
+        /// The conditional rewritten, when the line says enough.
+        #[help]
+        help: String,
+    },
+
+    #[error("`{word}` is written `{symbol}` in flow")]
+    #[diagnostic(code(flow::syntax::word_operator))]
+    WordOperator {
+        /// `and`, `or` or `not`.
+        word: &'static str,
+        /// `&&`, `||` or `!`.
+        symbol: &'static str,
+        #[label("write `{symbol}` here")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown transition `{word}`")]
+    #[diagnostic(code(flow::syntax::unknown_transition))]
+    UnknownTransition {
+        word: String,
+        #[label("a transition starts with `on_success` or `on_failure`")]
+        span: Span,
+        /// `on_success` or `on_failure`, when one is what was meant.
+        suggestion: Option<&'static str>,
+        #[help]
+        help: String,
+    },
+
+    #[error("a transition goes to its target with `->`, not `:`")]
+    #[diagnostic(code(flow::syntax::transition_colon))]
+    TransitionColon {
+        #[label("write `->` here")]
+        span: Span,
+        /// "write `on_success -> done`".
+        #[help]
+        help: String,
+    },
+
+    #[error("the name `{name}` has a character that is not ASCII: `{character}` ({code_point})")]
+    #[diagnostic(code(flow::syntax::non_ascii_name))]
+    NonAsciiName {
+        /// The whole word as written, the character included.
+        name: String,
+        character: char,
+        /// "U+043E CYRILLIC SMALL LETTER O".
+        code_point: String,
+        /// On exactly that character.
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[help]
+        help: String,
+    },
+
     #[error("unterminated string")]
     #[diagnostic(
         code(flow::syntax::unterminated_string),

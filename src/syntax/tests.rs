@@ -464,6 +464,37 @@ fn spans_do_not_take_a_comment_on_the_next_line() {
 }
 
 #[test]
+fn parameters_may_be_called_by_reserved_words_that_mean_nothing_in_an_expression() {
+    let source = "worker W(type: string, start: int, map: json, string: string) -> string {\n  llm { model: \"m\", prompt: \"${type} ${start} ${string}\" }\n}\nworkflow w(type: string, when: bool) -> string {\n  step s = W(type: type, start: 1, map: {}, string: type) {\n    on_success when when -> done\n  }\n  succeed done = type\n}\n";
+    let parsed = parse(source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.get(1) else {
+        panic!("{:?}", parsed.file.items)
+    };
+    assert_eq!(w.params[0].name.name, "type");
+    // In an expression the word is a name, which the checker finds among the
+    // parameters.
+    let StateKind::Succeed(value) = &w.states[1].kind else {
+        panic!()
+    };
+    assert!(matches!(&value.kind, ExprKind::Name(n) if n.name == "type"));
+    // The literals stay literals, so they cannot be parameters.
+    for word in ["true", "false", "null"] {
+        assert_eq!(
+            errors(&format!(
+                "workflow w({word}: string) -> string {{ succeed done = \"x\" }}"
+            )),
+            [format!("`{word}` is a reserved word")]
+        );
+    }
+    // Everything else keeps its rule: a reserved word names no state.
+    assert_eq!(
+        errors("workflow w() -> string { succeed start = \"x\" }"),
+        ["`start` is a reserved word"]
+    );
+}
+
+#[test]
 fn reserved_words_parse_as_names_in_expressions() {
     // `worker` is also a failure class: the checker reads it from here.
     assert_eq!(
@@ -554,4 +585,295 @@ fn an_error_deep_in_a_long_workflow_is_found_where_it_is() {
     assert_eq!(errors(&source), ["expected `=` after `s150`, found `W`"]);
     let at = parsed.errors[0].offset();
     assert!(source[at..].starts_with("W(x: x + 150)"));
+}
+
+// ------------------------------------------------------ text as it comes
+
+/// The one-state workflow of `expr`, written with other line breaks.
+const SMALL: &str =
+    "// first\nworkflow w() -> string {\n  /// The end.\n  succeed done = \"x\" // last\n}\n";
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_spans_stay_file_offsets() {
+    let source = format!("\u{FEFF}{SMALL}");
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!("{:?}", parsed.file.items)
+    };
+    // Spans are offsets into the text as read, mark included.
+    assert_eq!(w.name.span.start as usize, source.find("w()").unwrap_or(0));
+    assert_eq!(w.states[0].span.text(&source), "succeed done = \"x\"");
+    assert_eq!(parsed.file.comments[0].span.text(&source), "// first");
+    // An error after the mark is where it is.
+    let broken = "\u{FEFF}workflow w() -> string { succeed done \"x\" }";
+    let parsed = parse(broken);
+    assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+    assert_eq!(parsed.errors[0].offset(), broken.find("\"x\"").unwrap_or(0));
+    // Only at the start: elsewhere it is a character like any other.
+    assert_eq!(parse(&format!("{SMALL}\u{FEFF}")).errors.len(), 1);
+}
+
+#[test]
+fn triple_quoted_strings_hold_newlines_whatever_ends_the_lines() {
+    let lf = "\"\"\"\n  one\n    two\n  \"\"\"";
+    for (name, text) in [
+        ("LF", lf.to_string()),
+        ("CRLF", lf.replace('\n', "\r\n")),
+        ("CR", lf.replace('\n', "\r")),
+    ] {
+        assert_eq!(sexp(&expr(&text)), "(str \"one\\n  two\")", "{name}");
+    }
+    // An escaped `\r` is content, not a line break.
+    assert_eq!(sexp(&expr("\"\"\"a\\r\r\nb\"\"\"")), "(str \"a\\r\\nb\")");
+}
+
+#[test]
+fn a_lone_carriage_return_ends_comments_and_lines() {
+    let source = SMALL.replace('\n', "\r");
+    let parsed = parse(&source);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Workflow(w)) = parsed.file.items.first() else {
+        panic!("the first comment took the file: {:?}", parsed.file.items)
+    };
+    assert_eq!(w.states.len(), 1);
+    assert_eq!(
+        w.states[0].docs.as_ref().map(|d| d.text.as_str()),
+        Some("The end.")
+    );
+    let comments: Vec<&str> = parsed
+        .file
+        .comments
+        .iter()
+        .map(|c| c.span.text(&source))
+        .collect();
+    assert_eq!(comments, ["// first", "// last"]);
+    // With Windows line endings, the `\r` is not part of the comment.
+    let source = SMALL.replace('\n', "\r\n");
+    let parsed = parse(&source);
+    assert_eq!(parsed.file.comments[0].span.text(&source), "// first");
+    // A one-line string ends at a lone `\r` too.
+    let parsed = parse("workflow w() -> string {\r  succeed done = \"open\r}\r");
+    assert_eq!(errors_of(&parsed), ["unterminated string"]);
+}
+
+#[test]
+fn recovery_finds_items_on_lines_that_end_in_a_carriage_return() {
+    let source = "workflow a() -> string {\r  succeed done \"x\"\r}\rworkflow b() -> string {\r  succeed done \"x\"\r}\r";
+    assert_eq!(errors_of(&parse(source)).len(), 2);
+}
+
+fn errors_of(parsed: &Parsed) -> Vec<String> {
+    parsed.errors.iter().map(|e| e.to_string()).collect()
+}
+
+// ------------------------------------------ the mistakes everybody makes
+
+/// The one error of `source` as (code, message, help).
+fn mistake(source: &str) -> (String, String, String) {
+    use miette::Diagnostic as _;
+    let parsed = parse(source);
+    assert_eq!(parsed.errors.len(), 1, "{source}: {:?}", parsed.errors);
+    let e = &parsed.errors[0];
+    (
+        e.code().map(|c| c.to_string()).unwrap_or_default(),
+        e.to_string(),
+        e.help().map(|h| h.to_string()).unwrap_or_default(),
+    )
+}
+
+/// A step whose body is `body`, in a workflow with parameters `q` and `ok`.
+fn in_step(body: &str) -> String {
+    format!(
+        "workflow w(q: string, ok: bool) -> string {{\n  step x = A(q: q) {{\n    {body}\n  }}\n  succeed done = \"a\"\n}}\n"
+    )
+}
+
+#[test]
+fn common_mistakes_get_their_own_messages_and_the_fix() {
+    let cases = [
+        (
+            in_step("on_success when q = \"a\" -> done"),
+            "flow::syntax::assignment_in_condition",
+            "use `==` to compare: `when q == \"a\"`",
+        ),
+        (
+            in_step("prompt: ok ? \"y\" : \"n\""),
+            "flow::syntax::ternary",
+            "write `if ok then \"y\" else \"n\"`",
+        ),
+        (
+            in_step("on_success when ok and q == \"b\" -> done"),
+            "flow::syntax::word_operator",
+            "write `when ok && q == \"b\"`",
+        ),
+        (
+            in_step("on_success when ok or q == \"b\" -> done"),
+            "flow::syntax::word_operator",
+            "write `when ok || q == \"b\"`",
+        ),
+        (
+            in_step("on_success when not ok -> done"),
+            "flow::syntax::word_operator",
+            "write `when !ok`",
+        ),
+        (
+            in_step("on_error -> done"),
+            "flow::syntax::unknown_transition",
+            "did you mean `on_failure`? write `on_failure -> done`",
+        ),
+        (
+            in_step("on_sucess when ok -> done"),
+            "flow::syntax::unknown_transition",
+            "did you mean `on_success`? write `on_success when ok -> done`",
+        ),
+        (
+            in_step("on_success: done"),
+            "flow::syntax::transition_colon",
+            "write `on_success -> done`",
+        ),
+        (
+            in_step("on_success when ok: done"),
+            "flow::syntax::transition_colon",
+            "write `on_success when ok -> done`",
+        ),
+        (
+            in_step("timeout: 1.5s"),
+            "flow::syntax::invalid_duration",
+            "write `1500ms`: a duration is a whole number of its unit",
+        ),
+        (
+            in_step("timeout: 0.5h"),
+            "flow::syntax::invalid_duration",
+            "write `30m`: a duration is a whole number of its unit",
+        ),
+        (
+            in_step("timeout: 2 m"),
+            "flow::syntax::invalid_duration",
+            "write `2m`: a duration has no space between the number and its unit",
+        ),
+        (
+            in_step("timeout: 30 seconds\n    retries: 2"),
+            "flow::syntax::invalid_duration",
+            "write `30s`: a duration has no space between the number and its unit",
+        ),
+        (
+            in_step("timeout: 5sec"),
+            "flow::syntax::invalid_duration",
+            "write `5s`: the units are `ms`, `s`, `m` and `h`",
+        ),
+        (
+            in_step("retries = 3"),
+            "flow::syntax::unexpected_token",
+            "write `retries: 3`: settings, fields and arguments take their value after `:`",
+        ),
+        (
+            "workflow w(q: string) -> string {\n  step x = A(q = q)\n}\n".to_string(),
+            "flow::syntax::unexpected_token",
+            "an argument is written `name: value`: `q: q`",
+        ),
+        (
+            in_step("on_success -> dоne"),
+            "flow::syntax::non_ascii_name",
+            "names are written with ASCII letters, digits and `_`; type the name again as `done`",
+        ),
+    ];
+    for (source, code, help) in cases {
+        let (found_code, message, found_help) = mistake(&source);
+        assert_eq!(
+            (found_code.as_str(), found_help.as_str()),
+            (code, help),
+            "{source}\n{message}"
+        );
+    }
+}
+
+#[test]
+fn a_mistake_is_labelled_where_it_is() {
+    let source = in_step("on_success when q = \"a\" -> done");
+    assert_eq!(
+        parse(&source).errors[0].offset(),
+        source.find("q = ").unwrap_or(0) + 2
+    );
+    // A look-alike is pointed at exactly: the Cyrillic `о`, two bytes.
+    let source = in_step("on_success -> dоne");
+    let parsed = parse(&source);
+    let SyntaxError::NonAsciiName {
+        span,
+        name,
+        code_point,
+        ..
+    } = &parsed.errors[0]
+    else {
+        panic!("{:?}", parsed.errors)
+    };
+    assert_eq!(span.text(&source), "о");
+    assert_eq!(name, "dоne");
+    assert_eq!(code_point, "U+043E CYRILLIC SMALL LETTER O");
+}
+
+#[test]
+fn a_comment_before_the_error_is_not_what_it_comes_after() {
+    let cases = [
+        (
+            "workflow w() -> string {\n  succeed done // the end\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        (
+            "workflow w() -> string {\n  succeed done /* the end */\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        (
+            "workflow w() -> string {\n  succeed done\n  // the end\n}\n",
+            "expected `=` after `succeed done`, found `}`",
+        ),
+        // Without a comment between, the token is named, as it always was.
+        (
+            "workflow w() -> string {\n  succeed done\n}\n",
+            "expected `=` after `done`, found `}`",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(errors(source), [message], "{source}");
+    }
+}
+
+#[test]
+fn other_characters_are_shown_with_their_code_point() {
+    let source = in_step("on_success when q == \u{201C}a\u{201D} -> done");
+    let (code, message, help) = mistake(&source);
+    assert_eq!(code, "flow::syntax::unexpected_token");
+    assert!(
+        message.ends_with("found `\u{201C}` (U+201C LEFT DOUBLE QUOTATION MARK)"),
+        "{message}"
+    );
+    assert_eq!(
+        help,
+        "strings are written with straight double quotes: `\"`"
+    );
+}
+
+#[test]
+fn a_broken_state_does_not_hide_the_errors_of_the_states_after_it() {
+    let source = "workflow w(q: string) -> string {\n  step x = A(q: q) {\n    on_success when q = \"a\" -> done\n  }\n  step y = A(q: q) {\n    on_success when ok and q -> done\n  }\n  map m = A(q: item) for item in [q] {\n    timeout: 2 m\n  }\n  succeed done = \"x\"\n}\nworkflow v() -> string {\n  succeed done \"y\"\n}\n";
+    let parsed = parse(source);
+    let codes: Vec<String> = parsed
+        .errors
+        .iter()
+        .map(|e| {
+            use miette::Diagnostic as _;
+            e.code().map(|c| c.to_string()).unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "flow::syntax::assignment_in_condition",
+            "flow::syntax::word_operator",
+            "flow::syntax::invalid_duration",
+            "flow::syntax::unexpected_token",
+        ]
+    );
+    // The broken workflows are dropped; nothing of them reaches the checker.
+    assert!(parsed.file.items.is_empty(), "{:?}", parsed.file.items);
 }

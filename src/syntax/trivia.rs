@@ -134,7 +134,7 @@ pub(super) fn scan(source: &str) -> Trivia {
                         frames.pop();
                         i += 3;
                     }
-                    b'\n' if !triple => {
+                    b'\n' | b'\r' if !triple => {
                         trivia
                             .unterminated_string
                             .get_or_insert(Span::from_range(start, i));
@@ -169,11 +169,40 @@ pub(super) fn scan(source: &str) -> Trivia {
     trivia
 }
 
+/// The end of the line at `from`: its line feed or carriage return (a lone
+/// `\r` ends a line too, as in files with old Mac line endings), or the end
+/// of the text.
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     bytes[from..]
         .iter()
-        .position(|&b| b == b'\n')
+        .position(|&b| b == b'\n' || b == b'\r')
         .map_or(bytes.len(), |p| from + p)
+}
+
+/// The end of the line at `from`, as [`memchr_newline`].
+pub(super) fn line_end(text: &str, from: usize) -> usize {
+    memchr_newline(text.as_bytes(), from.min(text.len()))
+}
+
+/// The start of the line after the one at `from`: past its `\n`, `\r\n` or
+/// lone `\r`; `None` on the last line.
+pub(super) fn next_line_start(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let end = memchr_newline(bytes, from.min(bytes.len()));
+    match bytes.get(end) {
+        None => None,
+        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => Some(end + 2),
+        Some(_) => Some(end + 1),
+    }
+}
+
+/// The start of the line that holds `at`: just after the last line break
+/// before it.
+pub(super) fn line_start_before(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |p| p + 1)
 }
 
 /// The end of the (nested) block comment starting at `start` (`None` when

@@ -54,6 +54,11 @@ impl Typer<'_, '_, '_> {
                 None,
                 format!("`{}` is a {}, not a function", callee.name, other.kind()),
             ),
+            // `not (x)`, as in Python, parses as a call of `not`.
+            None if suggest::operator(callee.as_str(), callee.span).is_some() => (
+                suggest::operator(callee.as_str(), callee.span),
+                suggest::operator_help(callee.as_str()),
+            ),
             None => {
                 let candidates = Builtin::ALL
                     .iter()

@@ -48,6 +48,12 @@ macro_rules! registry {
 
 registry! {
     syntax::unexpected_token,
+    syntax::assignment_in_condition,
+    syntax::ternary,
+    syntax::word_operator,
+    syntax::unknown_transition,
+    syntax::transition_colon,
+    syntax::non_ascii_name,
     syntax::unterminated_string,
     syntax::unterminated_comment,
     syntax::invalid_escape,

@@ -14,8 +14,9 @@ use pest::Parser as _;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::super::parser::{FlowParser, Rule};
-use super::super::trivia::Trivia;
+use super::super::trivia::{self, Trivia};
 use super::super::{Span, SyntaxError};
+use super::mistakes;
 
 /// Pest's detailed error tracking is a process-wide switch. Parses that need
 /// it take this lock, so that one of them never switches it off under
@@ -48,7 +49,8 @@ pub(super) fn describe(
     error: &Error<Rule>,
     trivia: &Trivia,
 ) -> SyntaxError {
-    let mut pos = base + position(error);
+    let plain = base + position(error);
+    let mut pos = plain;
     let mut expected = BTreeSet::new();
     let mut parent = None;
     match detailed(rule, &source[base..]) {
@@ -83,6 +85,25 @@ pub(super) fn describe(
     }
     if expected.len() > 1 {
         expected.remove(&Expected::Continuation);
+    }
+    let expects = |token: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token(t, _) if *t == token))
+    };
+    let prev_end = token_end_before(source, base, pos, trivia);
+    let failure = mistakes::Failure {
+        source,
+        base,
+        plain,
+        pos,
+        prev_end,
+        expects_colon: expects(":"),
+        expects_arrow: expects("->"),
+        expects_bar: expects("|"),
+    };
+    if let Some(mistake) = mistakes::recognise(&failure) {
+        return mistake;
     }
     // The tokens that start an expression or a type are said once, as
     // "an expression" or "a type".
@@ -119,15 +140,20 @@ pub(super) fn describe(
     };
     // The line so far says whether this is a transition (`->` is also the
     // arrow of a signature).
-    let line_start = source[..pos.min(source.len())]
-        .rfind('\n')
-        .map_or(0, |p| p + 1);
+    let line_start = trivia::line_start_before(source, pos);
     let line = &source[line_start..pos.min(source.len())];
     let in_transition = line.contains("on_success") || line.contains("on_failure");
     let help = help_for(parent, &expected, in_transition);
+    // A character copied from a word processor: say what it stands for.
+    let help = source[pos.min(source.len())..]
+        .chars()
+        .next()
+        .and_then(mistakes::punctuation_look_alike)
+        .map(str::to_string)
+        .or(help);
     SyntaxError::UnexpectedToken {
         expected: list(&expected),
-        after: after(source, base, pos),
+        after: after(source, base, prev_end, trivia),
         found,
         span: found_span,
         unclosed: unclosed.map(|(_, span)| span),
@@ -381,24 +407,59 @@ fn found_token(source: &str, pos: usize) -> (String, Span) {
     let text = &rest[..len];
     let shown = if c == '\n' || c == '\r' {
         "a line break".to_string()
+    } else if !c.is_ascii() {
+        // Many such characters look like others, or like nothing at all.
+        format!("`{text}` ({})", mistakes::code_point(c))
     } else {
         format!("`{text}`")
     };
     (shown, Span::from_range(pos, pos + len))
 }
 
-/// " after `x`": the token that ends just before `pos` (whitespace
-/// skipped), or the comment that does, when there is one short enough to
-/// quote.
-fn after(source: &str, base: usize, pos: usize) -> String {
-    let before = source[base..pos.min(source.len())].trim_end();
-    let line = before[before.rfind('\n').map_or(0, |p| p + 1)..].trim_start();
-    // Whatever ends a comment line belongs to the comment.
+/// The end of the last token before `pos` in the parse that started at
+/// `base`: whitespace and comments are skipped (a doc comment is a token).
+fn token_end_before(source: &str, base: usize, pos: usize, trivia: &Trivia) -> usize {
+    let mut end = pos.min(source.len());
+    loop {
+        end = base + source[base..end].trim_end().len();
+        // A comment that ends here: go on before it. Line comments end at
+        // their line break, block comments after `*/`.
+        let i = trivia
+            .comments
+            .partition_point(|c| (c.span.end as usize) < end);
+        match trivia.comments.get(i) {
+            Some(c) if c.span.end as usize == end && c.span.start as usize >= base => {
+                end = c.span.start as usize;
+            }
+            _ => return end,
+        }
+    }
+}
+
+/// " after `x`": the token that ends at `end`. When a comment stands
+/// between it and the error, the code of its line is quoted instead
+/// (" after `succeed done`"), since the error is then shown on another
+/// line than the one it is about.
+fn after(source: &str, base: usize, end: usize, trivia: &Trivia) -> String {
+    let before = &source[base..end];
+    let line_start = trivia::line_start_before(before, before.len());
+    let line = before[line_start..].trim_start();
     if line.starts_with("///") {
         return " after a doc comment".to_string();
     }
-    if line.contains("//") || before.ends_with("*/") {
-        return " after a comment".to_string();
+    let commented = trivia
+        .comments
+        .get(
+            trivia
+                .comments
+                .partition_point(|c| (c.span.start as usize) < end),
+        )
+        .is_some_and(|c| {
+            // A comment right after the token, before the next one.
+            source[end..c.span.start as usize].trim().is_empty()
+        });
+    if commented && !line.is_empty() && line.len() <= 40 && !line.contains("/*") {
+        return format!(" after `{line}`");
     }
     let Some(c) = before.chars().next_back() else {
         return String::new();

@@ -250,33 +250,7 @@ impl Lowerer<'_> {
     }
 
     fn bad_number(&self, pair: Pair<'_, Rule>) {
-        let text = pair.as_str();
-        let span = self.span(&pair);
-        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let rest = &text[digits..];
-        // `1e` is a number missing its exponent, not a duration.
-        let looks_like_unit = rest.bytes().all(|b| b.is_ascii_alphabetic())
-            && !rest.is_empty()
-            && !rest.eq_ignore_ascii_case("e");
-        if looks_like_unit {
-            self.error(SyntaxError::InvalidDuration {
-                text: text.to_string(),
-                span,
-                reason: "unknown unit",
-                help: format!(
-                    "durations are written with one of the units `ms`, `s`, `m` or `h`, as in `{}s`; `{}` is not one of them",
-                    &text[..digits],
-                    rest
-                ),
-            });
-        } else {
-            self.error(SyntaxError::InvalidNumber {
-                text: text.to_string(),
-                span,
-                reason: "not a number",
-                help: "numbers are written like `42`, `-7`, `3.5` or `1e3`".to_string(),
-            });
-        }
+        self.error(super::mistakes::bad_number(pair.as_str(), self.span(&pair)));
     }
 
     fn duration(&self, pair: Pair<'_, Rule>) -> Duration {

@@ -205,9 +205,11 @@ impl Lowerer<'_> {
 
     pub(super) fn setting(&self, pair: Pair<'_, Rule>) -> Setting {
         let span = self.span(&pair);
+        let text = pair.as_str();
         let mut inner = pair.into_inner();
         let name = self.ident(next(&mut inner));
         let value = self.top_expr(next(&mut inner));
+        self.transition_as_setting(&name, &value, span.start as usize, text);
         Setting { name, value, span }
     }
 
@@ -220,7 +222,7 @@ impl Lowerer<'_> {
                 _ => {
                     let span = self.span(&pair);
                     let mut inner = pair.into_inner();
-                    let name = self.binding(next(&mut inner), "a parameter name");
+                    let name = self.parameter(next(&mut inner));
                     let ty = self.type_expr(next(&mut inner));
                     params.push(Param {
                         docs: docs.take(),

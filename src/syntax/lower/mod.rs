@@ -8,6 +8,7 @@
 mod errors;
 mod exprs;
 mod items;
+mod mistakes;
 mod strings;
 
 use std::cell::RefCell;
@@ -62,23 +63,29 @@ pub(super) fn parse(source: &str) -> Parsed {
     }
     let lexical_errors = errors.len();
 
-    let mut pos = 0;
+    // A byte-order mark, which some Windows editors write, is not part of
+    // the text. It is skipped rather than cut off, so that every span stays a
+    // byte offset into the file as it was read.
+    let mut pos = BYTE_ORDER_MARK.len() * usize::from(source.starts_with(BYTE_ORDER_MARK));
     // Reports a failed parse of `rule` at `base`, and says where to go on.
+    // Reports a failed parse of `rule` at `base`, and says where the parse
+    // could go on: `None` past the most errors a file reports.
     let mut report = |error: &pest::error::Error<Rule>, base: usize, rule: Rule| {
         let error = errors::describe(source, base, rule, error, &trivia);
         let at = error.offset();
         // A lexical error already explains a failure at or after the
         // unterminated string or comment; say it once.
-        if !errors[..lexical_errors]
+        let explained = errors[..lexical_errors]
             .iter()
-            .any(|e| explains(e, source, at))
-        {
+            .any(|e| explains(e, source, at));
+        if !explained {
             errors.push(error);
         }
-        match item_start_after(source, at) {
-            Some(next) if errors.len() < MAX_SYNTAX_ERRORS => Some(next),
-            _ => None,
-        }
+        (errors.len() < MAX_SYNTAX_ERRORS).then(|| Resume {
+            at,
+            next_item: item_start_after(source, at),
+            explained,
+        })
     };
     let mut lowered = Vec::new();
     'items: loop {
@@ -90,6 +97,10 @@ pub(super) fn parse(source: &str) -> Parsed {
             pos += head.as_span().end();
             let mut workflow = lowerer.workflow_head(head);
             lowered.extend(lowerer.errors.into_inner());
+            // Whether a part failed: the states after it are still read, for
+            // their errors, but the workflow is dropped (the checker does
+            // not run on a file with syntax errors anyway).
+            let mut broken = false;
             loop {
                 let lowerer = Lowerer::new(pos, &trivia.comments);
                 match FlowParser::parse(Rule::workflow_part, &source[pos..]) {
@@ -101,19 +112,36 @@ pub(super) fn parse(source: &str) -> Parsed {
                         }
                         lowered.extend(lowerer.errors.into_inner());
                         if closed {
-                            items.push(ast::Item::Workflow(workflow));
+                            if !broken {
+                                items.push(ast::Item::Workflow(workflow));
+                            }
                             continue 'items;
                         }
                     }
-                    // The broken workflow is dropped: the checker does not
-                    // run on a file with syntax errors anyway.
-                    Err(error) => match report(&error, pos, Rule::workflow_part) {
-                        Some(next) => {
-                            pos = next;
-                            continue 'items;
+                    Err(error) => {
+                        let Some(resume) = report(&error, pos, Rule::workflow_part) else {
+                            break 'items;
+                        };
+                        // Go on at the next state of this workflow, so that
+                        // one mistake does not hide those after it; not
+                        // after an unterminated string or comment, where
+                        // what looks like a state may be inside it.
+                        let limit = resume.next_item.unwrap_or(source.len());
+                        if !resume.explained
+                            && let Some(state) = state_start_after(source, resume.at, limit)
+                        {
+                            pos = state;
+                            broken = true;
+                            continue;
                         }
-                        None => break 'items,
-                    },
+                        match resume.next_item {
+                            Some(next) => {
+                                pos = next;
+                                continue 'items;
+                            }
+                            None => break 'items,
+                        }
+                    }
                 }
             }
         }
@@ -126,7 +154,7 @@ pub(super) fn parse(source: &str) -> Parsed {
                 lowered.extend(lowerer.errors.into_inner());
             }
             Err(_) if FlowParser::parse(Rule::end_of_file, &source[pos..]).is_ok() => break,
-            Err(error) => match report(&error, pos, Rule::next_item) {
+            Err(error) => match report(&error, pos, Rule::next_item).and_then(|r| r.next_item) {
                 Some(next) => pos = next,
                 None => break,
             },
@@ -152,7 +180,7 @@ fn starts_workflow(rest: &str) -> bool {
     loop {
         rest = rest.trim_start();
         if rest.starts_with("//") {
-            rest = rest.find('\n').map_or("", |p| &rest[p..]);
+            rest = rest.find(['\n', '\r']).map_or("", |p| &rest[p..]);
         } else if rest.starts_with("/*") {
             // Block comments nest: find the matching `*/`.
             let bytes = rest.as_bytes();
@@ -188,6 +216,9 @@ fn starts_workflow(rest: &str) -> bool {
     }
 }
 
+/// The UTF-8 byte-order mark, U+FEFF: three bytes.
+const BYTE_ORDER_MARK: &str = "\u{FEFF}";
+
 /// Spans are `u32` offsets, so a file must be shorter than 4 GiB.
 const MAX_SOURCE_LEN: usize = u32::MAX as usize;
 
@@ -202,9 +233,7 @@ fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
         SyntaxError::UnterminatedComment { span } => at >= span.start as usize,
         SyntaxError::UnterminatedString { span } => {
             let start = span.start as usize;
-            let line_end = source[start..]
-                .find('\n')
-                .map_or(source.len(), |p| start + p);
+            let line_end = trivia::line_end(source, start);
             at >= start && at <= line_end + 1
         }
         _ => false,
@@ -228,17 +257,105 @@ fn starts_item(line: &str) -> bool {
     })
 }
 
+/// Where the parse goes on after a failure at `at`.
+struct Resume {
+    at: usize,
+    /// The next line that starts an item.
+    next_item: Option<usize>,
+    /// Whether an unterminated string or comment explains the failure.
+    explained: bool,
+}
+
+const STATE_KEYWORDS: [&str; 5] = ["step", "map", "succeed", "fail", "parallel"];
+
+/// Whether `line` (indentation removed) starts a state: its keyword, a
+/// name, and `=` (or `{` for `parallel`). The whole head is asked for, so
+/// that a record key `map:` or a word in a multi-line value is not taken for
+/// one.
+fn starts_state(line: &str) -> bool {
+    STATE_KEYWORDS.iter().any(|kw| {
+        let Some(rest) = line.strip_prefix(kw) else {
+            return false;
+        };
+        let name = rest.trim_start_matches([' ', '\t']);
+        if name.len() == rest.len() {
+            return false;
+        }
+        let name_len = name
+            .bytes()
+            .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            .count();
+        let after = name[name_len..].trim_start_matches([' ', '\t']);
+        let opens = if *kw == "parallel" {
+            after.starts_with('{')
+        } else {
+            after.starts_with('=') && !after.starts_with("==")
+        };
+        name_len > 0 && opens
+    })
+}
+
+/// The start of the keyword of the first state beginning a line after
+/// offset `at` and before `limit`.
+fn state_start_after(source: &str, at: usize, limit: usize) -> Option<usize> {
+    let mut line_start = at;
+    while let Some(next) = trivia::next_line_start(source, line_start) {
+        line_start = next;
+        if line_start >= limit {
+            return None;
+        }
+        let line = &source[line_start..];
+        let code = line.trim_start_matches([' ', '\t']);
+        if starts_state(code) {
+            return Some(line_start + (line.len() - code.len()));
+        }
+    }
+    None
+}
+
 /// The start of the first item beginning on a line after offset `at`.
 fn item_start_after(source: &str, at: usize) -> Option<usize> {
     let mut line_start = at;
-    while let Some(p) = source[line_start..].find('\n') {
-        line_start += p + 1;
+    while let Some(next) = trivia::next_line_start(source, line_start) {
+        line_start = next;
         if starts_item(&source[line_start..]) {
             return Some(line_start);
         }
     }
     None
 }
+
+/// The reserved words that may name a parameter. Inputs are JSON written
+/// by others, where keys such as `type` and `start` are everywhere; and
+/// inside an expression none of these words means anything else, so there
+/// `type` is the parameter. The reserved words that do mean something in an
+/// expression (`true`, `false`, `null`, and every keyword of an expression)
+/// are left out, and so is every reserved word added later unless it is
+/// added here.
+const PARAMETER_KEYWORDS: &[&str] = &[
+    "import",
+    "type",
+    "worker",
+    "transformer",
+    "workflow",
+    "step",
+    "parallel",
+    "branch",
+    "map",
+    "for",
+    "in",
+    "succeed",
+    "fail",
+    "start",
+    "on_success",
+    "on_failure",
+    "when",
+    "string",
+    "number",
+    "int",
+    "bool",
+    "json",
+];
 
 /// Walks pairs of one successful parse of `source[base..]`.
 pub(super) struct Lowerer<'c> {
@@ -318,6 +435,24 @@ impl<'c> Lowerer<'c> {
         ident
     }
 
+    /// The name of a parameter: reserved words are allowed, except those
+    /// that mean something inside an expression.
+    fn parameter(&self, pair: Pair<'_, Rule>) -> Ident {
+        let ident = self.ident(pair);
+        if ast::is_reserved(&ident.name) && !PARAMETER_KEYWORDS.contains(&ident.name.as_str()) {
+            self.error(SyntaxError::ReservedWord {
+                help: format!(
+                    "`{}` is a value in an expression, so it cannot name a parameter; choose another name, such as `{}_`",
+                    ident.name, ident.name
+                ),
+                word: ident.name.to_string(),
+                span: ident.span,
+                what: "a parameter name",
+            });
+        }
+        ident
+    }
+
     /// Any identifier, including reserved words (field and setting names).
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
         Ident {
@@ -330,6 +465,35 @@ impl<'c> Lowerer<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_whole_state_head_is_a_place_to_go_on() {
+        for line in [
+            "step a = W()",
+            "map m= W(x: i) for i in xs",
+            "parallel checks {",
+            "fail f =\"x\"",
+        ] {
+            assert!(starts_state(line), "{line}");
+        }
+        for line in [
+            "map: 1,",
+            "succeed done // no value",
+            "step",
+            "fail == x",
+            "parallel p = x",
+            "stepa = W()",
+        ] {
+            assert!(!starts_state(line), "{line}");
+        }
+        let source = "a\r  step s = W()\nsucceed d = 1";
+        assert_eq!(state_start_after(source, 0, source.len()), Some(4));
+        assert_eq!(
+            state_start_after(source, 0, 2),
+            None,
+            "at the limit: the next item"
+        );
+    }
 
     // A 4 GiB fixture is out of the question; the size rule is tested here.
     #[test]

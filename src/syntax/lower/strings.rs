@@ -26,7 +26,7 @@ impl Lowerer<'_> {
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::text | Rule::triple_text => {
-                    pieces.push(Piece::Source(part.as_str().to_string()))
+                    pieces.push(Piece::Source(normalise_line_breaks(part.as_str())))
                 }
                 Rule::escape => {
                     if let Some(c) = self.escape(&part) {
@@ -77,6 +77,18 @@ impl Lowerer<'_> {
             }
         };
         Some(c)
+    }
+}
+
+/// Source text with every line break written `\n`: a triple-quoted string
+/// means the same in a file saved with Windows (`\r\n`) or old Mac (`\r`)
+/// line endings as with `\n`. (A one-line string has no line break; an
+/// escaped `\r` is not source text and stays.)
+fn normalise_line_breaks(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
     }
 }
 
