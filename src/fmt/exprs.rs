@@ -77,6 +77,7 @@ impl Fmt<'_> {
                 ])
             }
             ExprKind::Binary { op, .. } => self.chain(expr, op.precedence()),
+            ExprKind::If { .. } => self.conditional(expr),
             ExprKind::Paren(inner) => {
                 let inner_doc = self.expr(inner);
                 let close = self.find_byte(inner.span.end, b')');
@@ -110,6 +111,38 @@ impl Fmt<'_> {
             }
         }
         group(concat(vec![first, indent(concat(rest))]), false)
+    }
+
+    /// `if a then x else if b then y else z`: on one line when it fits,
+    /// else broken before every `else`, indented under the `if`.
+    fn conditional(&mut self, expr: &Expr) -> Doc {
+        let mut head = Vec::new();
+        let mut rest = Vec::new();
+        let mut link = expr;
+        while let ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } = &link.kind
+        {
+            let out = if head.is_empty() {
+                head.push(text("if "));
+                &mut head
+            } else {
+                rest.push(Doc::Line);
+                rest.push(text("else if "));
+                &mut rest
+            };
+            out.push(self.expr(condition));
+            out.push(text(" then "));
+            out.push(self.expr(then));
+            link = otherwise;
+        }
+        rest.push(Doc::Line);
+        rest.push(text("else "));
+        rest.push(self.expr(link));
+        head.push(indent(concat(rest)));
+        group(concat(head), false)
     }
 
     /// The arguments of a call, from the `(` after `after`.

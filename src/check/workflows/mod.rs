@@ -17,6 +17,7 @@ use crate::syntax::ast;
 pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
     let env = cx.env;
     let error_ty = failure::error_type(&mut cx.types);
+    let routed_ty = failure::routed_error_type(&mut cx.types);
     for (workflow, sig) in env.items.workflows.iter().zip(&env.workflows) {
         let graph = graph::analyze_workflow(workflow, &mut cx.out);
         report_ambiguous(cx, workflow, sig);
@@ -32,6 +33,7 @@ pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
             sig,
             values: &values,
             error_ty,
+            routed_ty,
         };
         for id in graph.states().ids() {
             typing::check_state(cx, &w, id);
@@ -39,9 +41,29 @@ pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
     }
 }
 
-/// A state named like a parameter of its workflow: an expression could not
-/// tell which one it means.
+/// A state named like a parameter of its workflow, or a parameter or state
+/// named `error`: an expression could not tell which one it means.
 fn report_ambiguous(cx: &mut Cx<'_, '_>, workflow: &ast::Workflow, sig: &Sig<'_>) {
+    // `error` is in scope in every expression of a workflow.
+    let shadowed = |what, span| CheckError::ShadowedError {
+        what,
+        workflow: workflow.name.name.to_string(),
+        span,
+    };
+    if let Some((_, param)) = sig.param("error") {
+        cx.out.push(shadowed("parameter", param.name.span));
+    }
+    for state in &workflow.states {
+        // A `succeed` or `fail` state has no value: its name is only ever
+        // a transition's target.
+        let has_value = !matches!(
+            state.kind,
+            ast::StateKind::Succeed(_) | ast::StateKind::Fail(_)
+        );
+        if state.name.as_str() == "error" && has_value {
+            cx.out.push(shadowed("state", state.name.span));
+        }
+    }
     if sig.params.is_empty() {
         return;
     }

@@ -21,6 +21,7 @@ use crate::runtime::eval::{self, Scope};
 pub(super) async fn parallel<S: EventSink>(
     cx: &Ctx<'_, S>,
     state: &RunState,
+    error: Option<&Value>,
     name: &str,
     branches: &[Branch],
     max_concurrency: Option<u32>,
@@ -39,6 +40,7 @@ pub(super) async fn parallel<S: EventSink>(
                 params: &state.params,
                 states: &state.values,
                 item: None,
+                error,
             };
             call::run(cx, label, &branch.call, names, visit)
                 .await
@@ -61,6 +63,7 @@ pub(super) async fn parallel<S: EventSink>(
 pub(super) async fn map<S: EventSink>(
     cx: &Ctx<'_, S>,
     state: &RunState,
+    error: Option<&Value>,
     name: &str,
     call: &Call,
     list: &Expr,
@@ -73,7 +76,7 @@ pub(super) async fn map<S: EventSink>(
             params: &state.params,
             states: &state.values,
             item: None,
-            error: None,
+            error,
             transformers: &pure,
         };
         match eval::eval(list, &scope) {
@@ -98,6 +101,7 @@ pub(super) async fn map<S: EventSink>(
                 params: &state.params,
                 states: &state.values,
                 item: Some(item),
+                error,
             };
             call::run(cx, &Arc::from(format!("{name}[{i}]")), call, names, visit)
                 .await

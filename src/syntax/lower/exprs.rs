@@ -189,6 +189,7 @@ impl Lowerer<'_> {
                 ExprKind::Int(0)
             }
             Rule::paren => ExprKind::Paren(Box::new(self.expr(next(&mut pair.into_inner())))),
+            Rule::conditional => return self.conditional(pair),
             Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
             _ => ExprKind::Record(
                 pair.into_inner()
@@ -203,6 +204,41 @@ impl Lowerer<'_> {
             ),
         };
         Expr { kind, span }
+    }
+
+    /// `if a then x else if b then y else z`: the links of the chain, each
+    /// an `If` from its own `if` to the end, nested in the `else` of the one
+    /// before.
+    fn conditional(&self, pair: Pair<'_, Rule>) -> Expr {
+        let end = self.span(&pair).end;
+        let mut inner = pair.into_inner();
+        let mut links = Vec::new();
+        // The grammar alternates `if c then x` links and `else`, and ends
+        // with the last branch.
+        let mut keyword = next(&mut inner);
+        let otherwise = loop {
+            if keyword.as_rule() != Rule::kw_if {
+                break self.expr(keyword);
+            }
+            let start = self.span(&keyword).start;
+            let condition = self.expr(next(&mut inner));
+            next(&mut inner); // `then`
+            let then = self.expr(next(&mut inner));
+            links.push((start, condition, then));
+            next(&mut inner); // `else`
+            keyword = next(&mut inner);
+        };
+        links
+            .into_iter()
+            .rev()
+            .fold(otherwise, |otherwise, (start, condition, then)| Expr {
+                span: Span::new(start, end),
+                kind: ExprKind::If {
+                    condition: Box::new(condition),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                },
+            })
     }
 
     pub(super) fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {
