@@ -505,6 +505,24 @@ mod tests {
             op,
             lhs: Box::new(lhs),
             rhs: Box::new(rhs),
+            int: false,
+        }
+    }
+
+    /// An operation the checker typed `int`.
+    fn int(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+            int: true,
+        }
+    }
+
+    fn neg(operand: Expr, int: bool) -> Expr {
+        Expr::Neg {
+            operand: Box::new(operand),
+            int,
         }
     }
 
@@ -582,8 +600,73 @@ mod tests {
             Ok(json!("ab"))
         );
         assert!(run(&bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)))).is_err());
-        assert!(run(&bin(BinaryOp::Add, lit(json!(i64::MAX)), lit(json!(1)))).is_ok());
-        assert_eq!(run(&Expr::Neg(Box::new(lit(json!(4))))), Ok(json!(-4)));
+        // On numbers (or `json`), a whole result too large for an `int`
+        // becomes a float.
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!(i64::MAX)), lit(json!(1)))),
+            Ok(json!(9.223372036854776e18))
+        );
+        assert_eq!(run(&neg(lit(json!(4)), false)), Ok(json!(-4)));
+        assert_eq!(run(&neg(lit(json!(i64::MIN)), false)), Ok(json!(9.223372036854776e18)));
+    }
+
+    #[test]
+    fn int_arithmetic_that_overflows_is_an_error_naming_the_operation() {
+        let max = || lit(json!(i64::MAX));
+        let min = || lit(json!(i64::MIN));
+        let cases = [
+            (int(BinaryOp::Add, max(), lit(json!(1))), "9223372036854775807 + 1"),
+            (int(BinaryOp::Sub, min(), lit(json!(1))), "-9223372036854775808 - 1"),
+            (int(BinaryOp::Mul, max(), lit(json!(2))), "9223372036854775807 * 2"),
+            (neg(min(), true), "-(-9223372036854775808)"),
+        ];
+        for (expr, operation) in cases {
+            let error = run(&expr).expect_err(operation);
+            assert_eq!(
+                error.message,
+                format!(
+                    "integer overflow: {operation} does not fit in an `int` (a 64-bit whole number, at most 9223372036854775807)"
+                )
+            );
+        }
+        // In range, `int` arithmetic is exact; `i64::MIN % -1` is 0.
+        assert_eq!(run(&int(BinaryOp::Add, max(), lit(json!(-1)))), Ok(json!(i64::MAX - 1)));
+        assert_eq!(run(&int(BinaryOp::Rem, min(), lit(json!(-1)))), Ok(json!(0)));
+        assert!(run(&int(BinaryOp::Rem, max(), lit(json!(0)))).is_err());
+        // `/` is a number however its operands are typed.
+        assert_eq!(run(&bin(BinaryOp::Div, max(), lit(json!(2)))), Ok(json!(4.611686018427388e18)));
+    }
+
+    #[test]
+    fn if_evaluates_only_the_branch_taken() {
+        let broken = || bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)));
+        let cond = |c: bool, then: Expr, otherwise: Expr| Expr::If {
+            condition: Box::new(lit(json!(c))),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        };
+        assert_eq!(run(&cond(true, lit(json!("a")), broken())), Ok(json!("a")));
+        assert_eq!(run(&cond(false, broken(), lit(json!(2)))), Ok(json!(2)));
+        assert!(run(&cond(true, broken(), lit(json!(2)))).is_err());
+        let not_bool = Expr::If {
+            condition: Box::new(lit(json!("yes"))),
+            then: Box::new(lit(json!(1))),
+            otherwise: Box::new(lit(json!(2))),
+        };
+        assert!(run(&not_bool).is_err());
+    }
+
+    #[test]
+    fn lists_concatenate() {
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!([1, "a"])), lit(json!([[2]])))),
+            Ok(json!([1, "a", [2]]))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!([])), lit(json!([])))),
+            Ok(json!([]))
+        );
+        assert!(run(&bin(BinaryOp::Add, lit(json!([1])), lit(json!(1)))).is_err());
     }
 
     #[test]

@@ -88,6 +88,7 @@ fn the_design_example_lowers_as_written() {
                 optional: false,
             }),
             rhs: Box::new(Expr::Literal(json!("approve"))),
+            int: false,
         })
     );
     assert_eq!(review.on_success[0].target, StateId(3));
@@ -126,6 +127,7 @@ fn the_design_example_lowers_as_written() {
                 optional: true,
             }),
             rhs: Box::new(Expr::List(vec![])),
+            int: false,
         }
     );
     // The reviewer's header reads a secret with `env`.

@@ -212,7 +212,7 @@ workflow main(task: string) -> string {
 }
 
 #[test]
-fn error_is_in_scope_in_on_failure_conditions_only() {
+fn error_is_the_failure_being_routed_in_on_failure_conditions_and_may_be_null_elsewhere() {
     let source = file(
         r#"
 workflow main(task: string) -> string {
@@ -230,9 +230,11 @@ workflow main(task: string) -> string {
 }
 "#,
     );
+    // In the `on_success` condition, `error` is the failure routed last,
+    // which may be null; in the `on_failure` ones it is the failure itself.
     assert_codes(
         &source,
-        &["unknown_name", "not_a_member", "unknown_failure_class"],
+        &["nullable_value", "not_a_member", "unknown_failure_class"],
     );
     let found = super::diagnostics(&source);
     assert_eq!(help(&found[1]), "did you mean `\"timeout\"`?");

@@ -52,6 +52,7 @@ registry! {
     syntax::unterminated_comment,
     syntax::invalid_escape,
     syntax::reserved_word,
+    syntax::unparenthesized_if,
     syntax::invalid_number,
     syntax::invalid_duration,
     syntax::interpolation_not_allowed,

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::super::SyntaxError;
@@ -76,6 +76,9 @@ impl Lowerer<'_> {
                 kind: ExprKind::Null,
                 span,
             };
+        }
+        if parts.len() > 1 {
+            self.operand_ifs(parts.clone());
         }
         PRATT
             .map_primary(|primary| self.primary(primary))
@@ -161,6 +164,27 @@ impl Lowerer<'_> {
                 }
             })
             .parse(parts)
+    }
+
+    /// Reports every `if` among the parts of an expression that is an
+    /// operand: the grammar reads `1 + if c then a else b` (the `else`
+    /// taking the rest), but an `if` has the lowest precedence, and inside
+    /// an operation it must be put in parentheses.
+    fn operand_ifs(&self, parts: Pairs<'_, Rule>) {
+        let mut before = None;
+        for part in parts {
+            if part.as_rule() == Rule::conditional {
+                if let Some(op) = &before {
+                    let op: &Pair<'_, Rule> = op;
+                    let start = self.span(&part).start;
+                    self.error(SyntaxError::UnparenthesizedIf {
+                        op: op.as_str().to_string(),
+                        span: Span::new(start, start + 2),
+                    });
+                }
+            }
+            before = Some(part);
+        }
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {

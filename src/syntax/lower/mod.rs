@@ -49,7 +49,7 @@ pub(super) fn parse(source: &str) -> Parsed {
         errors.push(SyntaxError::TooDeep {
             span,
             limit: trivia::MAX_NESTING,
-            what: "the nesting of brackets, strings, interpolations and comments",
+            what: "the nesting of brackets, strings, interpolations, comments and `if`s",
         });
         return Parsed {
             file: ast::File {
