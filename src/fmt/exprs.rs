@@ -114,7 +114,8 @@ impl Fmt<'_> {
     }
 
     /// `if a then x else if b then y else z`: on one line when it fits,
-    /// else broken before every `else`, indented under the `if`.
+    /// else broken before every `else`, indented under the `if`. A comment
+    /// before a `then` or an `else` stays at the end of what it followed.
     fn conditional(&mut self, expr: &Expr) -> Doc {
         let mut head = Vec::new();
         let mut rest = Vec::new();
@@ -134,8 +135,12 @@ impl Fmt<'_> {
                 &mut rest
             };
             out.push(self.expr(condition));
+            let then_at = self.next_token(condition.span.end);
+            out.push(self.trailing_comments(then_at));
             out.push(text(" then "));
             out.push(self.expr(then));
+            let else_at = self.next_token(then.span.end);
+            out.push(self.trailing_comments(else_at));
             link = otherwise;
         }
         rest.push(Doc::Line);
@@ -143,6 +148,23 @@ impl Fmt<'_> {
         rest.push(self.expr(link));
         head.push(indent(concat(rest)));
         group(concat(head), false)
+    }
+
+    /// Comments before `pos` at the end of what was printed last: a line
+    /// comment ends the line (and breaks the group around it).
+    fn trailing_comments(&mut self, pos: u32) -> Doc {
+        let mut out = Vec::new();
+        while let Some(comment) = self.take_before(pos) {
+            let shown = format!(" {}", self.comment_text(&comment));
+            out.push(match comment.kind {
+                CommentKind::Line => concat(vec![Doc::LineSuffix(shown), Doc::BreakParent]),
+                CommentKind::Block if shown.contains('\n') => {
+                    concat(vec![text(shown), Doc::BreakParent])
+                }
+                CommentKind::Block => text(shown),
+            });
+        }
+        concat(out)
     }
 
     /// The arguments of a call, from the `(` after `after`.
