@@ -910,7 +910,10 @@ workflow ship() -> string {{
     assert_eq!(fix["class"], json!("worker"));
     assert_eq!(fix["attempts"], json!(1));
     let report = fix["report"].as_str().unwrap_or_default();
-    assert!(report.contains("ValueError: the review has no title"), "{report}");
+    assert!(
+        report.contains("ValueError: the review has no title"),
+        "{report}"
+    );
     // The run's state holds the failure routed last, and serializes it.
     let routed = state.routed.as_ref().expect("a failure was routed");
     assert_eq!(routed.state, "deploy");

@@ -607,7 +607,10 @@ mod tests {
             Ok(json!(9.223372036854776e18))
         );
         assert_eq!(run(&neg(lit(json!(4)), false)), Ok(json!(-4)));
-        assert_eq!(run(&neg(lit(json!(i64::MIN)), false)), Ok(json!(9.223372036854776e18)));
+        assert_eq!(
+            run(&neg(lit(json!(i64::MIN)), false)),
+            Ok(json!(9.223372036854776e18))
+        );
     }
 
     #[test]
@@ -615,9 +618,18 @@ mod tests {
         let max = || lit(json!(i64::MAX));
         let min = || lit(json!(i64::MIN));
         let cases = [
-            (int(BinaryOp::Add, max(), lit(json!(1))), "9223372036854775807 + 1"),
-            (int(BinaryOp::Sub, min(), lit(json!(1))), "-9223372036854775808 - 1"),
-            (int(BinaryOp::Mul, max(), lit(json!(2))), "9223372036854775807 * 2"),
+            (
+                int(BinaryOp::Add, max(), lit(json!(1))),
+                "9223372036854775807 + 1",
+            ),
+            (
+                int(BinaryOp::Sub, min(), lit(json!(1))),
+                "-9223372036854775808 - 1",
+            ),
+            (
+                int(BinaryOp::Mul, max(), lit(json!(2))),
+                "9223372036854775807 * 2",
+            ),
             (neg(min(), true), "-(-9223372036854775808)"),
         ];
         for (expr, operation) in cases {
@@ -630,11 +642,20 @@ mod tests {
             );
         }
         // In range, `int` arithmetic is exact; `i64::MIN % -1` is 0.
-        assert_eq!(run(&int(BinaryOp::Add, max(), lit(json!(-1)))), Ok(json!(i64::MAX - 1)));
-        assert_eq!(run(&int(BinaryOp::Rem, min(), lit(json!(-1)))), Ok(json!(0)));
+        assert_eq!(
+            run(&int(BinaryOp::Add, max(), lit(json!(-1)))),
+            Ok(json!(i64::MAX - 1))
+        );
+        assert_eq!(
+            run(&int(BinaryOp::Rem, min(), lit(json!(-1)))),
+            Ok(json!(0))
+        );
         assert!(run(&int(BinaryOp::Rem, max(), lit(json!(0)))).is_err());
         // `/` is a number however its operands are typed.
-        assert_eq!(run(&bin(BinaryOp::Div, max(), lit(json!(2)))), Ok(json!(4.611686018427388e18)));
+        assert_eq!(
+            run(&bin(BinaryOp::Div, max(), lit(json!(2)))),
+            Ok(json!(4.611686018427388e18))
+        );
     }
 
     #[test]

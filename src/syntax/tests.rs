@@ -570,8 +570,14 @@ fn an_error_deep_in_a_long_workflow_is_found_where_it_is() {
 fn if_has_the_lowest_precedence() {
     let cases = [
         ("if a then b else c || d", "(if a b (|| c d))"),
-        ("if a || b then c + 1 else d ?? e", "(if (|| a b) (+ c 1) (?? d e))"),
-        ("if !a then -b else c.d[0]", "(if (! a) (- b) (index (. c d) 0))"),
+        (
+            "if a || b then c + 1 else d ?? e",
+            "(if (|| a b) (+ c 1) (?? d e))",
+        ),
+        (
+            "if !a then -b else c.d[0]",
+            "(if (! a) (- b) (index (. c d) 0))",
+        ),
         ("if a then b else if c then d else e", "(if a b (if c d e))"),
         (
             "if a then b else if c then d else if e then f else g",
@@ -579,7 +585,10 @@ fn if_has_the_lowest_precedence() {
         ),
         ("if a then if b then c else d else e", "(if a (if b c d) e)"),
         ("if if a then b else c then d else e", "(if (if a b c) d e)"),
-        ("if a then b else (if c then d else e)", "(if a b (paren (if c d e)))"),
+        (
+            "if a then b else (if c then d else e)",
+            "(if a b (paren (if c d e)))",
+        ),
         ("(if a then b else c) + 1", "(+ (paren (if a b c)) 1)"),
         ("[if a then 1 else 2, 3]", "[(if a 1 2) 3]"),
         ("{ k: if a then 1 else 2 }", "{k: (if a 1 2)}"),
@@ -588,7 +597,10 @@ fn if_has_the_lowest_precedence() {
         ("if(a)then(b)else(c)", "(if (paren a) (paren b) (paren c))"),
         // The keywords need a word boundary; as field names they are fields.
         ("ifx || thenx", "(|| ifx thenx)"),
-        ("x.if + x.then + x.else", "(+ (+ (. x if) (. x then)) (. x else))"),
+        (
+            "x.if + x.then + x.else",
+            "(+ (+ (. x if) (. x then)) (. x else))",
+        ),
         ("{ if: 1, then: 2, else: 3 }", "{if: 1, then: 2, else: 3}"),
     ];
     for (text, shape) in cases {
@@ -634,7 +646,10 @@ fn a_broken_if_is_reported_where_it_breaks() {
     let cases = [
         ("if a then b", "expected `else` after `b`, found `}`"),
         ("if a b else c", "expected `then` after `a`, found `b`"),
-        ("if a then else c", "expected an expression after `then`, found `else`"),
+        (
+            "if a then else c",
+            "expected an expression after `then`, found `else`",
+        ),
     ];
     for (text, message) in cases {
         assert_eq!(errors(&wrap(text)), [message], "{text}");
@@ -661,7 +676,10 @@ fn a_broken_if_is_reported_where_it_breaks() {
             "`if ... then ... else ...` has the lowest precedence: its `else` branch takes the rest of the expression, so an `if` inside an operation goes in parentheses, as in `x + (if c then a else b)`"
         )
     );
-    assert_eq!(errors(&wrap("1 + (if a then 2 else 3)")), Vec::<String>::new());
+    assert_eq!(
+        errors(&wrap("1 + (if a then 2 else 3)")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -669,10 +687,23 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
     let nested = [
         ("then", "if a then ".repeat(100_000)),
         ("condition", "if ".repeat(100_000)),
-        ("then, closed", format!("{}1{}", "if a then ".repeat(100_000), " else 2".repeat(100_000))),
+        (
+            "then, closed",
+            format!(
+                "{}1{}",
+                "if a then ".repeat(100_000),
+                " else 2".repeat(100_000)
+            ),
+        ),
         // An operand `if` goes on to the end of the expression.
-        ("operands", format!("1{}", " + if a then 1 else 1".repeat(100_000))),
-        ("prefixes", format!("{}1", "!if a then 1 else ".repeat(100_000))),
+        (
+            "operands",
+            format!("1{}", " + if a then 1 else 1".repeat(100_000)),
+        ),
+        (
+            "prefixes",
+            format!("{}1", "!if a then 1 else ".repeat(100_000)),
+        ),
     ];
     for (what, text) in nested {
         let parsed = parse(&format!("workflow w() -> json {{ succeed done = {text} }}"));
@@ -688,7 +719,9 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
     // A long `else if` chain does not nest in the parser: it is refused
     // only by the bound on the depth of the tree.
     let chain = format!("{}0", "if a then 1 else ".repeat(10_000));
-    let parsed = parse(&format!("workflow w() -> json {{ succeed done = {chain} }}"));
+    let parsed = parse(&format!(
+        "workflow w() -> json {{ succeed done = {chain} }}"
+    ));
     assert!(
         parsed
             .errors
@@ -700,7 +733,9 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
     // Just under the limit, where each level is an `if` and a bracket but
     // counts as one, the parser still has stack to spare.
     let under = format!("{}1{}", "if a then 1 else [".repeat(31), "]".repeat(31));
-    let parsed = parse(&format!("workflow w() -> json {{ succeed done = {under} }}"));
+    let parsed = parse(&format!(
+        "workflow w() -> json {{ succeed done = {under} }}"
+    ));
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
     // Ifs one after the other do not add up.
     let states: String = (0..100)
@@ -708,4 +743,16 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
         .collect();
     let parsed = parse(&format!("workflow w(a: bool) -> int {{\n{states}}}"));
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
+    // Nor do keys and fields spelt `if`, which are names.
+    let names: String = (0..100)
+        .map(|i| format!("if: r.if, r{i}: r?.if, "))
+        .collect();
+    let parsed = parse(&format!(
+        "type T {{ if: int, if?: int }}\nworkflow w(r: json) -> json {{ succeed done = {{ {names} }} }}"
+    ));
+    let too_deep = parsed
+        .errors
+        .iter()
+        .any(|e| matches!(e, SyntaxError::TooDeep { .. }));
+    assert!(!too_deep, "{:?}", parsed.errors.first());
 }

@@ -105,13 +105,8 @@ pub(super) fn scan(source: &str) -> Trivia {
                             .iter()
                             .position(|&b| !is_word_byte(b))
                             .map_or(bytes.len(), |p| i + p);
-                        match ifs.word(bytes, i, end) {
-                            Some(true) => {
-                                if brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING {
-                                    trivia.too_deep.get_or_insert(Span::from_range(i, end));
-                                }
-                            }
-                            Some(false) | None => {}
+                        if ifs.word(bytes, i, end) && brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING {
+                            trivia.too_deep.get_or_insert(Span::from_range(i, end));
                         }
                         i = end;
                     }
@@ -231,23 +226,24 @@ impl Ifs {
         }
     }
 
-    /// Counts the word at `start..end`: `Some(true)` for an `if` that
-    /// opens, `Some(false)` for an `else` that closes one, `None` for
-    /// anything else. A field (`x.if`), a key or a setting (`if: 1`,
-    /// `if?: T`) is a name, not a keyword.
-    fn word(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<bool> {
+    /// Counts the word at `start..end`, an `if` that opens or an `else`
+    /// that closes one; returns whether it was an `if`. A field (`x.if`), a
+    /// key or a setting (`if: 1`, `if?: T`) is a name, not a keyword.
+    fn word(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
         let word = &bytes[start..end];
         if word != b"if" && word != b"else" {
-            return None;
+            return false;
         }
         let before = bytes[..start]
             .iter()
             .rposition(|b| !b.is_ascii_whitespace());
         let after = bytes[end..].iter().find(|b| !b.is_ascii_whitespace());
         if before.is_some_and(|at| bytes[at] == b'.') || matches!(after, Some(b':' | b'?')) {
-            return None;
+            return false;
         }
-        let (open, operands) = self.levels.last_mut()?;
+        let Some((open, operands)) = self.levels.last_mut() else {
+            return false;
+        };
         if word == b"if" {
             if before.is_some_and(|at| after_operator(bytes, at)) {
                 *operands += 1;
@@ -255,14 +251,13 @@ impl Ifs {
                 *open += 1;
             }
             self.total += 1;
-            Some(true)
-        } else if *open > 0 {
+            return true;
+        }
+        if *open > 0 {
             *open -= 1;
             self.total -= 1;
-            Some(false)
-        } else {
-            None
         }
+        false
     }
 }
 

@@ -400,3 +400,55 @@ fn there_is_no_reason_to_give_when_there_is_a_program_or_an_error() {
     assert!(check_program(&broken.file).0.is_none());
     assert_eq!(crate::check::why_no_program(&broken.file), None);
 }
+
+/// Arithmetic the checker typed `int` is marked so in the program (an
+/// overflow fails); on numbers and `json` it is not. `if` and `error` are
+/// built as written.
+#[test]
+fn int_arithmetic_is_marked_and_if_and_error_are_built() {
+    let p = program(
+        r#"
+transformer t(i: int, n: number, j: json) -> json = [i + i, i * n, j - 1, -i, -n, i / i]
+workflow w(c: bool) -> string {
+  succeed done = if c then error?.message ?? "none" else "no"
+}
+"#,
+    );
+    let body = match &p.transformers[0].body {
+        ir::TransformerBody::Pure(body) => body,
+        other => panic!("not pure: {other:?}"),
+    };
+    let Expr::List(items) = body else {
+        panic!("not a list: {body:?}");
+    };
+    let marks: Vec<bool> = items
+        .iter()
+        .map(|e| match e {
+            Expr::Binary { int, .. } | Expr::Neg { int, .. } => *int,
+            other => panic!("not an operation: {other:?}"),
+        })
+        .collect();
+    assert_eq!(marks, [true, false, false, true, false, false]);
+    let done = state(workflow(&p, "w"), "done");
+    let StateKind::Succeed(Expr::If {
+        condition,
+        then,
+        otherwise,
+    }) = &done.kind
+    else {
+        panic!("not an if: {:?}", done.kind);
+    };
+    assert_eq!(**condition, Expr::Param(0));
+    assert_eq!(**otherwise, Expr::Literal(json!("no")));
+    let Expr::Binary { lhs, .. } = &**then else {
+        panic!("not `??`: {then:?}");
+    };
+    assert_eq!(
+        **lhs,
+        Expr::Field {
+            base: Box::new(Expr::Error),
+            name: "message".into(),
+            optional: true,
+        }
+    );
+}

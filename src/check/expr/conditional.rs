@@ -18,7 +18,10 @@ impl Typer<'_, '_, '_> {
         }
         let types = &self.cx.types;
         let text = |ty: TyId| matches!(types.get(ty), Ty::String | Ty::Union(_));
-        let (t, o) = (types.strip_optional(then_ty).0, types.strip_optional(otherwise_ty).0);
+        let (t, o) = (
+            types.strip_optional(then_ty).0,
+            types.strip_optional(otherwise_ty).0,
+        );
         let help = if text(t) != text(o) {
             "both branches give the value of the `if`, so they need a common type: convert the other branch to text with `string(...)` or an interpolation `\"${...}\"`"
         } else {

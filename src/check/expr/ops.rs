@@ -166,11 +166,9 @@ impl Typer<'_, '_, '_> {
     fn concat(&mut self, l: TyId, r: TyId) -> Result<TyId, &'static str> {
         let types = &self.cx.types;
         match (types.get(l), types.get(r)) {
-            (Ty::List(_), Ty::List(_)) => self
-                .cx
-                .types
-                .join(l, r)
-                .ok_or("the elements of the two lists have no common type, so `+` cannot join them"),
+            (Ty::List(_), Ty::List(_)) => self.cx.types.join(l, r).ok_or(
+                "the elements of the two lists have no common type, so `+` cannot join them",
+            ),
             // The unchecked side may hold a list at run time.
             (Ty::Json, _) | (_, Ty::Json) => Ok(TyId::JSON),
             (Ty::Error, _) | (_, Ty::Error) => Ok(TyId::ERROR),

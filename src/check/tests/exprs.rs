@@ -199,13 +199,33 @@ fn plus_joins_two_lists_into_a_list_of_their_common_type() {
     assert_eq!(type_of("", r#"["a"] + ["b"]"#), r#"`["a" | "b"]`"#);
     assert_eq!(type_of("xs: [string]", "xs + [null]"), "`[string?]`");
     assert_eq!(type_of("j: json, xs: [int]", "j + xs"), "`json`");
-    clean("r: Review?", "[string]", r#"(r?.comments ?? []) + [r?.verdict ?? ""]"#);
+    clean(
+        "r: Review?",
+        "[string]",
+        r#"(r?.comments ?? []) + [r?.verdict ?? ""]"#,
+    );
     clean("xs: [int]", "int", "len(xs + [1] + [])");
-    let d = only(&succeed_with(TYPES, "xs: [string]", "[string]", r#"xs + "a""#));
+    let d = only(&succeed_with(
+        TYPES,
+        "xs: [string]",
+        "[string]",
+        r#"xs + "a""#,
+    ));
     assert!(matches!(d, CheckError::InvalidOperands { .. }), "{d:?}");
-    assert_eq!(help(&d), "`+` joins two lists: wrap the value in a list, `xs + [x]`");
-    let d = only(&succeed_with(TYPES, "xs: [string]", "[string]", r#""a" + xs"#));
-    assert_eq!(help(&d), "`+` joins two lists: wrap the value in a list, `[x] + xs`");
+    assert_eq!(
+        help(&d),
+        "`+` joins two lists: wrap the value in a list, `xs + [x]`"
+    );
+    let d = only(&succeed_with(
+        TYPES,
+        "xs: [string]",
+        "[string]",
+        r#""a" + xs"#,
+    ));
+    assert_eq!(
+        help(&d),
+        "`+` joins two lists: wrap the value in a list, `[x] + xs`"
+    );
     let d = only(&succeed_with(TYPES, "xs: [int]", "json", r#"xs + ["a"]"#));
     assert_eq!(
         help(&d),
@@ -217,26 +237,49 @@ fn plus_joins_two_lists_into_a_list_of_their_common_type() {
 #[test]
 fn if_has_a_bool_condition_and_the_common_type_of_its_branches() {
     assert_eq!(type_of("c: bool", "if c then 1 else 2.5"), "`number`");
-    assert_eq!(type_of("c: bool", r#"if c then "a" else "b""#), r#"`"a" | "b"`"#);
-    assert_eq!(type_of("c: bool, s: string", "if c then s else null"), "`string?`");
     assert_eq!(
-        type_of("n: int", r#"if n > 2 then "many" else if n > 0 then "some" else "none""#),
+        type_of("c: bool", r#"if c then "a" else "b""#),
+        r#"`"a" | "b"`"#
+    );
+    assert_eq!(
+        type_of("c: bool, s: string", "if c then s else null"),
+        "`string?`"
+    );
+    assert_eq!(
+        type_of(
+            "n: int",
+            r#"if n > 2 then "many" else if n > 0 then "some" else "none""#
+        ),
         r#"`"many" | "some" | "none"`"#
     );
     clean("c: bool", "int", "if c then 1 else 2");
-    clean("c: bool, r: Review?", "string", r#"if c then r?.verdict ?? "none" else "off""#);
+    clean(
+        "c: bool, r: Review?",
+        "string",
+        r#"if c then r?.verdict ?? "none" else "off""#,
+    );
     clean("c: bool", "string", r#""n = ${if c then 1 else 2}""#);
     // Where a type is expected, each branch is checked against it.
     clean("c: bool", "json", r#"if c then 1 else "one""#);
     clean("c: bool", "[string]", r#"if c then [] else ["x"]"#);
-    let d = only(&succeed_with(TYPES, "c: bool", "int", r#"if c then 1 else "x""#));
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool",
+        "int",
+        r#"if c then 1 else "x""#,
+    ));
     let CheckError::OutputMismatch { found, .. } = &d else {
         panic!("unexpected {d:?}");
     };
     assert_eq!(found, r#"`"x"`"#);
     // Where none is, branches without a common type are reported with
     // both of them labelled.
-    let d = only(&succeed_with(TYPES, "c: bool", "string", r#""${if c then 1 else "x"}""#));
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool",
+        "string",
+        r#""${if c then 1 else "x"}""#,
+    ));
     let CheckError::IncompatibleBranches { .. } = &d else {
         panic!("unexpected {d:?}");
     };
@@ -246,15 +289,29 @@ fn if_has_a_bool_condition_and_the_common_type_of_its_branches() {
     );
     assert_eq!(
         labels(&d),
-        [r#"the `else` branch is `"x"`"#, "the `then` branch is `int`"]
+        [
+            r#"the `else` branch is `"x"`"#,
+            "the `then` branch is `int`"
+        ]
     );
     assert!(help(&d).contains("`string(...)`"), "{}", help(&d));
     // The condition is a `bool`, as in `when`.
-    assert_eq!(value("s: string", "int", "if s then 1 else 2"), ["non_bool_condition"]);
-    let d = only(&succeed_with(TYPES, "c: bool?", "int", "if c then 1 else 2"));
+    assert_eq!(
+        value("s: string", "int", "if s then 1 else 2"),
+        ["non_bool_condition"]
+    );
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool?",
+        "int",
+        "if c then 1 else 2",
+    ));
     assert!(help(&d).contains("?? false"), "{}", help(&d));
     // One mistake, one message.
-    assert_eq!(value("c: bool", "int", "if c then nope else 2"), ["unknown_name"]);
+    assert_eq!(
+        value("c: bool", "int", "if c then nope else 2"),
+        ["unknown_name"]
+    );
 }
 
 /// `json` in a list, after `??` or beside `==` makes the common type

@@ -11,8 +11,8 @@ mod values;
 use super::env::{Cx, Sig};
 use super::error::CheckError;
 use super::failure;
-use super::types::TyId;
 use super::graph;
+use super::types::TyId;
 use crate::syntax::ast;
 
 pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {

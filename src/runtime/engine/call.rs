@@ -31,6 +31,7 @@ pub(super) struct Failed {
 }
 
 /// What the arguments of a call may name.
+#[derive(Clone, Copy)]
 pub(super) struct Names<'v> {
     pub params: &'v [Value],
     pub states: &'v [Option<Arc<Value>>],

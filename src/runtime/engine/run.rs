@@ -310,16 +310,14 @@ async fn visit_state<S: EventSink>(
     kind: &StateKind,
     visit: u32,
 ) -> Result<Arc<Value>, Failed> {
+    let names = Names {
+        params: &state.params,
+        states: &state.values,
+        item: None,
+        error,
+    };
     match kind {
-        StateKind::Step(c) => {
-            let names = Names {
-                params: &state.params,
-                states: &state.values,
-                item: None,
-                error,
-            };
-            call::run(cx, name, c, names, visit).await
-        }
+        StateKind::Step(c) => call::run(cx, name, c, names, visit).await,
         StateKind::Parallel {
             branches,
             max_concurrency,
@@ -328,8 +326,7 @@ async fn visit_state<S: EventSink>(
             // otherwise grow (and be moved with) every state's.
             Box::pin(fanout::parallel(
                 cx,
-                state,
-                error,
+                names,
                 name,
                 branches,
                 *max_concurrency,
@@ -344,8 +341,7 @@ async fn visit_state<S: EventSink>(
         } => {
             Box::pin(fanout::map(
                 cx,
-                state,
-                error,
+                names,
                 name,
                 call,
                 list,

@@ -242,7 +242,11 @@ fn resolve(
         } => match eval_setting(condition, scope, env, secrets)? {
             Value::Bool(true) => go(then)?,
             Value::Bool(false) => go(otherwise)?,
-            other => return Err(format!("the condition of an `if` gave {other}, not true or false")),
+            other => {
+                return Err(format!(
+                    "the condition of an `if` gave {other}, not true or false"
+                ));
+            }
         },
     })
 }
