@@ -171,11 +171,11 @@ impl Lowerer<'_> {
     /// taking the rest), but an `if` has the lowest precedence, and inside
     /// an operation it must be put in parentheses.
     fn operand_ifs(&self, parts: Pairs<'_, Rule>) {
-        let mut before = None;
+        let mut before: Option<Pair<'_, Rule>> = None;
         for part in parts {
             if part.as_rule() == Rule::conditional {
+                // Only an operator stands before a primary in the parts.
                 if let Some(op) = &before {
-                    let op: &Pair<'_, Rule> = op;
                     let start = self.span(&part).start;
                     self.error(SyntaxError::UnparenthesizedIf {
                         op: op.as_str().to_string(),
