@@ -704,6 +704,10 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
             "prefixes",
             format!("{}1", "!if a then 1 else ".repeat(100_000)),
         ),
+        // A comment that ends in `.` before an `if` does not make it a
+        // field.
+        ("after line comments", "if a then // .\n".repeat(100_000)),
+        ("after block comments", "if a then /* . */ ".repeat(100_000)),
     ];
     for (what, text) in nested {
         let parsed = parse(&format!("workflow w() -> json {{ succeed done = {text} }}"));

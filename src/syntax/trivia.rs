@@ -105,7 +105,9 @@ pub(super) fn scan(source: &str) -> Trivia {
                             .iter()
                             .position(|&b| !is_word_byte(b))
                             .map_or(bytes.len(), |p| i + p);
-                        if ifs.word(bytes, i, end) && brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING {
+                        if ifs.word(bytes, &trivia.comments, i, end)
+                            && brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING
+                        {
                             trivia.too_deep.get_or_insert(Span::from_range(i, end));
                         }
                         i = end;
@@ -229,14 +231,13 @@ impl Ifs {
     /// Counts the word at `start..end`, an `if` that opens or an `else`
     /// that closes one; returns whether it was an `if`. A field (`x.if`), a
     /// key or a setting (`if: 1`, `if?: T`) is a name, not a keyword.
-    fn word(&mut self, bytes: &[u8], start: usize, end: usize) -> bool {
+    /// `comments` are those before the word, in order.
+    fn word(&mut self, bytes: &[u8], comments: &[Comment], start: usize, end: usize) -> bool {
         let word = &bytes[start..end];
         if word != b"if" && word != b"else" {
             return false;
         }
-        let before = bytes[..start]
-            .iter()
-            .rposition(|b| !b.is_ascii_whitespace());
+        let before = last_code_byte(bytes, comments, start);
         let after = bytes[end..].iter().find(|b| !b.is_ascii_whitespace());
         if before.is_some_and(|at| bytes[at] == b'.') || matches!(after, Some(b':' | b'?')) {
             return false;
@@ -258,6 +259,26 @@ impl Ifs {
             self.total -= 1;
         }
         false
+    }
+}
+
+/// The position of the last byte of code before `pos`: spaces and comments
+/// skipped, so that a comment ending in `.` does not make the next word a
+/// field.
+fn last_code_byte(bytes: &[u8], comments: &[Comment], pos: usize) -> Option<usize> {
+    let mut at = pos;
+    let mut unseen = comments.len();
+    loop {
+        while at > 0 && bytes[at - 1].is_ascii_whitespace() {
+            at -= 1;
+        }
+        match unseen.checked_sub(1).map(|k| (k, comments[k].span)) {
+            Some((k, span)) if span.end as usize == at => {
+                at = span.start as usize;
+                unseen = k;
+            }
+            _ => return at.checked_sub(1),
+        }
     }
 }
 
