@@ -987,3 +987,190 @@ workflow go() -> { here: string, below: string, hook: string } {
     );
     let _ = std::fs::remove_dir_all(base);
 }
+
+// ------------------------------------------------------- language 1.1
+
+/// The design's review loop that accumulates a history across visits:
+/// `(code?.history ?? []) + [...]` grows by one element per visit.
+#[tokio::test]
+async fn a_history_accumulates_across_the_visits_of_a_loop() {
+    let dir = tempdir("history");
+    let counter = dir.join("count");
+    let source = format!(
+        r#"
+type Review {{
+  verdict: "approve" | "revise"
+  comments: [string]
+}}
+
+worker Coder(history: [string]) -> {{ history: [string] }} {{
+  builtin {{ name: "echo" }}
+}}
+
+worker Reviewer(code: {{ history: [string] }}) -> Review {{
+  exec {{ command: ["sh", "{w}/engine_review.sh", "{counter}", "3"] }}
+}}
+
+workflow build() -> [string] {{
+  step code = Coder(history: (code?.history ?? []) + [join(review?.comments ?? [], "; ")]) {{
+    on_success -> review
+  }}
+  step review = Reviewer(code: code) {{
+    max_visits: 5
+    on_success when review.verdict == "approve" -> done
+    on_success -> code
+    on_failure -> failed
+  }}
+  succeed done = if len(code.history) > 3 then code.history else []
+  fail failed = "the reviewer failed"
+}}
+"#,
+        w = workers(),
+        counter = counter.display()
+    );
+    let (finished, _) = run(&source, json!({})).await;
+    assert_eq!(
+        succeeded(&finished),
+        &json!(["", "round 1", "round 2", "round 3"])
+    );
+    assert_eq!(finished.state.visits, vec![4, 4, 0, 0]);
+    assert_eq!(finished.state.routed, None, "no failure was routed");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `error` outside `on_failure` conditions: `null` until a failure is
+/// routed, then that failure with the state that failed, in a later step's
+/// arguments and in a `fail` message; the run's state records it.
+#[tokio::test]
+async fn error_is_the_failure_routed_last_in_later_steps_and_fail_messages() {
+    let source = format!(
+        r#"
+worker Note(text: string) -> {{ text: string }} {{
+  builtin {{ name: "echo" }}
+}}
+
+worker Deploy(target: string) -> string {{
+  exec {{ command: ["sh", "{w}/fail.sh", "3"] }}
+}}
+
+worker Fix(report: string, state: string, class: string, attempts: int) -> {{ report: string, state: string, class: string, attempts: int }} {{
+  builtin {{ name: "echo" }}
+}}
+
+workflow ship() -> string {{
+  step begin = Note(text: error?.message ?? "no failure yet") {{
+    on_success -> deploy
+  }}
+  step deploy = Deploy(target: "prod") {{
+    max_visits: 2
+    on_success -> done
+    on_failure limit -> failed
+    on_failure when error.class == "worker" -> fix
+  }}
+  step fix = Fix(report: error?.message ?? "none", state: error?.state ?? "none", class: error?.class ?? "none", attempts: error?.attempts ?? -1) {{
+    on_success -> deploy
+  }}
+  succeed done = "deployed"
+  fail failed = "deployment failed: ${{error?.message ?? "unknown"}} (after ${{fix?.class ?? "nothing"}})"
+}}
+"#,
+        w = workers()
+    );
+    let (finished, _) = run(&source, json!({})).await;
+    let error = failed(&finished);
+    assert_eq!(error.state, "failed");
+    assert_eq!(
+        error.message,
+        "deployment failed: state `deploy` was entered 3 times, more than its max_visits of 2 (after worker)"
+    );
+    let state = &finished.state;
+    // Before any failure was routed, `error` was null.
+    assert_eq!(
+        state.values[0].as_deref(),
+        Some(&json!({ "text": "no failure yet" }))
+    );
+    // The fix loop was handed the exec failure, with its state.
+    let fix = state.values[2].as_deref().cloned().unwrap_or_default();
+    assert_eq!(fix["state"], json!("deploy"));
+    assert_eq!(fix["class"], json!("worker"));
+    assert_eq!(fix["attempts"], json!(1));
+    let report = fix["report"].as_str().unwrap_or_default();
+    assert!(
+        report.contains("ValueError: the review has no title"),
+        "{report}"
+    );
+    // The run's state holds the failure routed last, and serializes it.
+    let routed = state.routed.as_ref().expect("a failure was routed");
+    assert_eq!(routed.state, "deploy");
+    assert_eq!(routed.class, FailureClass::Limit);
+    assert_eq!(routed.attempts, 0);
+    let saved = serde_json::to_value(state).expect("the run's state serializes");
+    assert_eq!(saved["routed"]["class"], json!("limit"));
+    assert_eq!(saved["routed"]["state"], json!("deploy"));
+    let restored: engine::RunState =
+        serde_json::from_value(saved).expect("the run's state deserializes");
+    assert_eq!(&restored, state);
+}
+
+/// Only the branch an `if` takes is evaluated.
+#[tokio::test]
+async fn if_evaluates_only_the_branch_it_takes() {
+    let source = r#"
+workflow divide(x: int) -> number {
+  succeed done = if x != 0 then 10 / x else 1 % x
+}
+"#;
+    let (finished, _) = run(source, json!({ "x": 4 })).await;
+    assert_eq!(succeeded(&finished), &json!(2.5));
+    let (finished, _) = run(source, json!({ "x": 0 })).await;
+    assert_eq!(failed(&finished).message, "remainder of a division by zero");
+}
+
+/// `int` arithmetic that overflows fails the run with a message naming the
+/// operation; on `number`s the same values give a float.
+#[tokio::test]
+async fn int_overflow_fails_the_run_with_its_message() {
+    let ints = r#"
+workflow square(x: int) -> int {
+  succeed done = x * x
+}
+"#;
+    let (finished, _) = run(ints, json!({ "x": 4_000_000_000_i64 })).await;
+    let error = failed(&finished);
+    assert_eq!(error.state, "done");
+    assert_eq!(
+        error.message,
+        "integer overflow: 4000000000 * 4000000000 does not fit in an `int` (a 64-bit whole number, at most 9223372036854775807)"
+    );
+    let (finished, _) = run(ints, json!({ "x": 3_000_000_000_i64 })).await;
+    assert_eq!(succeeded(&finished), &json!(9_000_000_000_000_000_000_i64));
+    let numbers = r#"
+workflow square(x: number) -> number {
+  succeed done = x * x
+}
+"#;
+    let (finished, _) = run(numbers, json!({ "x": 4_000_000_000_i64 })).await;
+    assert_eq!(succeeded(&finished), &json!(1.6e19));
+
+    // In a step's argument, the overflow is a failure of the step, which
+    // an `on_failure` clause can route.
+    let argument = r#"
+worker Echo(n: int) -> { n: int } {
+  builtin { name: "echo" }
+}
+
+workflow next(x: int) -> string {
+  step bump = Echo(n: x + 1) {
+    on_success -> done
+    on_failure -> overflowed
+  }
+  succeed done = "ok"
+  fail overflowed = error?.message ?? "?"
+}
+"#;
+    let (finished, _) = run(argument, json!({ "x": i64::MAX })).await;
+    assert_eq!(
+        failed(&finished).message,
+        "the argument `n` of `Echo`: integer overflow: 9223372036854775807 + 1 does not fit in an `int` (a 64-bit whole number, at most 9223372036854775807)"
+    );
+}

@@ -171,6 +171,29 @@ fn deep_nesting_is_refused_with_a_diagnostic() {
             format!("{}type T = string", "/* ".repeat(n)),
         ),
         (
+            "ifs in then branches",
+            format!(
+                "workflow w(a: bool) -> json {{ succeed done = {}1{} }}",
+                "if a then ".repeat(n),
+                " else 2".repeat(n)
+            ),
+        ),
+        (
+            "ifs in conditions",
+            format!(
+                "workflow w(a: bool) -> json {{ succeed done = {}a{} }}",
+                "if ".repeat(n),
+                " then 1 else 2".repeat(n)
+            ),
+        ),
+        (
+            "ifs as operands",
+            format!(
+                "workflow w(a: bool) -> json {{ succeed done = 1{} }}",
+                " + if a then 1 else 1".repeat(n)
+            ),
+        ),
+        (
             "mixed brackets",
             format!(
                 "workflow w() -> json {{ succeed done = {} }}",
@@ -238,6 +261,20 @@ fn long_chains_do_not_overflow() {
             format!(
                 "workflow w(x: int) -> int {{ succeed done = {}x }}",
                 "-".repeat(n)
+            ),
+        ),
+        (
+            "else if chains",
+            format!(
+                "workflow w(a: bool) -> int {{ succeed done = {}0 }}",
+                "if a then 1 else ".repeat(n)
+            ),
+        ),
+        (
+            "list concatenations",
+            format!(
+                "workflow w(x: [int]) -> [int] {{ succeed done = x{} }}",
+                " + [1]".repeat(n)
             ),
         ),
         (

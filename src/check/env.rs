@@ -1,7 +1,7 @@
 //! The signatures of workers, transformers and workflows, and the context
 //! every check works in.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::error::CheckError;
 use super::items::ItemTable;
@@ -161,6 +161,10 @@ pub(crate) struct Cx<'e, 'a> {
     /// The value each worker's calls produce: its output after its `after`
     /// hook. Indexed by `WorkerId`; filled by the worker pass.
     pub(crate) worker_values: Vec<TyId>,
+    /// The spans of the operations (`+ - * %`, prefix `-`) typed `int`:
+    /// in the program, an overflow of one fails the run, where the same
+    /// operation on numbers gives a float.
+    pub(crate) int_arithmetic: HashSet<Span>,
 }
 
 #[cfg(test)]

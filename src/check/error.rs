@@ -174,6 +174,21 @@ pub enum CheckError {
         param: Span,
     },
 
+    #[error("`error` cannot name a {what} of workflow `{workflow}`")]
+    #[diagnostic(
+        code(flow::check::shadowed_error),
+        help(
+            "in the expressions of a workflow, `error` is the failure that an `on_failure` transition routed most recently (or `null`), so a {what} called `error` could never be read: rename it"
+        )
+    )]
+    ShadowedError {
+        /// "parameter" or "state".
+        what: &'static str,
+        workflow: String,
+        #[label("this {what} would be hidden by `error`")]
+        span: Span,
+    },
+
     #[error("duplicate field `{name}`")]
     #[diagnostic(
         code(flow::check::duplicate_field),
@@ -593,6 +608,19 @@ pub enum CheckError {
         because: Option<Span>,
         #[help]
         help: Option<String>,
+    },
+
+    #[error("the branches of this `if` have no common type: {then} and {otherwise}")]
+    #[diagnostic(code(flow::check::incompatible_branches))]
+    IncompatibleBranches {
+        then: String,
+        otherwise: String,
+        #[label("the `else` branch is {otherwise}")]
+        span: Span,
+        #[label("the `then` branch is {then}")]
+        then_span: Span,
+        #[help]
+        help: String,
     },
 
     #[error("condition must be `bool`, found {found}")]

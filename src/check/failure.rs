@@ -1,5 +1,5 @@
 //! Failure classes: why a worker call failed, for `retry_on` and
-//! `on_failure` clauses, and the type of `error` in `on_failure` conditions.
+//! `on_failure` clauses, and the type of `error` in workflow expressions.
 
 use super::error::CheckError;
 use super::suggest;
@@ -41,12 +41,32 @@ impl Resolve for FailureClass {
 /// `{ class: "timeout" | ..., message: string, attempts: int }`, the type of
 /// `error` in `on_failure` conditions.
 pub(crate) fn error_type(types: &mut Types) -> TyId {
+    let fields = error_fields(types);
+    types.record(None, fields)
+}
+
+/// `{ class, message, attempts, state: string }?`, the type of `error` in
+/// every other expression of a workflow: the failure that an `on_failure`
+/// transition routed most recently, and the state that failed, or `null`
+/// before any was.
+pub(crate) fn routed_error_type(types: &mut Types) -> TyId {
+    let mut fields = error_fields(types);
+    fields.push(Field {
+        name: types.syms.intern("state"),
+        ty: TyId::STRING,
+        optional: false,
+    });
+    let record = types.record(None, fields);
+    types.optional(record)
+}
+
+fn error_fields(types: &mut Types) -> Vec<Field> {
     let members = FailureClass::ALL
         .iter()
         .map(|c| types.syms.intern(c.name()))
         .collect();
     let class = types.union(members);
-    let fields = vec![
+    vec![
         Field {
             name: types.syms.intern("class"),
             ty: class,
@@ -62,8 +82,7 @@ pub(crate) fn error_type(types: &mut Types) -> TyId {
             ty: TyId::INT,
             optional: false,
         },
-    ];
-    types.record(None, fields)
+    ]
 }
 
 #[cfg(test)]

@@ -133,6 +133,7 @@ fn run_checks(
         types,
         out,
         worker_values: Vec::new(),
+        int_arithmetic: Default::default(),
     };
     transformers::check_all(&mut cx);
     recursion::check(&env.items, &mut cx.out);

@@ -146,6 +146,23 @@ impl<'s> Fmt<'s> {
         bytes.len() as u32
     }
 
+    /// The offset of the first token at or after `from`: spaces and
+    /// comments skipped. The end of the text when there is none.
+    pub(super) fn next_token(&self, from: u32) -> u32 {
+        let bytes = self.source.as_bytes();
+        let mut at = from as usize;
+        while at < bytes.len() {
+            if let Some(comment) = self.comment_at(at) {
+                at = comment.span.end as usize;
+            } else if bytes[at].is_ascii_whitespace() {
+                at += 1;
+            } else {
+                return at as u32;
+            }
+        }
+        bytes.len() as u32
+    }
+
     /// Doc comment lines, each followed by a line break, with any ordinary
     /// comments between them kept between the same lines.
     pub(super) fn docs(&mut self, docs: Option<&Docs>) -> Doc {

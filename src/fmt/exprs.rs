@@ -77,6 +77,7 @@ impl Fmt<'_> {
                 ])
             }
             ExprKind::Binary { op, .. } => self.chain(expr, op.precedence()),
+            ExprKind::If { .. } => self.conditional(expr),
             ExprKind::Paren(inner) => {
                 let inner_doc = self.expr(inner);
                 let close = self.find_byte(inner.span.end, b')');
@@ -110,6 +111,60 @@ impl Fmt<'_> {
             }
         }
         group(concat(vec![first, indent(concat(rest))]), false)
+    }
+
+    /// `if a then x else if b then y else z`: on one line when it fits,
+    /// else broken before every `else`, indented under the `if`. A comment
+    /// before a `then` or an `else` stays at the end of what it followed.
+    fn conditional(&mut self, expr: &Expr) -> Doc {
+        let mut head = Vec::new();
+        let mut rest = Vec::new();
+        let mut link = expr;
+        while let ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } = &link.kind
+        {
+            let out = if head.is_empty() {
+                head.push(text("if "));
+                &mut head
+            } else {
+                rest.push(Doc::Line);
+                rest.push(text("else if "));
+                &mut rest
+            };
+            out.push(self.expr(condition));
+            let then_at = self.next_token(condition.span.end);
+            out.push(self.trailing_comments(then_at));
+            out.push(text(" then "));
+            out.push(self.expr(then));
+            let else_at = self.next_token(then.span.end);
+            out.push(self.trailing_comments(else_at));
+            link = otherwise;
+        }
+        rest.push(Doc::Line);
+        rest.push(text("else "));
+        rest.push(self.expr(link));
+        head.push(indent(concat(rest)));
+        group(concat(head), false)
+    }
+
+    /// Comments before `pos` at the end of what was printed last: a line
+    /// comment ends the line (and breaks the group around it).
+    fn trailing_comments(&mut self, pos: u32) -> Doc {
+        let mut out = Vec::new();
+        while let Some(comment) = self.take_before(pos) {
+            let shown = format!(" {}", self.comment_text(&comment));
+            out.push(match comment.kind {
+                CommentKind::Line => concat(vec![Doc::LineSuffix(shown), Doc::BreakParent]),
+                CommentKind::Block if shown.contains('\n') => {
+                    concat(vec![text(shown), Doc::BreakParent])
+                }
+                CommentKind::Block => text(shown),
+            });
+        }
+        concat(out)
     }
 
     /// The arguments of a call, from the `(` after `after`.

@@ -149,6 +149,12 @@ mod tests {
     }
 
     #[test]
+    fn if_conditions_read_as_one_phrase() {
+        let source = with_condition("if a.strict\n      then a.score > 8 // high\n      else a.ok");
+        assert_eq!(condition(&source), "if a.strict then a.score > 8 else a.ok");
+    }
+
+    #[test]
     fn long_conditions_wrap_between_tokens() {
         let source = with_condition(
             "classify.urgency == \"urgent\" || (classify.confidence < 0.6 && ticket.plan != \"free\")",

@@ -19,7 +19,9 @@ pub enum Expr {
     State(StateId),
     /// The loop variable of a `map` state, in its call's arguments.
     Item,
-    /// `error` in an `on_failure` condition.
+    /// `error`: in an `on_failure` condition the failure being routed;
+    /// elsewhere in a workflow the failure an `on_failure` transition routed
+    /// most recently in the run (with the state that failed), or `null`.
     Error,
     /// A string with interpolations: text is inserted as is, a string value
     /// as is, anything else as compact JSON.
@@ -48,11 +50,27 @@ pub enum Expr {
         args: Vec<Expr>,
     },
     Not(Box<Expr>),
-    Neg(Box<Expr>),
+    /// `-operand`; `int` when the checker typed it `int`, so that
+    /// negating the smallest `int` fails instead of giving a float.
+    Neg {
+        operand: Box<Expr>,
+        int: bool,
+    },
+    /// `lhs op rhs`; `int` when the checker typed both operands `int`
+    /// (`+ - * %`), so that an overflow fails the run instead of giving a
+    /// float.
     Binary {
         op: BinaryOp,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
+        int: bool,
+    },
+    /// `if condition then then else otherwise`: only the branch taken is
+    /// evaluated.
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
     },
 }
 

@@ -3,8 +3,8 @@
 //!
 //! The checker has proven the types, so most failures here cannot happen for
 //! typed values; they can for `json` values, which are unchecked (`j.x` on a
-//! list), and for arithmetic (division by zero). Those are reported as an
-//! [`EvalError`], never a panic.
+//! list), and for arithmetic (division by zero, an `int` overflow). Those are
+//! reported as an [`EvalError`], never a panic.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -41,7 +41,8 @@ pub struct Scope<'a> {
     pub states: &'a [Option<Arc<Value>>],
     /// The loop variable of a `map` state.
     pub item: Option<&'a Value>,
-    /// `error` in an `on_failure` condition.
+    /// `error`: the failure being routed in an `on_failure` condition, the
+    /// one routed most recently elsewhere in a workflow; `None` is `null`.
     pub error: Option<&'a Value>,
     pub transformers: &'a dyn Transformers,
 }
@@ -132,9 +133,25 @@ fn eval_ref<'v>(expr: &'v Expr, scope: &Scope<'v>) -> Result<Cow<'v, Value>, Eva
             op: BinaryOp::Coalesce,
             lhs,
             rhs,
+            ..
         } => match eval_ref(lhs, scope)? {
             Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => eval_ref(rhs, scope)?,
             present => present,
+        },
+        // Only the branch taken is evaluated.
+        Expr::If {
+            condition,
+            then,
+            otherwise,
+        } => match *eval_ref(condition, scope)? {
+            Value::Bool(true) => eval_ref(then, scope)?,
+            Value::Bool(false) => eval_ref(otherwise, scope)?,
+            ref other => {
+                return fail(format!(
+                    "the condition of an `if` needs a bool, found {}",
+                    kind(other)
+                ));
+            }
         },
         other => Cow::Owned(eval_owned(other, scope)?),
     })
@@ -194,11 +211,11 @@ fn eval_owned(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
             Value::Bool(b) => Value::Bool(!b),
             other => return fail(format!("`!` needs a bool, found {}", kind(other))),
         },
-        Expr::Neg(operand) => match eval_ref(operand, scope)?.as_ref() {
-            Value::Number(n) => negate(n)?,
+        Expr::Neg { operand, int } => match eval_ref(operand, scope)?.as_ref() {
+            Value::Number(n) => negate(n, *int)?,
             other => return fail(format!("`-` needs a number, found {}", kind(other))),
         },
-        Expr::Binary { op, lhs, rhs } => binary(*op, lhs, rhs, scope)?,
+        Expr::Binary { op, lhs, rhs, int } => binary(*op, lhs, rhs, *int, scope)?,
         // Names, fields, indexes and literals borrow (`eval_ref`); they are
         // copied here only when reached through this function directly.
         Expr::Literal(_)
@@ -207,7 +224,8 @@ fn eval_owned(expr: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
         | Expr::Item
         | Expr::Error
         | Expr::Field { .. }
-        | Expr::Index { .. } => eval_ref(expr, scope)?.into_owned(),
+        | Expr::Index { .. }
+        | Expr::If { .. } => eval_ref(expr, scope)?.into_owned(),
     })
 }
 
@@ -231,7 +249,14 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Value, EvalError> {
+/// `lhs op rhs`; `int` when the checker typed both operands `int`.
+fn binary(
+    op: BinaryOp,
+    lhs: &Expr,
+    rhs: &Expr,
+    int: bool,
+    scope: &Scope<'_>,
+) -> Result<Value, EvalError> {
     // The short-circuiting operators evaluate their right side only when
     // needed.
     match op {
@@ -282,11 +307,14 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &Scope<'_>) -> Result<Val
         }
         BinaryOp::Add => match (left, right) {
             (Value::String(a), Value::String(b)) => Value::String(format!("{a}{b}")),
-            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
+            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b, int)?,
+            (Value::Array(a), Value::Array(b)) => {
+                Value::Array(a.iter().chain(b).cloned().collect())
+            }
             _ => return fail(format!("cannot add {} and {}", kind(left), kind(right))),
         },
         _ => match (left, right) {
-            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b)?,
+            (Value::Number(a), Value::Number(b)) => arithmetic(op, a, b, int)?,
             _ => {
                 return fail(format!(
                     "arithmetic needs numbers, found {} and {}",
@@ -320,20 +348,30 @@ fn compare_numbers(a: &Number, b: &Number) -> Option<std::cmp::Ordering> {
     }
 }
 
-fn arithmetic(op: BinaryOp, a: &Number, b: &Number) -> Result<Value, EvalError> {
-    // Whole numbers stay whole for `+ - * %` while they fit; `/` is always a
-    // number, as the checker types it.
+/// `a op b` on numbers. Whole numbers stay whole for `+ - * %` while they
+/// fit; `/` is always a number, as the checker types it. When the checker
+/// typed the operation `int`, a result that does not fit is an error rather
+/// than a float that would silently lose digits.
+fn arithmetic(op: BinaryOp, a: &Number, b: &Number, int: bool) -> Result<Value, EvalError> {
     if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
         let whole = match op {
             BinaryOp::Add => x.checked_add(y),
             BinaryOp::Sub => x.checked_sub(y),
             BinaryOp::Mul => x.checked_mul(y),
             BinaryOp::Rem if y == 0 => return fail("remainder of a division by zero"),
-            BinaryOp::Rem => x.checked_rem(y),
+            // `i64::MIN % -1` is 0, which `checked_rem` would call an overflow.
+            BinaryOp::Rem => Some(x.wrapping_rem(y)),
             _ => None,
         };
         if let Some(n) = whole {
             return Ok(Value::from(n));
+        }
+        if int && op != BinaryOp::Div {
+            return fail(format!(
+                "integer overflow: {x} {} {y} does not fit in an `int` (a 64-bit whole number, at most {})",
+                op.symbol(),
+                i64::MAX
+            ));
         }
     }
     let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
@@ -354,9 +392,19 @@ fn arithmetic(op: BinaryOp, a: &Number, b: &Number) -> Result<Value, EvalError> 
     }
 }
 
-fn negate(n: &Number) -> Result<Value, EvalError> {
-    if let Some(x) = n.as_i64().and_then(i64::checked_neg) {
-        return Ok(Value::from(x));
+/// `-n`; `int` as for [`arithmetic`].
+fn negate(n: &Number, int: bool) -> Result<Value, EvalError> {
+    if let Some(x) = n.as_i64() {
+        match x.checked_neg() {
+            Some(negated) => return Ok(Value::from(negated)),
+            None if int => {
+                return fail(format!(
+                    "integer overflow: -({x}) does not fit in an `int` (a 64-bit whole number, at most {})",
+                    i64::MAX
+                ));
+            }
+            None => {}
+        }
     }
     match n.as_f64().and_then(|x| Number::from_f64(-x)) {
         Some(n) => Ok(Value::Number(n)),
@@ -457,6 +505,24 @@ mod tests {
             op,
             lhs: Box::new(lhs),
             rhs: Box::new(rhs),
+            int: false,
+        }
+    }
+
+    /// An operation the checker typed `int`.
+    fn int(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+            int: true,
+        }
+    }
+
+    fn neg(operand: Expr, int: bool) -> Expr {
+        Expr::Neg {
+            operand: Box::new(operand),
+            int,
         }
     }
 
@@ -534,8 +600,94 @@ mod tests {
             Ok(json!("ab"))
         );
         assert!(run(&bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)))).is_err());
-        assert!(run(&bin(BinaryOp::Add, lit(json!(i64::MAX)), lit(json!(1)))).is_ok());
-        assert_eq!(run(&Expr::Neg(Box::new(lit(json!(4))))), Ok(json!(-4)));
+        // On numbers (or `json`), a whole result too large for an `int`
+        // becomes a float.
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!(i64::MAX)), lit(json!(1)))),
+            Ok(json!(9.223372036854776e18))
+        );
+        assert_eq!(run(&neg(lit(json!(4)), false)), Ok(json!(-4)));
+        assert_eq!(
+            run(&neg(lit(json!(i64::MIN)), false)),
+            Ok(json!(9.223372036854776e18))
+        );
+    }
+
+    #[test]
+    fn int_arithmetic_that_overflows_is_an_error_naming_the_operation() {
+        let max = || lit(json!(i64::MAX));
+        let min = || lit(json!(i64::MIN));
+        let cases = [
+            (
+                int(BinaryOp::Add, max(), lit(json!(1))),
+                "9223372036854775807 + 1",
+            ),
+            (
+                int(BinaryOp::Sub, min(), lit(json!(1))),
+                "-9223372036854775808 - 1",
+            ),
+            (
+                int(BinaryOp::Mul, max(), lit(json!(2))),
+                "9223372036854775807 * 2",
+            ),
+            (neg(min(), true), "-(-9223372036854775808)"),
+        ];
+        for (expr, operation) in cases {
+            let error = run(&expr).expect_err(operation);
+            assert_eq!(
+                error.message,
+                format!(
+                    "integer overflow: {operation} does not fit in an `int` (a 64-bit whole number, at most 9223372036854775807)"
+                )
+            );
+        }
+        // In range, `int` arithmetic is exact; `i64::MIN % -1` is 0.
+        assert_eq!(
+            run(&int(BinaryOp::Add, max(), lit(json!(-1)))),
+            Ok(json!(i64::MAX - 1))
+        );
+        assert_eq!(
+            run(&int(BinaryOp::Rem, min(), lit(json!(-1)))),
+            Ok(json!(0))
+        );
+        assert!(run(&int(BinaryOp::Rem, max(), lit(json!(0)))).is_err());
+        // `/` is a number however its operands are typed.
+        assert_eq!(
+            run(&bin(BinaryOp::Div, max(), lit(json!(2)))),
+            Ok(json!(4.611686018427388e18))
+        );
+    }
+
+    #[test]
+    fn if_evaluates_only_the_branch_taken() {
+        let broken = || bin(BinaryOp::Div, lit(json!(1)), lit(json!(0)));
+        let cond = |c: bool, then: Expr, otherwise: Expr| Expr::If {
+            condition: Box::new(lit(json!(c))),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        };
+        assert_eq!(run(&cond(true, lit(json!("a")), broken())), Ok(json!("a")));
+        assert_eq!(run(&cond(false, broken(), lit(json!(2)))), Ok(json!(2)));
+        assert!(run(&cond(true, broken(), lit(json!(2)))).is_err());
+        let not_bool = Expr::If {
+            condition: Box::new(lit(json!("yes"))),
+            then: Box::new(lit(json!(1))),
+            otherwise: Box::new(lit(json!(2))),
+        };
+        assert!(run(&not_bool).is_err());
+    }
+
+    #[test]
+    fn lists_concatenate() {
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!([1, "a"])), lit(json!([[2]])))),
+            Ok(json!([1, "a", [2]]))
+        );
+        assert_eq!(
+            run(&bin(BinaryOp::Add, lit(json!([])), lit(json!([])))),
+            Ok(json!([]))
+        );
+        assert!(run(&bin(BinaryOp::Add, lit(json!([1])), lit(json!(1)))).is_err());
     }
 
     #[test]

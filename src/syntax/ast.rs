@@ -437,6 +437,15 @@ impl Expr {
                 f(rhs);
             }
             ExprKind::Paren(inner) => f(inner),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                f(condition);
+                f(then);
+                f(otherwise);
+            }
         }
     }
 }
@@ -490,6 +499,13 @@ pub enum ExprKind {
     },
     /// `( expr )`, kept so that the formatter preserves the user's grouping.
     Paren(Box<Expr>),
+    /// `if condition then a else b`. An `otherwise` that is itself an `If`
+    /// was written `else if` (a chain); one in parentheses is a `Paren`.
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
 }
 
 /// A duration in milliseconds, as written (`250ms`, `30s`, `5m`, `2h`).
@@ -578,6 +594,9 @@ pub const RESERVED: &[&str] = &[
     "on_success",
     "on_failure",
     "when",
+    "if",
+    "then",
+    "else",
     "true",
     "false",
     "null",

@@ -144,6 +144,19 @@ pub enum SyntaxError {
         help: String,
     },
 
+    #[error("an `if` cannot be the operand of `{op}`")]
+    #[diagnostic(
+        code(flow::syntax::unparenthesized_if),
+        help(
+            "`if ... then ... else ...` has the lowest precedence: its `else` branch takes the rest of the expression, so an `if` inside an operation goes in parentheses, as in `x {op} (if c then a else b)`"
+        )
+    )]
+    UnparenthesizedIf {
+        op: String,
+        #[label("put this `if` in parentheses")]
+        span: Span,
+    },
+
     #[error("invalid number `{text}`")]
     #[diagnostic(code(flow::syntax::invalid_number))]
     InvalidNumber {

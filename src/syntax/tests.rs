@@ -153,6 +153,16 @@ fn sexp(e: &Expr) -> String {
             format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
         }
         ExprKind::Paren(inner) => format!("(paren {})", sexp(inner)),
+        ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } => format!(
+            "(if {} {} {})",
+            sexp(condition),
+            sexp(then),
+            sexp(otherwise)
+        ),
     }
 }
 
@@ -876,4 +886,199 @@ fn a_broken_state_does_not_hide_the_errors_of_the_states_after_it() {
     );
     // The broken workflows are dropped; nothing of them reaches the checker.
     assert!(parsed.file.items.is_empty(), "{:?}", parsed.file.items);
+}
+
+#[test]
+fn if_has_the_lowest_precedence() {
+    let cases = [
+        ("if a then b else c || d", "(if a b (|| c d))"),
+        (
+            "if a || b then c + 1 else d ?? e",
+            "(if (|| a b) (+ c 1) (?? d e))",
+        ),
+        (
+            "if !a then -b else c.d[0]",
+            "(if (! a) (- b) (index (. c d) 0))",
+        ),
+        ("if a then b else if c then d else e", "(if a b (if c d e))"),
+        (
+            "if a then b else if c then d else if e then f else g",
+            "(if a b (if c d (if e f g)))",
+        ),
+        ("if a then if b then c else d else e", "(if a (if b c d) e)"),
+        ("if if a then b else c then d else e", "(if (if a b c) d e)"),
+        (
+            "if a then b else (if c then d else e)",
+            "(if a b (paren (if c d e)))",
+        ),
+        ("(if a then b else c) + 1", "(+ (paren (if a b c)) 1)"),
+        ("[if a then 1 else 2, 3]", "[(if a 1 2) 3]"),
+        ("{ k: if a then 1 else 2 }", "{k: (if a 1 2)}"),
+        ("f(x: if a then 1 else 2)", "(call f x: (if a 1 2))"),
+        ("\"${if a then 1 else 2}\"", "(str ${(if a 1 2)})"),
+        ("if(a)then(b)else(c)", "(if (paren a) (paren b) (paren c))"),
+        // The keywords need a word boundary; as field names they are fields.
+        ("ifx || thenx", "(|| ifx thenx)"),
+        (
+            "x.if + x.then + x.else",
+            "(+ (+ (. x if) (. x then)) (. x else))",
+        ),
+        ("{ if: 1, then: 2, else: 3 }", "{if: 1, then: 2, else: 3}"),
+    ];
+    for (text, shape) in cases {
+        assert_eq!(sexp(&expr(text)), shape, "{text}");
+    }
+}
+
+#[test]
+fn each_link_of_an_if_chain_spans_from_its_if_to_the_end() {
+    let text = "if a then b else if c then d else e";
+    let e = expr(text);
+    // The expression is 38 bytes into the source `expr` wraps it in.
+    let at = |from: usize, to: usize| Span::from_range(38 + from, 38 + to);
+    assert_eq!(e.span, at(0, text.len()));
+    let ExprKind::If {
+        condition,
+        then,
+        otherwise,
+    } = &e.kind
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!((condition.span, then.span), (at(3, 4), at(10, 11)));
+    assert_eq!(otherwise.span, at(17, text.len()));
+    assert!(matches!(otherwise.kind, ExprKind::If { .. }));
+}
+
+#[test]
+fn if_then_else_are_reserved() {
+    for word in ["if", "then", "else"] {
+        assert_eq!(
+            errors(&format!(
+                "workflow w() -> string {{ step {word} = W() {{ on_success -> d }} succeed d = \"x\" }}"
+            )),
+            [format!("`{word}` is a reserved word")]
+        );
+    }
+}
+
+#[test]
+fn a_broken_if_is_reported_where_it_breaks() {
+    let wrap = |e: &str| format!("workflow w() -> string {{ succeed done = {e} }}");
+    let cases = [
+        ("if a then b", "expected `else` after `b`, found `}`"),
+        ("if a b else c", "expected `then` after `a`, found `b`"),
+        (
+            "if a then else c",
+            "expected an expression after `then`, found `else`",
+        ),
+    ];
+    for (text, message) in cases {
+        assert_eq!(errors(&wrap(text)), [message], "{text}");
+    }
+    // An `if` is never an operand: it goes in parentheses. Each one is
+    // reported, at its `if`.
+    let source = wrap("1 + if a then 2 else !if b then 3 else 4");
+    let found = parse(&source).errors;
+    let shown: Vec<(String, &str)> = found
+        .iter()
+        .map(|e| (e.to_string(), &source[e.offset()..e.offset() + 2]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("an `if` cannot be the operand of `+`".to_string(), "if"),
+            ("an `if` cannot be the operand of `!`".to_string(), "if"),
+        ]
+    );
+    let help = miette::Diagnostic::help(&found[0]).map(|h| h.to_string());
+    assert_eq!(
+        help.as_deref(),
+        Some(
+            "`if ... then ... else ...` has the lowest precedence: its `else` branch takes the rest of the expression, so an `if` inside an operation goes in parentheses, as in `x + (if c then a else b)`"
+        )
+    );
+    assert_eq!(
+        errors(&wrap("1 + (if a then 2 else 3)")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn deeply_nested_ifs_are_refused_not_overflowing() {
+    let nested = [
+        ("then", "if a then ".repeat(100_000)),
+        ("condition", "if ".repeat(100_000)),
+        (
+            "then, closed",
+            format!(
+                "{}1{}",
+                "if a then ".repeat(100_000),
+                " else 2".repeat(100_000)
+            ),
+        ),
+        // An operand `if` goes on to the end of the expression.
+        (
+            "operands",
+            format!("1{}", " + if a then 1 else 1".repeat(100_000)),
+        ),
+        (
+            "prefixes",
+            format!("{}1", "!if a then 1 else ".repeat(100_000)),
+        ),
+        // A comment that ends in `.` before an `if` does not make it a
+        // field.
+        ("after line comments", "if a then // .\n".repeat(100_000)),
+        ("after block comments", "if a then /* . */ ".repeat(100_000)),
+    ];
+    for (what, text) in nested {
+        let parsed = parse(&format!("workflow w() -> json {{ succeed done = {text} }}"));
+        assert!(
+            parsed
+                .errors
+                .iter()
+                .any(|e| matches!(e, SyntaxError::TooDeep { .. })),
+            "{what}: {:?}",
+            parsed.errors.first()
+        );
+    }
+    // A long `else if` chain does not nest in the parser: it is refused
+    // only by the bound on the depth of the tree.
+    let chain = format!("{}0", "if a then 1 else ".repeat(10_000));
+    let parsed = parse(&format!(
+        "workflow w() -> json {{ succeed done = {chain} }}"
+    ));
+    assert!(
+        parsed
+            .errors
+            .iter()
+            .any(|e| matches!(e, SyntaxError::TooDeep { .. })),
+        "{:?}",
+        parsed.errors.first()
+    );
+    // Just under the limit, where each level is an `if` and a bracket but
+    // counts as one, the parser still has stack to spare.
+    let under = format!("{}1{}", "if a then 1 else [".repeat(31), "]".repeat(31));
+    let parsed = parse(&format!(
+        "workflow w() -> json {{ succeed done = {under} }}"
+    ));
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
+    // Ifs one after the other do not add up.
+    let states: String = (0..100)
+        .map(|i| format!("succeed s{i} = if a then 1 else 2\n"))
+        .collect();
+    let parsed = parse(&format!("workflow w(a: bool) -> int {{\n{states}}}"));
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
+    // Nor do keys and fields spelt `if`, which are names.
+    let names: String = (0..100)
+        .map(|i| format!("if: r.if, r{i}: r?.if, "))
+        .collect();
+    let parsed = parse(&format!(
+        "type T {{ if: int, if?: int }}\nworkflow w(r: json) -> json {{ succeed done = {{ {names} }} }}"
+    ));
+    let too_deep = parsed
+        .errors
+        .iter()
+        .any(|e| matches!(e, SyntaxError::TooDeep { .. }));
+    assert!(!too_deep, "{:?}", parsed.errors.first());
 }

@@ -18,14 +18,14 @@ pub(super) struct Trivia {
     pub unterminated_comment: Option<Span>,
     /// Opening brackets still open at the end of the file, outermost first.
     pub unclosed: Vec<(u8, Span)>,
-    /// The first place where brackets, strings and interpolations nest more
-    /// than [`MAX_NESTING`] deep.
+    /// The first place where brackets, strings, interpolations and `if`s
+    /// nest more than [`MAX_NESTING`] deep.
     pub too_deep: Option<Span>,
 }
 
-/// How deeply brackets, strings and interpolations may nest. The parser
-/// recurses once per level, and later stages do too; real files stay far
-/// below this.
+/// How deeply brackets, strings, interpolations and `if`s may nest. The
+/// parser recurses once per level, and later stages do too; real files stay
+/// far below this.
 pub(super) const MAX_NESTING: usize = 32;
 
 /// What the scanner is inside of: code, or a string whose interpolations
@@ -42,6 +42,7 @@ pub(super) fn scan(source: &str) -> Trivia {
     let mut trivia = Trivia::default();
     let mut frames = vec![Frame::Code { interp_depth: None }];
     let mut brackets: Vec<(u8, usize)> = Vec::new();
+    let mut ifs = Ifs::default();
     let mut i = 0;
     while i < bytes.len() {
         let Some(&frame) = frames.last() else { break };
@@ -87,7 +88,8 @@ pub(super) fn scan(source: &str) -> Trivia {
                     }
                     b'{' | b'(' | b'[' => {
                         brackets.push((b, i));
-                        if brackets.len() + frames.len() - 1 > MAX_NESTING {
+                        ifs.open();
+                        if brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING {
                             trivia.too_deep.get_or_insert(Span::from_range(i, i + 1));
                         }
                         i += 1;
@@ -95,7 +97,20 @@ pub(super) fn scan(source: &str) -> Trivia {
                     b'}' if interp_depth == Some(brackets.len()) => {
                         // The `}` that closes an interpolation: back into the string.
                         frames.pop();
+                        ifs.close();
                         i += 1;
+                    }
+                    b'i' | b'e' if i == 0 || !is_word_byte(bytes[i - 1]) => {
+                        let end = bytes[i..]
+                            .iter()
+                            .position(|&b| !is_word_byte(b))
+                            .map_or(bytes.len(), |p| i + p);
+                        if ifs.word(bytes, &trivia.comments, i, end)
+                            && brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING
+                        {
+                            trivia.too_deep.get_or_insert(Span::from_range(i, end));
+                        }
+                        i = end;
                     }
                     b'}' | b')' | b']' => {
                         let open = match b {
@@ -107,6 +122,7 @@ pub(super) fn scan(source: &str) -> Trivia {
                         // matching one pops.
                         if brackets.last().map(|&(o, _)| o) == Some(open) {
                             brackets.pop();
+                            ifs.close();
                         }
                         i += 1;
                     }
@@ -121,7 +137,8 @@ pub(super) fn scan(source: &str) -> Trivia {
                         frames.push(Frame::Code {
                             interp_depth: Some(brackets.len()),
                         });
-                        if brackets.len() + frames.len() - 1 > MAX_NESTING {
+                        ifs.open();
+                        if brackets.len() + frames.len() - 1 + ifs.total > MAX_NESTING {
                             trivia.too_deep.get_or_insert(Span::from_range(i, i + 2));
                         }
                         i += 2;
@@ -167,6 +184,113 @@ pub(super) fn scan(source: &str) -> Trivia {
         .map(|(b, at)| (b, Span::from_range(at, at + 1)))
         .collect();
     trivia
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The `if`s whose `else` has not come yet, counted per level of brackets
+/// and interpolations (an `if` and its `else` stand at the same level). Each
+/// is a level of recursion of the parser: the condition and the `then`
+/// branch are parsed inside the `if`. An `else if` chain is read as a
+/// repetition, so an `else` ends the nesting of its `if`, except for an
+/// `if` that is the operand of an operator (`1 + if ...`, an error the
+/// lowering reports): its `else` branch goes on to the end of the
+/// expression, so it counts until its level closes.
+#[derive(Debug)]
+struct Ifs {
+    /// At each level, innermost last: the `if`s an `else` may close, and
+    /// the operand `if`s.
+    levels: Vec<(usize, usize)>,
+    /// The sum of both over all levels.
+    total: usize,
+}
+
+impl Default for Ifs {
+    fn default() -> Self {
+        Ifs {
+            levels: vec![(0, 0)],
+            total: 0,
+        }
+    }
+}
+
+impl Ifs {
+    fn open(&mut self) {
+        self.levels.push((0, 0));
+    }
+
+    fn close(&mut self) {
+        if self.levels.len() > 1 {
+            let (open, operands) = self.levels.pop().unwrap_or_default();
+            self.total -= open + operands;
+        }
+    }
+
+    /// Counts the word at `start..end`, an `if` that opens or an `else`
+    /// that closes one; returns whether it was an `if`. A field (`x.if`), a
+    /// key or a setting (`if: 1`, `if?: T`) is a name, not a keyword.
+    /// `comments` are those before the word, in order.
+    fn word(&mut self, bytes: &[u8], comments: &[Comment], start: usize, end: usize) -> bool {
+        let word = &bytes[start..end];
+        if word != b"if" && word != b"else" {
+            return false;
+        }
+        let before = last_code_byte(bytes, comments, start);
+        let after = bytes[end..].iter().find(|b| !b.is_ascii_whitespace());
+        if before.is_some_and(|at| bytes[at] == b'.') || matches!(after, Some(b':' | b'?')) {
+            return false;
+        }
+        let Some((open, operands)) = self.levels.last_mut() else {
+            return false;
+        };
+        if word == b"if" {
+            if before.is_some_and(|at| after_operator(bytes, at)) {
+                *operands += 1;
+            } else {
+                *open += 1;
+            }
+            self.total += 1;
+            return true;
+        }
+        if *open > 0 {
+            *open -= 1;
+            self.total -= 1;
+        }
+        false
+    }
+}
+
+/// The position of the last byte of code before `pos`: spaces and comments
+/// skipped, so that a comment ending in `.` does not make the next word a
+/// field.
+fn last_code_byte(bytes: &[u8], comments: &[Comment], pos: usize) -> Option<usize> {
+    let mut at = pos;
+    let mut unseen = comments.len();
+    loop {
+        while at > 0 && bytes[at - 1].is_ascii_whitespace() {
+            at -= 1;
+        }
+        match unseen.checked_sub(1).map(|k| (k, comments[k].span)) {
+            Some((k, span)) if span.end as usize == at => {
+                at = span.start as usize;
+                unseen = k;
+            }
+            _ => return at.checked_sub(1),
+        }
+    }
+}
+
+/// Whether the token that ends at `at` (inclusive) is an operator, after
+/// which an `if` would be an operand. A lone `=` is a state's or a
+/// definition's, not one.
+fn after_operator(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'&' | b'|' | b'!' | b'?' => true,
+        b'=' => at > 0 && matches!(bytes[at - 1], b'=' | b'!' | b'<' | b'>'),
+        _ => false,
+    }
 }
 
 /// The end of the line at `from`: its line feed or carriage return (a lone

@@ -9,8 +9,9 @@
 "   bracket it closes;
 " - after a line that leaves a bracket open, one level more;
 " - a line that continues an expression (the line before ends with an
-"   operator, `=` or `:`, or this line starts with an operator such as `??`)
-"   is one level deeper than the line it continues;
+"   operator, `=`, `:`, `if`, `then` or `else`, or this line starts with an
+"   operator such as `??`, or with `then` or `else`) is one level deeper
+"   than the line it continues;
 " - otherwise the indent of the statement the previous line belongs to.
 " Brackets and operators inside strings and comments do not count; the
 " syntax items of syntax/flow.vim tell them apart when syntax is on, and a
@@ -136,12 +137,14 @@ function! s:PrevCode(lnum) abort
   return [0, 0]
 endfunction
 
+" `if`, `then` and `else` join the parts of a conditional as operators do
+" (but `else: 1` is a key).
 function! s:EndsWithOp(code) abort
-  return a:code =~# '\%(??\|||\|&&\|[-+*/%=<>|:]\)\s*$'
+  return a:code =~# '\%(??\|||\|&&\|[-+*/%=<>|:]\|\.\@1<!\<\%(if\|then\|else\)\)\s*$'
 endfunction
 
 function! s:StartsWithOp(code) abort
-  return a:code =~# '^\s*\%(??\|||\|&&\|==\|!=\|<=\|>=\|->\|?\.\|[<>+*/%|.]\|-\s\)'
+  return a:code =~# '^\s*\%(??\|||\|&&\|==\|!=\|<=\|>=\|->\|?\.\|[<>+*/%|.]\|-\s\|\%(then\|else\)\>\%(\s*[:?]\)\@!\)'
 endfunction
 
 " The position of the bracket that the closing bracket at (lnum, col) closes,

@@ -86,6 +86,7 @@ syn match flowState "\<\%(step\|parallel\|branch\|map\|succeed\|fail\)\>" nextgr
 syn match flowStateDef contained "\<\h\w*\>"
 
 syn match flowKeyword "\<\%(for\|in\|when\)\>"
+syn match flowConditional "\<\%(if\|then\|else\)\>"
 syn match flowBoolean "\<\%(true\|false\)\>"
 syn match flowNull "\<null\>"
 
@@ -134,7 +135,7 @@ syn match flowStartColon contained ":" nextgroup=flowTarget skipwhite skipnl
 syn match flowSetting contained "\<\%(command\|env\|cwd\|url\|method\|headers\|model\|prompt\|system\|base_url\|api_key\|temperature\|name\)\ze\s*:"
 
 " Everything that may stand inside an expression.
-syn cluster flowExpr contains=@flowComments,flowString,flowTripleString,flowBadNumber,flowNumber,flowDuration,flowRange,flowType,flowBuiltinType,flowCall,flowBuiltinFunc,flowOperator,flowKeyword,flowBoolean,flowNull,flowField,flowMember
+syn cluster flowExpr contains=@flowComments,flowString,flowTripleString,flowBadNumber,flowNumber,flowDuration,flowRange,flowType,flowBuiltinType,flowCall,flowBuiltinFunc,flowOperator,flowKeyword,flowConditional,flowBoolean,flowNull,flowField,flowMember
 
 " ------------------------------------------------------------------- syncing
 "
@@ -177,6 +178,7 @@ hi def link flowState                  Statement
 hi def link flowStateDef               Label
 hi def link flowTarget                 Label
 hi def link flowKeyword                Keyword
+hi def link flowConditional            Conditional
 hi def link flowTransition             Conditional
 hi def link flowBoolean                Boolean
 hi def link flowNull                   Constant

@@ -261,6 +261,15 @@ function! s:TestFixtureSyntax() abort
   call s:Syn('\zs&& fetch', 'flowOperator', 'Operator')
   call s:Syn('"x" -> \zswrite', 'flowTarget', 'Label')
   call s:Syn('start: \zsfetch', 'flowTarget', 'Label')
+  " `if ... then ... else ...`; the words as keys and fields are names.
+  call s:Syn('label: \zsif n > 5', 'flowConditional', 'Conditional')
+  call s:Syn('n > 5 \zsthen "pass"', 'flowConditional', 'Conditional')
+  call s:Syn('"pass" \zselse if', 'flowConditional', 'Conditional')
+  call s:Syn('"pass" else \zsif n > 2', 'flowConditional', 'Conditional')
+  call s:Syn('keys: { \zsif: r', 'flowField', '')
+  call s:Syn('r\.\zsif,', 'flowMember', '')
+  call s:Syn(', \zselse: r', 'flowField', '')
+  call s:Syn('r?\.\zselse }', 'flowMember', '')
   " Calls: `string(x)` and `number(x)` are functions, not types.
   call s:Syn('goal: \zsstring(fetch', 'flowBuiltinFunc', 'Function')
   call s:Syn('+ \zsnumber("3', 'flowBuiltinFunc', 'Function')

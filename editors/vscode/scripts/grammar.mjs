@@ -269,10 +269,17 @@ const repository = {
   // --------------------------------------------------------- expressions
   expression: {
     patterns: include(
-      'comments', 'strings', 'numbers', 'constants', 'builtin-call',
+      'comments', 'strings', 'numbers', 'constants', 'conditional', 'builtin-call',
       'transformer-call', 'group', 'list', 'record', 'operators', 'accessors',
       'name', 'separators',
     ),
+  },
+  // `if c then a else b`. Before the calls, so that `if(c)` is not taken
+  // for a transformer; a key named `if` (`if: 1`, `if?: T`) is not the
+  // keyword, and a field (`x.if`) is matched by `accessors` first.
+  conditional: {
+    name: 'keyword.control.conditional.flow',
+    match: String.raw`\b(?:if|then|else)\b(?!\s*[:?])`,
   },
   'builtin-call': call(BUILTIN_FUNCTIONS.join('|'), 'support.function.builtin.flow', 'meta.function-call.builtin.flow'),
   // Any other call in an expression calls a transformer.
@@ -598,14 +605,43 @@ const repository = {
   },
 };
 
+// `error` is a language variable in every expression of a workflow: in an
+// `on_failure` condition the failure being routed, elsewhere the failure
+// routed most recently. In workers and transformers it is an ordinary
+// (unknown) name.
+const ERROR_VARIABLE = {
+  name: 'variable.language.error.flow',
+  match: String.raw`\berror\b(?!\s*:)`,
+};
+
 // `in-failure-expression` is `expression` with `error` as a language
 // variable, down to the groups, calls and interpolations nested in it: every
 // rule reachable from `expression` that leads back to it gets an
 // `in-failure-` copy that leads back to `in-failure-expression` instead.
-Object.assign(repository, variant('in-failure', 'expression', {
-  name: 'variable.language.error.flow',
-  match: String.raw`\berror\b(?!\s*:)`,
-}));
+Object.assign(repository, variant('in-failure', 'expression', ERROR_VARIABLE));
+
+// The rest of a workflow's states use `in-workflow-` copies in the same
+// way: the rules only workflows reach include the copies instead.
+Object.assign(repository, variant('in-workflow', 'expression', ERROR_VARIABLE));
+for (const name of [
+  'workflow-body', 'step-state', 'map-state', 'parallel-state', 'succeed-state',
+  'fail-state', 'worker-call', 'map-source', 'state-body', 'parallel-body', 'branch',
+  'branch-body', 'on-success', 'on-failure',
+]) {
+  repository[name] = retarget(repository[name], 'in-workflow');
+}
+
+/** `rule` with its includes of rules that have a `${prefix}-` copy pointed at the copies. */
+function retarget(rule, prefix) {
+  if (Array.isArray(rule)) return rule.map((r) => retarget(r, prefix));
+  if (rule && typeof rule === 'object') {
+    return Object.fromEntries(Object.entries(rule).map(([k, v]) => {
+      const copy = k === 'include' && `${prefix}-${v.slice(1)}`;
+      return [k, copy && repository[copy] ? `#${copy}` : retarget(v, prefix)];
+    }));
+  }
+  return rule;
+}
 
 /**
  * Copies, named `${prefix}-${rule}`, of `root` and of every rule reachable

@@ -1,6 +1,7 @@
 //! Expressions of the source to expressions of the program: every name
 //! resolved to what it stands for, with the same tables the checks used.
 
+use rustc_hash::FxHashSet as HashSet;
 use serde_json::{Number, Value};
 
 use super::Missing;
@@ -8,7 +9,7 @@ use crate::check::env::Sig;
 use crate::check::items::{ItemRef, ItemTable};
 use crate::check::states::StateTable;
 use crate::ir;
-use crate::syntax::ast::{self, Expr, ExprKind, StringPart, UnaryOp};
+use crate::syntax::ast::{self, Expr, ExprKind, Span, StringPart, UnaryOp};
 
 /// What names mean where an expression stands, in the order the checker's
 /// scopes look them up: the loop variable, `error`, the parameters, the
@@ -21,8 +22,10 @@ pub(super) struct Names<'s, 'a> {
     pub(super) states: Option<&'s StateTable<'a>>,
     /// The loop variable of a map state, in its call's arguments.
     pub(super) var: Option<&'s str>,
-    /// Whether `error` is in scope (an `on_failure` condition).
+    /// Whether `error` is in scope (an expression of a workflow).
     pub(super) error: bool,
+    /// The operations the checker typed `int`.
+    pub(super) int_arithmetic: &'s HashSet<Span>,
 }
 
 impl Names<'_, '_> {
@@ -80,13 +83,23 @@ impl Names<'_, '_> {
                 index: Box::new(self.lower(index)?),
             },
             ExprKind::Call { callee, args } => self.call(callee, args)?,
-            ExprKind::Unary { op, operand } => self.unary(*op, operand)?,
+            ExprKind::Unary { op, operand } => self.unary(*op, operand, e.span)?,
             ExprKind::Binary { op, lhs, rhs, .. } => ir::Expr::Binary {
                 op: *op,
                 lhs: Box::new(self.lower(lhs)?),
                 rhs: Box::new(self.lower(rhs)?),
+                int: self.int_arithmetic.contains(&e.span),
             },
             ExprKind::Paren(inner) => self.lower(inner)?,
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => ir::Expr::If {
+                condition: Box::new(self.lower(condition)?),
+                then: Box::new(self.lower(then)?),
+                otherwise: Box::new(self.lower(otherwise)?),
+            },
         })
     }
 
@@ -106,7 +119,7 @@ impl Names<'_, '_> {
     }
 
     /// `-7` is the literal `-7`; any other negation stays an operation.
-    fn unary(&self, op: UnaryOp, operand: &Expr) -> Result<ir::Expr, Missing> {
+    fn unary(&self, op: UnaryOp, operand: &Expr, span: Span) -> Result<ir::Expr, Missing> {
         let operand = self.lower(operand)?;
         Ok(match (op, operand) {
             (UnaryOp::Neg, ir::Expr::Literal(Value::Number(n))) => {
@@ -116,7 +129,10 @@ impl Names<'_, '_> {
                 };
                 ir::Expr::Literal(negated)
             }
-            (UnaryOp::Neg, other) => ir::Expr::Neg(Box::new(other)),
+            (UnaryOp::Neg, other) => ir::Expr::Neg {
+                operand: Box::new(other),
+                int: self.int_arithmetic.contains(&span),
+            },
             (UnaryOp::Not, other) => ir::Expr::Not(Box::new(other)),
         })
     }

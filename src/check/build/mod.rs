@@ -79,7 +79,7 @@ pub(super) struct Builder<'c, 'e, 'a> {
     workers: Vec<ir::Worker>,
 }
 
-impl<'e, 'a> Builder<'_, 'e, 'a> {
+impl<'c, 'e, 'a> Builder<'c, 'e, 'a> {
     fn ty(&mut self, id: TyId) -> ir::TypeId {
         self.types.convert(&self.cx.types, id)
     }
@@ -102,8 +102,9 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
 
     /// The names in scope in the expressions of a worker, transformer or
     /// workflow with these parameters (states are added by workflows).
-    fn names(&self, params: &'e Sig<'a>) -> Names<'e, 'a> {
-        let env = self.cx.env;
+    fn names(&self, params: &'c Sig<'a>) -> Names<'c, 'a> {
+        let cx: &'c Cx<'e, 'a> = self.cx;
+        let env = cx.env;
         Names {
             items: &env.items,
             transformers: &env.transformers,
@@ -111,6 +112,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
             states: None,
             var: None,
             error: false,
+            int_arithmetic: &cx.int_arithmetic,
         }
     }
 }

@@ -88,6 +88,7 @@ fn the_design_example_lowers_as_written() {
                 optional: false,
             }),
             rhs: Box::new(Expr::Literal(json!("approve"))),
+            int: false,
         })
     );
     assert_eq!(review.on_success[0].target, StateId(3));
@@ -126,6 +127,7 @@ fn the_design_example_lowers_as_written() {
                 optional: true,
             }),
             rhs: Box::new(Expr::List(vec![])),
+            int: false,
         }
     );
     // The reviewer's header reads a secret with `env`.
@@ -491,4 +493,56 @@ fn the_explanations_of_the_settings_give_the_defaults() {
             "{code}"
         );
     }
+}
+
+/// Arithmetic the checker typed `int` is marked so in the program (an
+/// overflow fails); on numbers and `json` it is not. `if` and `error` are
+/// built as written.
+#[test]
+fn int_arithmetic_is_marked_and_if_and_error_are_built() {
+    let p = program(
+        r#"
+transformer t(i: int, n: number, j: json) -> json = [i + i, i * n, j - 1, -i, -n, i / i]
+workflow w(c: bool) -> string {
+  succeed done = if c then error?.message ?? "none" else "no"
+}
+"#,
+    );
+    let body = match &p.transformers[0].body {
+        ir::TransformerBody::Pure(body) => body,
+        other => panic!("not pure: {other:?}"),
+    };
+    let Expr::List(items) = body else {
+        panic!("not a list: {body:?}");
+    };
+    let marks: Vec<bool> = items
+        .iter()
+        .map(|e| match e {
+            Expr::Binary { int, .. } | Expr::Neg { int, .. } => *int,
+            other => panic!("not an operation: {other:?}"),
+        })
+        .collect();
+    assert_eq!(marks, [true, false, false, true, false, false]);
+    let done = state(workflow(&p, "w"), "done");
+    let StateKind::Succeed(Expr::If {
+        condition,
+        then,
+        otherwise,
+    }) = &done.kind
+    else {
+        panic!("not an if: {:?}", done.kind);
+    };
+    assert_eq!(**condition, Expr::Param(0));
+    assert_eq!(**otherwise, Expr::Literal(json!("no")));
+    let Expr::Binary { lhs, .. } = &**then else {
+        panic!("not `??`: {then:?}");
+    };
+    assert_eq!(
+        **lhs,
+        Expr::Field {
+            base: Box::new(Expr::Error),
+            name: "message".into(),
+            optional: true,
+        }
+    );
 }

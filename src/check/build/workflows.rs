@@ -20,8 +20,12 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         // The same table the graph analysis built: the first definition of
         // a name wins (a clean file has no repeats).
         let table = StateTable::new(workflow, &mut Vec::new());
+        // `error` is in scope in every expression of a workflow: the
+        // failure being routed in `on_failure` conditions, the one routed
+        // most recently elsewhere.
         let entry = Names {
             states: Some(&table),
+            error: true,
             ..self.names(sig)
         };
         let start = match settings::find(&workflow.settings, "start").map(|e| &e.kind) {
@@ -112,14 +116,10 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         };
         if let Some(body) = body {
             out.max_visits = settings::count(&body.settings, "max_visits")?;
-            let failed = Names {
-                error: true,
-                ..*entry
-            };
             for transition in &body.transitions {
-                let (names, list) = match transition.outcome {
-                    Outcome::Success => (entry, &mut out.on_success),
-                    Outcome::Failure => (&failed, &mut out.on_failure),
+                let list = match transition.outcome {
+                    Outcome::Success => &mut out.on_success,
+                    Outcome::Failure => &mut out.on_failure,
                 };
                 list.push(ir::Transition {
                     classes: transition
@@ -131,7 +131,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
                     condition: transition
                         .condition
                         .as_ref()
-                        .map(|c| names.lower(c))
+                        .map(|c| entry.lower(c))
                         .transpose()?,
                     target: table
                         .lookup(transition.target.as_str())

@@ -20,6 +20,14 @@ impl Typer<'_, '_, '_> {
         let (target, _) = self.cx.types.strip_optional(expected);
         match (&e.kind, self.cx.types.get(target)) {
             (ExprKind::Paren(inner), _) => return self.expect(inner, expected, cause),
+            (
+                ExprKind::If {
+                    condition,
+                    then,
+                    otherwise,
+                },
+                _,
+            ) => return self.expect_conditional(condition, then, otherwise, expected, cause),
             (ExprKind::List(items), Ty::List(_) | Ty::Json) => {
                 // Any JSON value fits `json`, so a list literal there may
                 // mix element types.

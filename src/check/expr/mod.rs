@@ -8,6 +8,7 @@ mod access;
 mod builtins;
 mod calls;
 mod cause;
+mod conditional;
 mod expect;
 mod not_run;
 mod ops;
@@ -36,16 +37,24 @@ pub(crate) struct NotRun {
 }
 
 /// The type of an expression, and whether it is a step that may not have
-/// run yet (so that using it gets the precise message).
+/// run yet or the `error` that may not have been routed yet (so that using
+/// it gets the precise message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Typed {
     pub(crate) ty: TyId,
     pub(crate) not_run: Option<NotRun>,
+    /// `error` outside `on_failure` conditions: `null` until a failure is
+    /// routed.
+    pub(crate) routed: bool,
 }
 
 impl Typed {
     pub(crate) fn of(ty: TyId) -> Self {
-        Typed { ty, not_run: None }
+        Typed {
+            ty,
+            not_run: None,
+            routed: false,
+        }
     }
 }
 
@@ -101,9 +110,14 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             } => Typed::of(self.field(base, name, *optional)),
             ExprKind::Index { base, index } => Typed::of(self.index(base, index)),
             ExprKind::Call { callee, args } => Typed::of(self.call(callee, args, e.span)),
-            ExprKind::Unary { op, operand } => Typed::of(self.unary(*op, operand)),
+            ExprKind::Unary { op, operand } => Typed::of(self.unary(*op, operand, e.span)),
             ExprKind::Binary { op, lhs, rhs, .. } => Typed::of(self.binary(*op, lhs, rhs, e.span)),
             ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => Typed::of(self.conditional(condition, then, otherwise)),
         }
     }
 
@@ -206,12 +220,17 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
     fn name(&mut self, ident: &ast::Ident) -> Typed {
         match self.scope.lookup(ident.as_str()) {
             Lookup::Value(ty) => Typed::of(ty),
+            Lookup::Routed(ty) => Typed {
+                routed: true,
+                ..Typed::of(ty)
+            },
             Lookup::NotRun { ty, step } => Typed {
                 ty: self.cx.types.optional(ty),
                 not_run: Some(NotRun {
                     step,
                     span: ident.span,
                 }),
+                routed: false,
             },
             Lookup::NoValue(help) => {
                 self.cx.out.push(CheckError::UnknownName {
@@ -254,6 +273,20 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             if self.report_not_run(nr, typed.ty, usage) {
                 return;
             }
+        }
+        if typed.routed {
+            let help = match usage {
+                Use::Field { name, .. } => format!(
+                    "`error` is null until an `on_failure` transition has routed a failure in this run: write `error?.{name}`, and give a default with `??` where a value is needed"
+                ),
+                _ => "`error` is null until an `on_failure` transition has routed a failure in this run: read its fields with `error?.`, and give a default with `??`".to_string(),
+            };
+            self.cx.out.push(CheckError::NullableValue {
+                span,
+                found: self.cx.types.show(typed.ty),
+                help,
+            });
+            return;
         }
         let help = match usage {
             Use::Field { base, name, .. } => match render(base) {

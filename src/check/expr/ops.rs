@@ -17,6 +17,7 @@ enum Kind {
     Number,
     Text,
     Bool,
+    List,
     Other,
 }
 
@@ -28,11 +29,12 @@ impl Typer<'_, '_, '_> {
             Ty::Number => Kind::Number,
             Ty::String | Ty::Union(_) => Kind::Text,
             Ty::Bool => Kind::Bool,
+            Ty::List(_) => Kind::List,
             _ => Kind::Other,
         }
     }
 
-    pub(super) fn unary(&mut self, op: UnaryOp, operand: &Expr) -> TyId {
+    pub(super) fn unary(&mut self, op: UnaryOp, operand: &Expr, span: Span) -> TyId {
         let typed = self.expr(operand);
         let ty = self.present(typed, operand.span, Use::Operand(op.symbol()));
         let kind = self.kind(ty);
@@ -64,6 +66,9 @@ impl Typer<'_, '_, '_> {
         if kind == Kind::Unchecked && op == UnaryOp::Neg {
             return ty;
         }
+        if result == TyId::INT {
+            self.cx.int_arithmetic.insert(span);
+        }
         result
     }
 
@@ -76,7 +81,11 @@ impl Typer<'_, '_, '_> {
                 let l = self.present(l, lhs.span, Use::Operand(op.symbol()));
                 let r = self.expr(rhs);
                 let r = self.present(r, rhs.span, Use::Operand(op.symbol()));
-                self.arithmetic(op, l, r, span)
+                let ty = self.arithmetic(op, l, r, span);
+                if ty == TyId::INT {
+                    self.cx.int_arithmetic.insert(span);
+                }
+                ty
             }
         }
     }
@@ -110,6 +119,7 @@ impl Typer<'_, '_, '_> {
                     Err("compare two numbers, or two strings")
                 }
             }
+            BinaryOp::Add if kl == Kind::List || kr == Kind::List => self.concat(l, r),
             BinaryOp::Add => {
                 let text = |k: Kind| matches!(k, Kind::Text | Kind::Unchecked);
                 if either_unchecked && (numeric(kl) && numeric(kr) || text(kl) && text(kr)) {
@@ -125,7 +135,7 @@ impl Typer<'_, '_, '_> {
                         "`+` joins two strings or adds two numbers: convert the number with `string(...)`, or write `\"...${...}\"`",
                     )
                 } else {
-                    Err("`+` joins two strings or adds two numbers")
+                    Err("`+` joins two strings or two lists, or adds two numbers")
                 }
             }
             BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
@@ -148,6 +158,25 @@ impl Typer<'_, '_, '_> {
                 self.invalid_operands(op, l, r, span, help);
                 TyId::ERROR
             }
+        }
+    }
+
+    /// `xs + ys` with a list on at least one side: a list of the common
+    /// type of the elements, or why not.
+    fn concat(&mut self, l: TyId, r: TyId) -> Result<TyId, &'static str> {
+        let types = &self.cx.types;
+        match (types.get(l), types.get(r)) {
+            (Ty::List(_), Ty::List(_)) => self.cx.types.join(l, r).ok_or(
+                "the elements of the two lists have no common type, so `+` cannot join them",
+            ),
+            // The unchecked side may hold a list at run time.
+            (Ty::Json, _) | (_, Ty::Json) => Ok(TyId::JSON),
+            (Ty::Error, _) | (_, Ty::Error) => Ok(TyId::ERROR),
+            // A value of no type (an element of `[]`) fits as anything.
+            (Ty::Nothing, _) => Ok(r),
+            (_, Ty::Nothing) => Ok(l),
+            (Ty::List(_), _) => Err("`+` joins two lists: wrap the value in a list, `xs + [x]`"),
+            _ => Err("`+` joins two lists: wrap the value in a list, `[x] + xs`"),
         }
     }
 

@@ -15,6 +15,9 @@ use crate::syntax::ast::Span;
 #[derive(Debug, Clone)]
 pub(crate) enum Lookup {
     Value(TyId),
+    /// `error` outside `on_failure` conditions: the failure routed most
+    /// recently, of this (optional) type.
+    Routed(TyId),
     /// The value of a step that may not have run yet here; `ty` is the
     /// step's value type, before it is made optional.
     NotRun {

@@ -68,11 +68,34 @@ fn names_and_scopes() {
     assert_eq!(value("text: string", "string", "txt"), ["unknown_name"]);
     let d = only(&succeed_with(TYPES, "text: string", "string", "txt"));
     assert_eq!(help(&d), "did you mean `text`?");
+}
+
+#[test]
+fn error_outside_on_failure_is_the_failure_routed_last_or_null() {
+    clean("", "string", r#"error?.message ?? "unknown""#);
+    clean("", "string?", "error?.state");
+    clean("", "int", "error?.attempts ?? 0");
+    clean("", "bool", r#"error?.class == "timeout""#);
+    clean("", "bool", "error == null");
+    clean("", "string", r#""failed: ${error?.message ?? "unknown"}""#);
     let d = only(&succeed_with(TYPES, "", "string", "error.message"));
+    let CheckError::NullableValue { found, help, .. } = &d else {
+        panic!("unexpected {d:?}");
+    };
     assert_eq!(
-        help(&d),
-        "`error` is only available in `on_failure` conditions, for example `on_failure when error.attempts > 2 -> ...`"
+        found,
+        r#"`{ class: "timeout" | "transient" | "worker" | "output" | "limit", message: string, attempts: int, state: string }?`"#
     );
+    assert_eq!(
+        help,
+        "`error` is null until an `on_failure` transition has routed a failure in this run: write `error?.message`, and give a default with `??` where a value is needed"
+    );
+    let d = only(&succeed_with(TYPES, "", "string", r#""${error}""#));
+    assert_eq!(
+        super::help(&d),
+        "`error` is null until an `on_failure` transition has routed a failure in this run: read its fields with `error?.`, and give a default with `??`"
+    );
+    assert_eq!(value("", "json", "error?.cause"), ["unknown_field"]);
 }
 
 #[test]
@@ -153,6 +176,141 @@ fn operators() {
     assert_eq!(
         value("a: int?", "json", r#"a ?? "none""#),
         ["invalid_operands"]
+    );
+}
+
+/// The type an expression has where no type is expected, read from the
+/// `output_mismatch` of putting it in a list where a `bool` is.
+fn type_of(params: &str, v: &str) -> String {
+    let d = only(&succeed_with(TYPES, params, "bool", &format!("[{v}]")));
+    let CheckError::OutputMismatch { found, .. } = d else {
+        panic!("{v}: unexpected {d:?}");
+    };
+    match found.strip_prefix("`[").and_then(|f| f.strip_suffix("]`")) {
+        Some(inner) => format!("`{inner}`"),
+        None => panic!("{v}: not a list type: {found}"),
+    }
+}
+
+#[test]
+fn plus_joins_two_lists_into_a_list_of_their_common_type() {
+    assert_eq!(type_of("xs: [string]", "[] + xs"), "`[string]`");
+    assert_eq!(type_of("xs: [int], ys: [number]", "xs + ys"), "`[number]`");
+    assert_eq!(type_of("", r#"["a"] + ["b"]"#), r#"`["a" | "b"]`"#);
+    assert_eq!(type_of("xs: [string]", "xs + [null]"), "`[string?]`");
+    assert_eq!(type_of("j: json, xs: [int]", "j + xs"), "`json`");
+    clean(
+        "r: Review?",
+        "[string]",
+        r#"(r?.comments ?? []) + [r?.verdict ?? ""]"#,
+    );
+    clean("xs: [int]", "int", "len(xs + [1] + [])");
+    let d = only(&succeed_with(
+        TYPES,
+        "xs: [string]",
+        "[string]",
+        r#"xs + "a""#,
+    ));
+    assert!(matches!(d, CheckError::InvalidOperands { .. }), "{d:?}");
+    assert_eq!(
+        help(&d),
+        "`+` joins two lists: wrap the value in a list, `xs + [x]`"
+    );
+    let d = only(&succeed_with(
+        TYPES,
+        "xs: [string]",
+        "[string]",
+        r#""a" + xs"#,
+    ));
+    assert_eq!(
+        help(&d),
+        "`+` joins two lists: wrap the value in a list, `[x] + xs`"
+    );
+    let d = only(&succeed_with(TYPES, "xs: [int]", "json", r#"xs + ["a"]"#));
+    assert_eq!(
+        help(&d),
+        "the elements of the two lists have no common type, so `+` cannot join them"
+    );
+    assert_eq!(value("xs: [int]?", "[int]", "xs + [1]"), ["nullable_value"]);
+}
+
+#[test]
+fn if_has_a_bool_condition_and_the_common_type_of_its_branches() {
+    assert_eq!(type_of("c: bool", "if c then 1 else 2.5"), "`number`");
+    assert_eq!(
+        type_of("c: bool", r#"if c then "a" else "b""#),
+        r#"`"a" | "b"`"#
+    );
+    assert_eq!(
+        type_of("c: bool, s: string", "if c then s else null"),
+        "`string?`"
+    );
+    assert_eq!(
+        type_of(
+            "n: int",
+            r#"if n > 2 then "many" else if n > 0 then "some" else "none""#
+        ),
+        r#"`"many" | "some" | "none"`"#
+    );
+    clean("c: bool", "int", "if c then 1 else 2");
+    clean(
+        "c: bool, r: Review?",
+        "string",
+        r#"if c then r?.verdict ?? "none" else "off""#,
+    );
+    clean("c: bool", "string", r#""n = ${if c then 1 else 2}""#);
+    // Where a type is expected, each branch is checked against it.
+    clean("c: bool", "json", r#"if c then 1 else "one""#);
+    clean("c: bool", "[string]", r#"if c then [] else ["x"]"#);
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool",
+        "int",
+        r#"if c then 1 else "x""#,
+    ));
+    let CheckError::OutputMismatch { found, .. } = &d else {
+        panic!("unexpected {d:?}");
+    };
+    assert_eq!(found, r#"`"x"`"#);
+    // Where none is, branches without a common type are reported with
+    // both of them labelled.
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool",
+        "string",
+        r#""${if c then 1 else "x"}""#,
+    ));
+    let CheckError::IncompatibleBranches { .. } = &d else {
+        panic!("unexpected {d:?}");
+    };
+    assert_eq!(
+        d.to_string(),
+        r#"the branches of this `if` have no common type: `int` and `"x"`"#
+    );
+    assert_eq!(
+        labels(&d),
+        [
+            r#"the `else` branch is `"x"`"#,
+            "the `then` branch is `int`"
+        ]
+    );
+    assert!(help(&d).contains("`string(...)`"), "{}", help(&d));
+    // The condition is a `bool`, as in `when`.
+    assert_eq!(
+        value("s: string", "int", "if s then 1 else 2"),
+        ["non_bool_condition"]
+    );
+    let d = only(&succeed_with(
+        TYPES,
+        "c: bool?",
+        "int",
+        "if c then 1 else 2",
+    ));
+    assert!(help(&d).contains("?? false"), "{}", help(&d));
+    // One mistake, one message.
+    assert_eq!(
+        value("c: bool", "int", "if c then nope else 2"),
+        ["unknown_name"]
     );
 }
 

@@ -307,3 +307,23 @@ fn executor_helps_fit_transformers_and_every_executor() {
     assert!(matches!(d, CheckError::EnvOutsideExecutor { .. }));
     assert!(help(&d).contains("`exec`, `http`, `llm` or `human`"));
 }
+
+/// `error` is a name of workflow expressions only: in a worker's executor
+/// settings and in a transformer it names nothing (unless a parameter is
+/// called so).
+#[test]
+fn error_is_unknown_in_executor_settings_and_transformers() {
+    let source = with_workflow(
+        r#"
+worker A(x: string) -> string { http { url: "http://h/${error?.message ?? x}" } }
+transformer t(x: string) -> string = error?.message ?? x
+worker B(error: string) -> string { http { url: "http://h/${error}" } }
+"#,
+    );
+    assert_codes(&source, &["unknown_name", "unknown_name"]);
+    let found = super::diagnostics(&source);
+    assert_eq!(
+        help(&found[0]),
+        "the names in scope here are the parameters of worker `A`: `x`"
+    );
+}

@@ -212,7 +212,7 @@ workflow main(task: string) -> string {
 }
 
 #[test]
-fn error_is_in_scope_in_on_failure_conditions_only() {
+fn error_is_the_failure_being_routed_in_on_failure_conditions_and_may_be_null_elsewhere() {
     let source = file(
         r#"
 workflow main(task: string) -> string {
@@ -230,9 +230,11 @@ workflow main(task: string) -> string {
 }
 "#,
     );
+    // In the `on_success` condition, `error` is the failure routed last,
+    // which may be null; in the `on_failure` ones it is the failure itself.
     assert_codes(
         &source,
-        &["unknown_name", "not_a_member", "unknown_failure_class"],
+        &["nullable_value", "not_a_member", "unknown_failure_class"],
     );
     let found = super::diagnostics(&source);
     assert_eq!(help(&found[1]), "did you mean `\"timeout\"`?");
@@ -702,4 +704,48 @@ workflow main(texts: [string]) -> int {
 "#,
     );
     assert_codes(&source, &[]);
+}
+
+/// The examples of section 12 of the design, as written there: a history
+/// that accumulates across visits, a `fail` message that keeps the cause,
+/// and a fix loop handed the failure.
+#[test]
+fn the_design_examples_of_version_1_1_check() {
+    let source = r#"
+type Code { history: [string] }
+type Review { verdict: "approve" | "revise", notes: string }
+
+worker Coder(history: [string], failure: string) -> Code {
+  http { url: "http://127.0.0.1:8080/code" }
+}
+worker Reviewer(code: Code) -> Review {
+  http { url: "http://127.0.0.1:8080/review" }
+}
+worker Deploy(code: Code) -> string {
+  http { url: "http://127.0.0.1:8080/deploy" }
+}
+
+workflow ship() -> string {
+  step code = Coder(history: (code?.history ?? []) + [review?.notes ?? ""], failure: error?.message ?? "") {
+    on_success -> review
+    on_failure -> failed
+  }
+  step review = Reviewer(code: code) {
+    max_visits: 3
+    on_success when review.verdict == "approve" -> deploy
+    on_success -> code
+    on_failure limit -> failed
+    on_failure -> failed
+  }
+  step deploy = Deploy(code: code) {
+    max_visits: 2
+    on_success -> done
+    on_failure limit -> failed
+    on_failure -> code
+  }
+  succeed done = if len(code.history) > 1 then "deployed after review" else "deployed"
+  fail failed = "deployment failed: ${error?.message ?? "unknown"}"
+}
+"#;
+    assert_codes(source, &[]);
 }

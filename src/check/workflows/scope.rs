@@ -1,5 +1,6 @@
 //! The names an expression of a state can use: the loop variable of a map,
-//! `error` in `on_failure` conditions, the workflow's parameters, and the
+//! `error` (the failure being routed in `on_failure` conditions, the one
+//! routed most recently elsewhere), the workflow's parameters, and the
 //! values of the states, which may not exist yet at the point where the
 //! expression is evaluated (definite assignment).
 
@@ -26,8 +27,19 @@ pub(super) struct StateScope<'s, 'a> {
     pub(super) at: Option<Point>,
     /// The loop variable of a map state, in its call's arguments.
     pub(super) var: Option<(&'s str, TyId)>,
-    /// The type of `error`, in `on_failure` conditions.
-    pub(super) error: Option<TyId>,
+    /// What `error` is here.
+    pub(super) error: ErrorScope,
+}
+
+/// What `error` stands for in an expression of a workflow.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ErrorScope {
+    /// In an `on_failure` condition: the failure being routed, of this
+    /// record type.
+    Failure(TyId),
+    /// Anywhere else: the failure routed most recently in the run, or
+    /// `null`; of this optional type.
+    Routed(TyId),
 }
 
 impl StateScope<'_, '_> {
@@ -44,9 +56,10 @@ impl Scope for StateScope<'_, '_> {
             }
         }
         if name == "error" {
-            if let Some(ty) = self.error {
-                return Lookup::Value(ty);
-            }
+            return match self.error {
+                ErrorScope::Failure(ty) => Lookup::Value(ty),
+                ErrorScope::Routed(ty) => Lookup::Routed(ty),
+            };
         }
         if let Some(param) = self.param(name) {
             return Lookup::Value(param.ty);
@@ -68,12 +81,6 @@ impl Scope for StateScope<'_, '_> {
                 }
             };
         }
-        if name == "error" {
-            return Lookup::NoValue(
-                "`error` is only available in `on_failure` conditions, for example `on_failure when error.attempts > 2 -> ...`"
-                    .to_string(),
-            );
-        }
         Lookup::Unknown
     }
 
@@ -89,7 +96,7 @@ impl Scope for StateScope<'_, '_> {
             .var
             .map(|(var, _)| var)
             .into_iter()
-            .chain(self.error.map(|_| "error"))
+            .chain(["error"])
             .chain(self.params.iter().map(|p| p.name.as_str()))
             .chain(with_values);
         suggest::suggest(name, span, candidates)
@@ -100,9 +107,7 @@ impl Scope for StateScope<'_, '_> {
         if let Some((var, _)) = self.var {
             parts.push(format!("the loop variable `{var}`"));
         }
-        if self.error.is_some() {
-            parts.push("`error`".to_string());
-        }
+        parts.push("`error`".to_string());
         if !self.params.is_empty() {
             parts.push(format!(
                 "the parameters {}",

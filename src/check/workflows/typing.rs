@@ -2,10 +2,11 @@
 //! are evaluated: a call's arguments, a map's list and the values of
 //! `succeed` and `fail` when the state is entered; `on_success` conditions
 //! once the state has succeeded; `on_failure` conditions when it is entered,
-//! with `error` in scope.
+//! with `error` the failure being routed (elsewhere it is the one routed
+//! most recently, or `null`).
 
 use super::exhaustive;
-use super::scope::StateScope;
+use super::scope::{ErrorScope, StateScope};
 use crate::check::env::{Cx, Sig};
 use crate::check::error::CheckError;
 use crate::check::expr::{Cause, Typer, Use};
@@ -22,7 +23,10 @@ pub(super) struct Workflow<'s, 'a> {
     pub(super) graph: &'s WorkflowGraph<'a>,
     pub(super) sig: &'s Sig<'a>,
     pub(super) values: &'s [Option<TyId>],
+    /// The type of `error` in `on_failure` conditions.
     pub(super) error_ty: TyId,
+    /// The type of `error` elsewhere: the failure routed last, or `null`.
+    pub(super) routed_ty: TyId,
 }
 
 impl<'s, 'a> Workflow<'s, 'a> {
@@ -35,7 +39,7 @@ impl<'s, 'a> Workflow<'s, 'a> {
             here: id,
             at,
             var: None,
-            error: None,
+            error: ErrorScope::Routed(self.routed_ty),
         }
     }
 }
@@ -87,7 +91,7 @@ fn transitions(
     let known = !w.graph.states().is_duplicate(id);
     let succeeded = w.scope(id, known.then_some(Point::Succeeded(id)));
     let failed = StateScope {
-        error: Some(w.error_ty),
+        error: ErrorScope::Failure(w.error_ty),
         ..w.scope(id, known.then_some(Point::Entry(id)))
     };
     let mut success_problems = false;

@@ -31,10 +31,13 @@ pub(super) struct Failed {
 }
 
 /// What the arguments of a call may name.
+#[derive(Clone, Copy)]
 pub(super) struct Names<'v> {
     pub params: &'v [Value],
     pub states: &'v [Option<Arc<Value>>],
     pub item: Option<&'v Value>,
+    /// `error`: the failure routed most recently, `None` before any was.
+    pub error: Option<&'v Value>,
 }
 
 /// Runs `call` for one visit of a state; `label` names it in events and
@@ -180,7 +183,7 @@ fn arguments<S>(
         params: names.params,
         states: names.states,
         item: names.item,
-        error: None,
+        error: names.error,
         transformers: &pure,
     };
     let mut record = Map::new();

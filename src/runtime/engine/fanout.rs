@@ -10,7 +10,6 @@ use std::task::Poll;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
-use super::RunState;
 use super::call::{self, Failed, Names};
 use super::context::{Ctx, Pure};
 use super::events::{Event, EventKind, EventSink};
@@ -20,7 +19,7 @@ use crate::runtime::eval::{self, Scope};
 /// Runs every branch; the value is the record of their values.
 pub(super) async fn parallel<S: EventSink>(
     cx: &Ctx<'_, S>,
-    state: &RunState,
+    names: Names<'_>,
     name: &str,
     branches: &[Branch],
     max_concurrency: Option<u32>,
@@ -35,11 +34,6 @@ pub(super) async fn parallel<S: EventSink>(
         let gate = &gate;
         async move {
             let _permit = gate.acquire().await.map_err(closed)?;
-            let names = Names {
-                params: &state.params,
-                states: &state.values,
-                item: None,
-            };
             call::run(cx, label, &branch.call, names, visit)
                 .await
                 .map_err(|f| within(f, &format!("branch `{}`", branch.name)))
@@ -60,7 +54,7 @@ pub(super) async fn parallel<S: EventSink>(
 /// results in input order.
 pub(super) async fn map<S: EventSink>(
     cx: &Ctx<'_, S>,
-    state: &RunState,
+    names: Names<'_>,
     name: &str,
     call: &Call,
     list: &Expr,
@@ -70,10 +64,10 @@ pub(super) async fn map<S: EventSink>(
     let items = {
         let pure = Pure(cx.program);
         let scope = Scope {
-            params: &state.params,
-            states: &state.values,
+            params: names.params,
+            states: names.states,
             item: None,
-            error: None,
+            error: names.error,
             transformers: &pure,
         };
         match eval::eval(list, &scope) {
@@ -95,9 +89,8 @@ pub(super) async fn map<S: EventSink>(
         async move {
             let _permit = gate.acquire().await.map_err(closed)?;
             let names = Names {
-                params: &state.params,
-                states: &state.values,
                 item: Some(item),
+                ..names
             };
             call::run(cx, &Arc::from(format!("{name}[{i}]")), call, names, visit)
                 .await

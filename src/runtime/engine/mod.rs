@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ir::WorkerId;
+use crate::ir::{FailureClass, WorkerId};
 
 pub use events::{Event, EventKind, EventSink, NoSink, RunError, Timestamp, VecSink};
 pub use limits::Limits;
@@ -96,6 +96,34 @@ pub struct RunState {
     pub values: Vec<Option<Arc<Value>>>,
     /// Transitions taken.
     pub steps: u64,
+    /// The failure that an `on_failure` transition routed most recently:
+    /// what `error` is in the workflow's expressions from then on.
+    pub routed: Option<RoutedFailure>,
+}
+
+/// A failure that an `on_failure` transition routed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutedFailure {
+    /// The state that failed.
+    pub state: String,
+    pub class: FailureClass,
+    /// The failure's message, with secrets masked.
+    pub message: String,
+    /// The attempts of the visit that failed.
+    pub attempts: u32,
+}
+
+impl RoutedFailure {
+    /// The value of `error` in expressions:
+    /// `{ class, message, attempts, state }`.
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({
+            "class": self.class.name(),
+            "message": self.message,
+            "attempts": self.attempts,
+            "state": self.state,
+        })
+    }
 }
 
 /// How a run ended.

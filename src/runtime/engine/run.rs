@@ -12,7 +12,7 @@ use super::call::{self, Failed, Names};
 use super::context::{Ctx, Pure};
 use super::events::{Event, EventKind, EventSink, RunError};
 use super::fanout;
-use super::{Finished, RunOptions, RunOutcome, RunState, StartError};
+use super::{Finished, RoutedFailure, RunOptions, RunOutcome, RunState, StartError};
 use crate::ir::{
     Executor, FailureClass, Program, StateId, StateKind, Transition, Workflow, WorkflowId,
 };
@@ -97,6 +97,7 @@ async fn started<S: EventSink>(
         visits: vec![0; n],
         values: vec![None; n],
         steps: 0,
+        routed: None,
     };
     let outcome = tokio::select! {
         biased;
@@ -165,6 +166,9 @@ fn run_error(state: &str, class: Option<FailureClass>, message: String, attempts
 /// The loop of the state machine; the run's output, or why it failed.
 async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Value, RunError> {
     let wf = cx.workflow;
+    // The value of `error` outside `on_failure` conditions, kept beside
+    // the run's state so that it is built once per routed failure.
+    let mut routed: Option<Value> = state.routed.as_ref().map(RoutedFailure::to_value);
     loop {
         let id = state.current as usize;
         let Some(st) = wf.states.get(id) else {
@@ -177,8 +181,8 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
         };
         let result: Result<Arc<Value>, Failed> = match &st.kind {
             StateKind::Succeed(expr) => {
-                let output =
-                    evaluate(cx, state, expr, None).map_err(|m| run_error(&st.name, None, m, 0))?;
+                let output = evaluate(cx, state, expr, routed.as_ref())
+                    .map_err(|m| run_error(&st.name, None, m, 0))?;
                 return validate(output, wf.output, &cx.program.types).map_err(|m| {
                     run_error(
                         &st.name,
@@ -192,7 +196,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                 });
             }
             StateKind::Fail(expr) => {
-                let message = match evaluate(cx, state, expr, None) {
+                let message = match evaluate(cx, state, expr, routed.as_ref()) {
                     Ok(Value::String(m)) => m,
                     Ok(other) => other.to_string(),
                     Err(m) => m,
@@ -220,7 +224,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                     }
                     _ => {
                         let span = tracing::info_span!("step", state = %st.name, visit);
-                        visit_state(cx, state, &cx.labels[id], kind, visit)
+                        visit_state(cx, state, routed.as_ref(), &cx.labels[id], kind, visit)
                             .instrument(span)
                             .await
                     }
@@ -230,7 +234,7 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
         let target = match result {
             Ok(value) => {
                 state.values[id] = Some(value);
-                match choose(cx, state, &st.on_success, None, None) {
+                match choose(cx, state, &st.on_success, routed.as_ref(), None) {
                     Ok(Some(target)) => target,
                     Ok(None) => {
                         return Err(run_error(
@@ -247,13 +251,25 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                 }
             }
             Err(failed) => {
+                let message = cx.secrets.mask(&failed.message);
                 let error = json!({
                     "class": failed.class.name(),
-                    "message": cx.secrets.mask(&failed.message),
+                    "message": message,
                     "attempts": failed.attempts,
                 });
                 match choose(cx, state, &st.on_failure, Some(&error), Some(failed.class)) {
-                    Ok(Some(target)) => target,
+                    Ok(Some(target)) => {
+                        // From here on, `error` is this failure.
+                        let failure = RoutedFailure {
+                            state: st.name.clone(),
+                            class: failed.class,
+                            message,
+                            attempts: failed.attempts,
+                        };
+                        routed = Some(failure.to_value());
+                        state.routed = Some(failure);
+                        target
+                    }
                     Ok(None) => {
                         return Err(run_error(
                             &st.name,
@@ -289,19 +305,19 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
 async fn visit_state<S: EventSink>(
     cx: &Ctx<'_, S>,
     state: &RunState,
+    error: Option<&Value>,
     name: &Arc<str>,
     kind: &StateKind,
     visit: u32,
 ) -> Result<Arc<Value>, Failed> {
+    let names = Names {
+        params: &state.params,
+        states: &state.values,
+        item: None,
+        error,
+    };
     match kind {
-        StateKind::Step(c) => {
-            let names = Names {
-                params: &state.params,
-                states: &state.values,
-                item: None,
-            };
-            call::run(cx, name, c, names, visit).await
-        }
+        StateKind::Step(c) => call::run(cx, name, c, names, visit).await,
         StateKind::Parallel {
             branches,
             max_concurrency,
@@ -310,7 +326,7 @@ async fn visit_state<S: EventSink>(
             // otherwise grow (and be moved with) every state's.
             Box::pin(fanout::parallel(
                 cx,
-                state,
+                names,
                 name,
                 branches,
                 *max_concurrency,
@@ -325,7 +341,7 @@ async fn visit_state<S: EventSink>(
         } => {
             Box::pin(fanout::map(
                 cx,
-                state,
+                names,
                 name,
                 call,
                 list,
@@ -343,7 +359,8 @@ async fn visit_state<S: EventSink>(
 }
 
 /// Evaluates an expression of the workflow: its parameters and state
-/// values in scope, and `error` in `on_failure` conditions.
+/// values in scope, and `error` (the failure being routed in `on_failure`
+/// conditions, the one routed most recently elsewhere).
 fn evaluate<S>(
     cx: &Ctx<'_, S>,
     state: &RunState,

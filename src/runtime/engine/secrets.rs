@@ -126,8 +126,13 @@ fn reads_env(expr: &Expr) -> bool {
         Expr::Field { base, .. } => reads_env(base),
         Expr::Index { base, index } => reads_env(base) || reads_env(index),
         Expr::Builtin { args, .. } | Expr::Call { args, .. } => args.iter().any(reads_env),
-        Expr::Not(e) | Expr::Neg(e) => reads_env(e),
+        Expr::Not(e) | Expr::Neg { operand: e, .. } => reads_env(e),
         Expr::Binary { lhs, rhs, .. } => reads_env(lhs) || reads_env(rhs),
+        Expr::If {
+            condition,
+            then,
+            otherwise,
+        } => reads_env(condition) || reads_env(then) || reads_env(otherwise),
     }
 }
 
@@ -218,11 +223,30 @@ fn resolve(
             args: args.iter().map(go).collect::<Result<_, _>>()?,
         },
         Expr::Not(e) => Expr::Not(boxed(e)?),
-        Expr::Neg(e) => Expr::Neg(boxed(e)?),
-        Expr::Binary { op, lhs, rhs } => Expr::Binary {
+        Expr::Neg { operand, int } => Expr::Neg {
+            operand: boxed(operand)?,
+            int: *int,
+        },
+        Expr::Binary { op, lhs, rhs, int } => Expr::Binary {
             op: *op,
             lhs: boxed(lhs)?,
             rhs: boxed(rhs)?,
+            int: *int,
+        },
+        // Only the branch taken reads the environment: a variable named in
+        // the other one need not be set.
+        Expr::If {
+            condition,
+            then,
+            otherwise,
+        } => match eval_setting(condition, scope, env, secrets)? {
+            Value::Bool(true) => go(then)?,
+            Value::Bool(false) => go(otherwise)?,
+            other => {
+                return Err(format!(
+                    "the condition of an `if` gave {other}, not true or false"
+                ));
+            }
         },
     })
 }

@@ -131,6 +131,15 @@ pub(super) fn describe(
         expected.retain(|e| matches!(e, Expected::Token("->", _)));
     }
 
+    // Likewise `then` and `else` in an `if`: a call's `(` or an operator
+    // could continue the expression before them, but would not help.
+    if expected
+        .iter()
+        .any(|e| matches!(e, Expected::Token("then" | "else", _)))
+    {
+        expected.retain(|e| matches!(e, Expected::Token("then" | "else", _)));
+    }
+
     let (found, found_span) = found_token(source, pos);
     let at_end = pos >= source.len();
     let unclosed = if at_end {
@@ -232,7 +241,9 @@ fn rule_expected(rule: Rule) -> Option<Expected> {
         | Rule::list
         | Rule::record
         | Rule::not
-        | Rule::neg => Phrase(4, "an expression"),
+        | Rule::neg
+        | Rule::conditional
+        | Rule::kw_if => Phrase(4, "an expression"),
         Rule::type_expr
         | Rule::list_type
         | Rule::record_type
@@ -261,6 +272,8 @@ fn rule_expected(rule: Rule) -> Option<Expected> {
         Rule::kw_when | Rule::when => Expected::Token("when", "`when`".into()),
         Rule::kw_for => Expected::Token("for", "`for`".into()),
         Rule::kw_in => Expected::Token("in", "`in`".into()),
+        Rule::kw_then => Expected::Token("then", "`then`".into()),
+        Rule::kw_else => Expected::Token("else", "`else`".into()),
         Rule::transition | Rule::on_success | Rule::on_failure => Phrase(2, "a transition"),
         Rule::setting => Phrase(3, "a setting"),
         Rule::branch | Rule::kw_branch => Phrase(2, "a branch"),
@@ -318,6 +331,8 @@ fn token_expected(token: &str) -> Option<Expected> {
         "when" => Token("when", "`when`".into()),
         "for" => Token("for", "`for`".into()),
         "in" => Token("in", "`in`".into()),
+        "then" => Token("then", "`then`".into()),
+        "else" => Token("else", "`else`".into()),
         ".." => Token("..", "`..`".into()),
         _ => return None,
     })

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::super::SyntaxError;
@@ -76,6 +76,9 @@ impl Lowerer<'_> {
                 kind: ExprKind::Null,
                 span,
             };
+        }
+        if parts.len() > 1 {
+            self.operand_ifs(parts.clone());
         }
         PRATT
             .map_primary(|primary| self.primary(primary))
@@ -163,6 +166,27 @@ impl Lowerer<'_> {
             .parse(parts)
     }
 
+    /// Reports every `if` among the parts of an expression that is an
+    /// operand: the grammar reads `1 + if c then a else b` (the `else`
+    /// taking the rest), but an `if` has the lowest precedence, and inside
+    /// an operation it must be put in parentheses.
+    fn operand_ifs(&self, parts: Pairs<'_, Rule>) {
+        let mut before: Option<Pair<'_, Rule>> = None;
+        for part in parts {
+            if part.as_rule() == Rule::conditional {
+                // Only an operator stands before a primary in the parts.
+                if let Some(op) = &before {
+                    let start = self.span(&part).start;
+                    self.error(SyntaxError::UnparenthesizedIf {
+                        op: op.as_str().to_string(),
+                        span: Span::new(start, start + 2),
+                    });
+                }
+            }
+            before = Some(part);
+        }
+    }
+
     fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
@@ -189,6 +213,7 @@ impl Lowerer<'_> {
                 ExprKind::Int(0)
             }
             Rule::paren => ExprKind::Paren(Box::new(self.expr(next(&mut pair.into_inner())))),
+            Rule::conditional => return self.conditional(pair),
             Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
             _ => ExprKind::Record(
                 pair.into_inner()
@@ -203,6 +228,41 @@ impl Lowerer<'_> {
             ),
         };
         Expr { kind, span }
+    }
+
+    /// `if a then x else if b then y else z`: the links of the chain, each
+    /// an `If` from its own `if` to the end, nested in the `else` of the one
+    /// before.
+    fn conditional(&self, pair: Pair<'_, Rule>) -> Expr {
+        let end = self.span(&pair).end;
+        let mut inner = pair.into_inner();
+        let mut links = Vec::new();
+        // The grammar alternates `if c then x` links and `else`, and ends
+        // with the last branch.
+        let mut keyword = next(&mut inner);
+        let otherwise = loop {
+            if keyword.as_rule() != Rule::kw_if {
+                break self.expr(keyword);
+            }
+            let start = self.span(&keyword).start;
+            let condition = self.expr(next(&mut inner));
+            next(&mut inner); // `then`
+            let then = self.expr(next(&mut inner));
+            links.push((start, condition, then));
+            next(&mut inner); // `else`
+            keyword = next(&mut inner);
+        };
+        links
+            .into_iter()
+            .rev()
+            .fold(otherwise, |otherwise, (start, condition, then)| Expr {
+                span: Span::new(start, end),
+                kind: ExprKind::If {
+                    condition: Box::new(condition),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                },
+            })
     }
 
     pub(super) fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {

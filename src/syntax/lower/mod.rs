@@ -50,7 +50,7 @@ pub(super) fn parse(source: &str) -> Parsed {
         errors.push(SyntaxError::TooDeep {
             span,
             limit: trivia::MAX_NESTING,
-            what: "the nesting of brackets, strings, interpolations and comments",
+            what: "the nesting of brackets, strings, interpolations, comments and `if`s",
         });
         return Parsed {
             file: ast::File {
@@ -442,8 +442,14 @@ impl<'c> Lowerer<'c> {
         if ast::is_reserved(&ident.name) && !PARAMETER_KEYWORDS.contains(&ident.name.as_str()) {
             self.error(SyntaxError::ReservedWord {
                 help: format!(
-                    "`{}` is a value in an expression, so it cannot name a parameter; choose another name, such as `{}_`",
-                    ident.name, ident.name
+                    "`{}` is {} in an expression, so it cannot name a parameter; choose another name, such as `{}_`",
+                    ident.name,
+                    if matches!(ident.name.as_str(), "true" | "false" | "null") {
+                        "a value"
+                    } else {
+                        "a keyword"
+                    },
+                    ident.name
                 ),
                 word: ident.name.to_string(),
                 span: ident.span,
