@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::super::SyntaxError;
@@ -77,13 +77,11 @@ impl Lowerer<'_> {
                 span,
             };
         }
-        if parts.len() > 1 {
-            self.operand_ifs(parts.clone());
-        }
         PRATT
             .map_primary(|primary| self.primary(primary))
             .map_prefix(|op, operand| {
                 let op_span = self.span(&op);
+                self.operand_if(op.as_str(), &operand);
                 let op = match op.as_rule() {
                     Rule::not => UnaryOp::Not,
                     _ => UnaryOp::Neg,
@@ -137,6 +135,7 @@ impl Lowerer<'_> {
             })
             .map_infix(|lhs, op, rhs| {
                 let op_span = self.span(&op);
+                self.operand_if(op.as_str(), &rhs);
                 let op = match op.as_rule() {
                     Rule::or => BinaryOp::Or,
                     Rule::and => BinaryOp::And,
@@ -166,24 +165,18 @@ impl Lowerer<'_> {
             .parse(parts)
     }
 
-    /// Reports every `if` among the parts of an expression that is an
-    /// operand: the grammar reads `1 + if c then a else b` (the `else`
-    /// taking the rest), but an `if` has the lowest precedence, and inside
-    /// an operation it must be put in parentheses.
-    fn operand_ifs(&self, parts: Pairs<'_, Rule>) {
-        let mut before: Option<Pair<'_, Rule>> = None;
-        for part in parts {
-            if part.as_rule() == Rule::conditional {
-                // Only an operator stands before a primary in the parts.
-                if let Some(op) = &before {
-                    let start = self.span(&part).start;
-                    self.error(SyntaxError::UnparenthesizedIf {
-                        op: op.as_str().to_string(),
-                        span: Span::new(start, start + 2),
-                    });
-                }
-            }
-            before = Some(part);
+    /// Reports an `if` that is the operand of `op`: the grammar reads
+    /// `1 + if c then a else b` (the `else` taking the rest), but an `if`
+    /// has the lowest precedence, and inside an operation it must be put in
+    /// parentheses. (It can only be the right operand: an `else` branch
+    /// takes any operator after it.)
+    fn operand_if(&self, op: &str, operand: &Expr) {
+        if let ExprKind::If { .. } = operand.kind {
+            let start = operand.span.start;
+            self.error(SyntaxError::UnparenthesizedIf {
+                op: op.to_string(),
+                span: Span::new(start, start + 2),
+            });
         }
     }
 
