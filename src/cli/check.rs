@@ -22,9 +22,10 @@ use crate::syntax::SyntaxError;
         never be reached or never finish, loops without a bound, and values of the wrong type. \
         Each diagnostic has a code; `flow explain CODE` tells why the rule exists and how to \
         fix it. A directory stands for the .flow files under it (hidden directories, \
-        `target` and `node_modules` left out).\n\n\
+        `target` and `node_modules` left out); a directory with none is an error.\n\n\
         Exit status: 0 when there are no errors, 1 when there are errors (or warnings with \
-        `--deny warnings`), 2 when a file cannot be read or the arguments are wrong.\n\n\
+        `--deny warnings`), 2 when a file cannot be read, a directory holds no .flow file, or \
+        the arguments are wrong.\n\n\
         Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
         FLOW_TERM_WIDTH sets the width at which human diagnostics are wrapped.",
     after_help = "Examples:\n  \
