@@ -171,8 +171,8 @@ fn throughput_hyperfine(path: &Path, bytes: usize, dir: &Path) -> Result<(), Str
     }
     let text = std::fs::read_to_string(&export)
         .map_err(|e| format!("cannot read {}: {e}", export.display()))?;
-    let report: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("hyperfine's export is not JSON ({e})"))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("hyperfine's export is not JSON ({e})"))?;
     let times: Vec<Duration> = report["results"][0]["times"]
         .as_array()
         .ok_or("hyperfine's export has no times")?
