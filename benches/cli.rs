@@ -1,18 +1,21 @@
-//! Wall time of the `flow` binary on the two CLI targets:
+//! Wall time of the `flow` binary on the CLI targets:
 //!
 //! - a generated file of 1,000 lines, which checks clean, in under 20 ms;
 //! - a generated 10 MB file with a syntax error near its end, reported
-//!   promptly and at the right line.
+//!   promptly and at the right line;
+//! - the generated file of 100,000 states (46 MB, the largest of
+//!   `benches/frontend.rs`), checked end to end at 18 MB/s or more.
 //!
 //! The same 10 MB file without the error is timed too, to show what the
 //! error costs over a clean check.
 //!
-//! `cargo bench --bench cli` writes both files to a temporary directory and
+//! `cargo bench --bench cli` writes the files to a temporary directory and
 //! times `flow check FILE` with `hyperfine` when it is installed, or else
 //! with a loop of runs; it also times parse + check in process, to show what
 //! the process start and the rendering add. Without `--bench` (as under
-//! `cargo test --all-targets`, in a debug build) the large file is 256 KB
-//! and every command runs once, as a smoke test.
+//! `cargo test --all-targets`, in a debug build) the large file is 256 KB,
+//! the "100,000-state" file has 200 states, and every command runs once, as
+//! a smoke test.
 
 #[path = "gen/mod.rs"]
 mod generator;
@@ -25,6 +28,9 @@ const SEED: u64 = 1;
 const TEN_MB: usize = 10 * 1024 * 1024;
 /// The "large" file of the smoke test.
 const SMOKE_BYTES: usize = 256 * 1024;
+/// The states of the end-to-end throughput file, and of its smoke test.
+const STATES: usize = 100_000;
+const SMOKE_STATES: usize = 200;
 
 /// The `flow` binary cargo built for this benchmark (the bench profile,
 /// which is the release profile).
@@ -58,6 +64,9 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
         .ok_or("the generated large file has no step to break")?;
     let broken_path = write(dir, "large_syntax_error.flow", &broken)?;
     let clean_path = write(dir, "large_clean.flow", &large.source)?;
+    let states = if full { STATES } else { SMOKE_STATES };
+    let huge = generator::generate(states, SEED);
+    let huge_path = write(dir, &format!("states_{states}.flow"), &huge.source)?;
 
     println!("flow binary: {FLOW}");
     println!(
@@ -74,8 +83,16 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
         broken.len()
     );
 
+    println!(
+        "{}: {} lines, {} bytes, {} states",
+        huge_path.display(),
+        huge.lines(),
+        huge.source.len(),
+        huge.states
+    );
+
     // What the user sees must be right before its speed matters.
-    for path in [&small_path, &clean_path] {
+    for path in [&small_path, &clean_path, &huge_path] {
         let status = run_once(path)?;
         if status != Some(0) {
             return Err(format!(
@@ -102,11 +119,16 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
         &large.source,
         runs.min(5),
     );
+    in_process(
+        &format!("the {states}-state file"),
+        &huge.source,
+        runs.min(3),
+    );
 
     println!("\n`flow check FILE` wall time:");
     let files = [&small_path, &broken_path, &clean_path];
     if !full {
-        for path in files {
+        for path in files.into_iter().chain([&huge_path]) {
             let start = Instant::now();
             run_once(path)?;
             println!(
@@ -118,14 +140,68 @@ fn measure(dir: &Path, full: bool) -> Result<(), String> {
         return Ok(());
     }
     if hyperfine_available() {
-        hyperfine(&files)
+        hyperfine(&files)?;
+        println!("\n`flow check` of the {states}-state file, end to end:");
+        throughput_hyperfine(&huge_path, huge.source.len(), dir)
     } else {
         println!("  (hyperfine is not installed: timing a loop of runs instead)");
         for path in files {
             looped(path, 50)?;
         }
+        println!("\n`flow check` of the {states}-state file, end to end:");
+        let times = looped(&huge_path, 5)?;
+        print_throughput(huge.source.len(), &times);
         Ok(())
     }
+}
+
+/// Times `flow check FILE` on the large file with hyperfine (fewer runs: one
+/// takes seconds) and prints its throughput from hyperfine's own times.
+fn throughput_hyperfine(path: &Path, bytes: usize, dir: &Path) -> Result<(), String> {
+    let export = dir.join("hyperfine.json");
+    let status = Command::new("hyperfine")
+        .args(["--shell=none", "--warmup", "1", "--min-runs", "10"])
+        .arg("--export-json")
+        .arg(&export)
+        .arg(format!("{FLOW} check {}", path.display()))
+        .status()
+        .map_err(|e| format!("cannot run hyperfine: {e}"))?;
+    if !status.success() {
+        return Err(format!("hyperfine failed with {status}"));
+    }
+    let text = std::fs::read_to_string(&export)
+        .map_err(|e| format!("cannot read {}: {e}", export.display()))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("hyperfine's export is not JSON ({e})"))?;
+    let times: Vec<Duration> = report["results"][0]["times"]
+        .as_array()
+        .ok_or("hyperfine's export has no times")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .map(Duration::from_secs_f64)
+        .collect();
+    print_throughput(bytes, &times);
+    Ok(())
+}
+
+/// The mean, median and best throughput of a set of runs, in MB/s (10^6
+/// bytes), as the frontend benchmark counts them.
+fn print_throughput(bytes: usize, times: &[Duration]) {
+    if times.is_empty() {
+        return;
+    }
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let mean = sorted.iter().sum::<Duration>() / sorted.len() as u32;
+    let rate = |d: Duration| bytes as f64 / 1e6 / d.as_secs_f64();
+    println!(
+        "  {} runs: mean {:.1} MB/s ({:.2} s), median {:.1} MB/s, best {:.1} MB/s",
+        sorted.len(),
+        rate(mean),
+        mean.as_secs_f64(),
+        rate(sorted[sorted.len() / 2]),
+        rate(sorted[0])
+    );
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
@@ -221,9 +297,10 @@ fn hyperfine(files: &[&PathBuf]) -> Result<(), String> {
     }
 }
 
-/// Times `runs` runs of `flow check FILE` after a few to warm the caches.
-fn looped(path: &Path, runs: usize) -> Result<(), String> {
-    for _ in 0..5 {
+/// Times `runs` runs of `flow check FILE` after a few to warm the caches,
+/// and returns their times.
+fn looped(path: &Path, runs: usize) -> Result<Vec<Duration>, String> {
+    for _ in 0..(runs / 10).max(1) {
         run_once(path)?;
     }
     let mut times = Vec::with_capacity(runs);
@@ -242,7 +319,7 @@ fn looped(path: &Path, runs: usize) -> Result<(), String> {
         millis(times[0]),
         millis(times[runs - 1])
     );
-    Ok(())
+    Ok(times)
 }
 
 fn millis(duration: Duration) -> f64 {

@@ -97,6 +97,16 @@ cli_snapshot!(
 );
 cli_snapshot!(check_not_utf8, ["check", "tests/fixtures/cli/latin1.flow"]);
 cli_snapshot!(check_directory, ["check", "tests/fixtures/cli"]);
+// A directory with no `.flow` file (its only one is in a hidden directory)
+// is an error, not a silent pass; the other files are still checked.
+cli_snapshot!(
+    check_directory_without_flow_files,
+    [
+        "check",
+        "tests/fixtures/cli/no_flow_files",
+        "tests/fixtures/cli/clean.flow"
+    ]
+);
 cli_snapshot!(check_without_files, ["check"]);
 cli_snapshot!(
     check_bad_format,

@@ -428,6 +428,22 @@ fn cli_refuses_a_file_that_does_not_parse_and_formats_the_others() {
     assert_eq!(read(&dir.join("messy.flow")), formatted());
 }
 
+/// A directory with no `.flow` file is an error, as for `flow check`: the
+/// other files are still formatted, and the status is 2.
+#[test]
+fn cli_reports_a_directory_without_flow_files() {
+    let dir = scratch("no-flow-files");
+    std::fs::create_dir_all(dir.join("empty/target"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    write(&dir, "empty/notes.txt", "not a flow file\n");
+    write(&dir, "empty/target/built.flow", MESSY);
+    write(&dir, "messy.flow", MESSY);
+    insta::assert_snapshot!(
+        "cli_no_flow_files",
+        flow(&dir, &["fmt", "--check", "empty", "messy.flow"], None)
+    );
+}
+
 #[test]
 fn cli_reports_a_missing_file() {
     let dir = scratch("missing");

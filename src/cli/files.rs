@@ -5,12 +5,22 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The paths as given, each directory replaced by the `.flow` files under
-/// it; a directory that cannot be read is a message in its place.
+/// it; a directory that cannot be read is a message in its place, and so is
+/// a directory with no `.flow` file under it: that is a wrong directory
+/// more often than a finished job, and checking nothing must not look like
+/// a pass.
 pub(super) fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
         if path.is_dir() {
             let (found, unreadable) = flow_files(path);
+            if found.is_empty() && unreadable.is_empty() {
+                out.push(Err(format!(
+                    "no `.flow` file in the directory `{}` or under it \
+                     (hidden directories, `target` and `node_modules` are not searched)",
+                    path.display()
+                )));
+            }
             out.extend(unreadable.into_iter().map(Err));
             out.extend(found.into_iter().map(Ok));
         } else {

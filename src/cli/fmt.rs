@@ -20,12 +20,12 @@ use crate::syntax::SyntaxError;
     long_about = "Format .flow files in the canonical layout.\n\n\
         Every file is rewritten in place, only when its layout changes; a directory stands \
         for the .flow files under it (hidden directories, `target` and `node_modules` left \
-        out); with no file (or `-`), standard input is formatted to standard output. Comments and doc comments stay where \
+        out; a directory with none is an error); with no file (or `-`), standard input is formatted to standard output. Comments and doc comments stay where \
         they are, and the meaning never changes: the formatted file parses to the same tree. \
         A file that does not parse is left unchanged and its syntax errors are reported.\n\n\
         Exit status: 0 when every file is formatted (or, with `--check`, already was), 1 when \
-        `--check` finds a file that would change, 2 when a file cannot be read or parsed, or \
-        the arguments are wrong.",
+        `--check` finds a file that would change, 2 when a file cannot be read or parsed, a \
+        directory holds no .flow file, or the arguments are wrong.",
     after_help = "Examples:\n  \
         flow fmt site.flow\n  \
         flow fmt --check .\n  \

@@ -47,6 +47,7 @@ impl HumanRenderer {
         }
         // Indexed once per file, for every diagnostic of it.
         let source = IndexedSource::new(&file.name, &file.source);
+        let mut rendered = String::new();
         for diagnostic in &file.diagnostics {
             let report = WithSource {
                 diagnostic,
@@ -54,7 +55,12 @@ impl HumanRenderer {
             };
             // Writing into a String cannot fail, and miette's renderer only
             // fails when the writer does.
-            let _ = self.handler.render_report(&mut out, &report);
+            rendered.clear();
+            let _ = self.handler.render_report(&mut rendered, &report);
+            match report.primary_header(&file.name) {
+                Some(header) => out.push_str(&primary_snippet_first(&rendered, &header)),
+                None => out.push_str(&rendered),
+            }
             out.push('\n');
         }
         out
@@ -118,6 +124,79 @@ const YELLOW: &str = "33";
 struct WithSource<'a> {
     diagnostic: &'a Diagnostic,
     source: &'a IndexedSource<'a>,
+}
+
+impl WithSource<'_> {
+    /// The `file:line:column` miette writes in the header of the snippet
+    /// that holds the primary label, read through the same source, so that
+    /// it is the same text. `None` when the diagnostic has no label.
+    fn primary_header(&self, name: &str) -> Option<String> {
+        let primary = self.labels()?.find(LabeledSpan::primary)?;
+        let contents = self.source.read_span(primary.inner(), 0, 0).ok()?;
+        Some(format!(
+            "{name}:{}:{}",
+            contents.line() + 1,
+            contents.column() + 1
+        ))
+    }
+}
+
+/// miette shows the labels in snippets in the order of the file, each
+/// snippet under a `[file:line:column]` header, so when a secondary label
+/// (say, "`language` is declared here") is far enough before the primary one
+/// to be in a snippet of its own, the first position a reader (or an editor
+/// jumping to the first `file:line:column` of the output) sees is not the
+/// mistake's. This moves the primary label's snippet before the others;
+/// each keeps its own header, the others stay in the order of the file.
+///
+/// A snippet is the lines from one that opens with `╭─[` to the next that
+/// closes with `╰─`; miette writes the snippets of a report one after the
+/// other, with nothing in between, and no line of its own begins with
+/// either (source lines begin with their number, labels with `·`).
+fn primary_snippet_first(rendered: &str, header: &str) -> String {
+    let lines: Vec<&str> = rendered.split_inclusive('\n').collect();
+    let opens = |line: &str| line.trim_start().starts_with("╭─[");
+    let closes = |line: &str| line.trim_start().starts_with("╰─");
+    let Some(first) = lines.iter().position(|line| opens(line)) else {
+        return rendered.to_string();
+    };
+    // The consecutive snippets, as ranges of lines.
+    let mut snippets = Vec::new();
+    let mut at = first;
+    while at < lines.len() && opens(lines[at]) {
+        let Some(length) = lines[at..].iter().position(|line| closes(line)) else {
+            break;
+        };
+        snippets.push(at..at + length + 1);
+        at += length + 1;
+    }
+    // The header's text is coloured as a whole when colour is on, so the
+    // position is followed by `]` or by the escape that ends the colour.
+    let is_primary = |line: &str| {
+        line.match_indices(header)
+            .any(|(i, _)| matches!(line[i + header.len()..].chars().next(), Some(']' | '\x1b')))
+    };
+    let Some(primary) = snippets.iter().position(|s| is_primary(lines[s.start])) else {
+        return rendered.to_string();
+    };
+    if primary == 0 {
+        return rendered.to_string();
+    }
+    let mut order = vec![snippets[primary].clone()];
+    order.extend(
+        snippets
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != primary)
+            .map(|(_, s)| s.clone()),
+    );
+    let mut out = String::with_capacity(rendered.len());
+    lines[..first].iter().for_each(|line| out.push_str(line));
+    for snippet in order {
+        lines[snippet].iter().for_each(|line| out.push_str(line));
+    }
+    lines[at..].iter().for_each(|line| out.push_str(line));
+    out
 }
 
 impl fmt::Debug for WithSource<'_> {
@@ -281,6 +360,60 @@ mod tests {
         })
         .render_diagnostics(&file);
         assert!(out.contains("[a.flow:2:9]"), "{out}");
+    }
+
+    /// When the first definition is far enough before the second to be in
+    /// a snippet of its own, the primary label's snippet still comes first,
+    /// so the first `file:line:column` of the output is the mistake's; the
+    /// other snippet follows, with its own header. With colour too.
+    #[test]
+    fn the_primary_labels_snippet_comes_first() {
+        let source = format!("succeed done = 1\n{}succeed done = 2\n", "\n".repeat(10));
+        let second = source.rfind("done").unwrap();
+        let file = FileReport {
+            name: "a.flow".into(),
+            source,
+            diagnostics: vec![Diagnostic::Check(CheckError::DuplicateState {
+                name: "done".into(),
+                span: Span::from_range(second, second + 4),
+                first: Span::new(8, 12),
+            })],
+        };
+        for color in [false, true] {
+            let out = HumanRenderer::new(Style { color, width: 100 }).render_diagnostics(&file);
+            let primary = out.find("a.flow:12:9").unwrap_or(usize::MAX);
+            let secondary = out.find("a.flow:1:9").unwrap_or(usize::MAX);
+            assert!(primary < secondary && secondary < usize::MAX, "{out}");
+        }
+        // The snippets are whole: each header is followed by its own line,
+        // and closed before the next one opens.
+        let out = HumanRenderer::new(Style {
+            color: false,
+            width: 100,
+        })
+        .render_diagnostics(&file);
+        let snippets: Vec<&str> = out.split("╭─[").skip(1).collect();
+        assert_eq!(snippets.len(), 2, "{out}");
+        assert!(snippets[0].contains("12 │ succeed done = 2"), "{out}");
+        assert!(snippets[0].trim_end().ends_with("╰────"), "{out}");
+        assert!(snippets[1].contains(" 1 │ succeed done = 1"), "{out}");
+        assert!(snippets[1].contains("╰────"), "{out}");
+    }
+
+    /// Snippets in the order of the file are left alone when the primary
+    /// label's is already first.
+    #[test]
+    fn snippets_already_in_order_are_unchanged() {
+        let rendered =
+            "x\n  ╭─[a.flow:1:1]\n 1 │ a\n  ╰────\n  ╭─[a.flow:9:1]\n 9 │ b\n  ╰────\nhelp\n";
+        assert_eq!(primary_snippet_first(rendered, "a.flow:1:1"), rendered);
+        assert_eq!(
+            primary_snippet_first(rendered, "a.flow:9:1"),
+            "x\n  ╭─[a.flow:9:1]\n 9 │ b\n  ╰────\n  ╭─[a.flow:1:1]\n 1 │ a\n  ╰────\nhelp\n"
+        );
+        // A position that is only a prefix of a header's is not that header.
+        assert_eq!(primary_snippet_first(rendered, "a.flow:9:"), rendered);
+        assert_eq!(primary_snippet_first(rendered, "a.flow:1"), rendered);
     }
 
     #[test]

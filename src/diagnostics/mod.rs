@@ -86,6 +86,14 @@ impl Diagnostic {
 /// the items that failed to parse would be missing, and it would report
 /// follow-on errors that only confuse.
 pub fn analyze(source: &str) -> Vec<Diagnostic> {
+    analyze_keeping_tree(source).0
+}
+
+/// [`analyze`], handing back the syntax tree (of the items that parsed)
+/// instead of freeing it, for a caller that has a better time to free it,
+/// or none: freeing the tree of a large file is a few percent of checking
+/// it, and a process about to exit need not do it (see `flow check`).
+pub fn analyze_keeping_tree(source: &str) -> (Vec<Diagnostic>, syntax::ast::File) {
     let parsed = syntax::parse(source);
     let mut diagnostics: Vec<Diagnostic> = if parsed.errors.is_empty() {
         check::check(&parsed.file)
@@ -98,7 +106,7 @@ pub fn analyze(source: &str) -> Vec<Diagnostic> {
     // A stable sort keeps the stage's own order among diagnostics that
     // start at the same place.
     diagnostics.sort_by_key(Diagnostic::offset);
-    diagnostics
+    (diagnostics, parsed.file)
 }
 
 /// How many errors and warnings there are.
@@ -175,13 +183,23 @@ pub struct FileReport {
 impl FileReport {
     /// Analyzes `source` and keeps the result with the file's name.
     pub fn analyze(name: impl Into<String>, source: impl Into<String>) -> Self {
+        Self::analyze_keeping_tree(name, source).0
+    }
+
+    /// [`FileReport::analyze`], handing back the syntax tree as
+    /// [`analyze_keeping_tree`] does.
+    pub fn analyze_keeping_tree(
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> (Self, syntax::ast::File) {
         let source = source.into();
-        let diagnostics = analyze(&source);
-        FileReport {
+        let (diagnostics, tree) = analyze_keeping_tree(&source);
+        let report = FileReport {
             name: name.into(),
             source,
             diagnostics,
-        }
+        };
+        (report, tree)
     }
 
     pub fn counts(&self) -> Counts {
