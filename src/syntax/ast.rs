@@ -573,6 +573,12 @@ pub enum StringPart {
     Interp(Expr),
 }
 
+/// The reserved words that mean something inside an expression: values and
+/// the keywords of `if`. They cannot name a parameter; every other reserved
+/// word can, since an expression has no other use for it (section 1 of the
+/// reference). A reserved word added to expressions must be added here.
+pub const EXPRESSION_WORDS: &[&str] = &["if", "then", "else", "true", "false", "null"];
+
 /// Words that cannot name items, states, parameters or variables
 /// (section 9 of the design). Record field names and setting names may be
 /// any identifier, since JSON data often has fields called `type` or `map`.

@@ -1082,3 +1082,10 @@ fn deeply_nested_ifs_are_refused_not_overflowing() {
         .any(|e| matches!(e, SyntaxError::TooDeep { .. }));
     assert!(!too_deep, "{:?}", parsed.errors.first());
 }
+
+#[test]
+fn the_words_of_expressions_are_reserved() {
+    for word in crate::syntax::ast::EXPRESSION_WORDS {
+        assert!(crate::syntax::ast::RESERVED.contains(word), "{word}");
+    }
+}

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 pub(crate) use access::plain_string;
 pub(crate) use cause::Cause;
-pub(crate) use render::render;
+pub(crate) use render::{render, render_condition};
 pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
 
 use super::env::Cx;

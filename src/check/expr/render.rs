@@ -7,7 +7,26 @@ use crate::syntax::ast::{Expr, ExprKind};
 /// A name, field access, index, call or literal as source text; `None`
 /// for anything longer, which a help would rather describe.
 pub(crate) fn render(e: &Expr) -> Option<String> {
+    write(e, false)
+}
+
+/// As [`render`], and operators too (`!p`, `a == b`, `null`), for helps
+/// that write a condition back. The tree keeps the author's parentheses,
+/// so printing each node as written gives back the same expression.
+pub(crate) fn render_condition(e: &Expr) -> Option<String> {
+    write(e, true)
+}
+
+fn write(e: &Expr, operators: bool) -> Option<String> {
+    let render = |e: &Expr| write(e, operators);
     Some(match &e.kind {
+        ExprKind::Null if operators => "null".to_string(),
+        ExprKind::Unary { op, operand } if operators => {
+            format!("{}{}", op.symbol(), render(operand)?)
+        }
+        ExprKind::Binary { op, lhs, rhs, .. } if operators => {
+            format!("{} {} {}", render(lhs)?, op.symbol(), render(rhs)?)
+        }
         ExprKind::Name(n) => n.name.to_string(),
         ExprKind::Field {
             base,

@@ -21,7 +21,7 @@
 use super::scope::StateScope;
 use crate::check::env::Cx;
 use crate::check::error::CheckError;
-use crate::check::expr::{Typer, render};
+use crate::check::expr::{Typer, render_condition};
 use crate::check::types::{Ty, write_string_literal};
 use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome, UnaryOp};
 
@@ -170,7 +170,7 @@ fn describe(missing: &Missing<'_>) -> (String, String) {
             .map(|m| format!("`{}`", lit(m)))
             .collect();
         let subject = match missing.subject {
-            Subject::Expr(e) => show(e),
+            Subject::Expr(e) => render_condition(e),
             Subject::Eq(..) => None,
         };
         let subject = subject.unwrap_or_else(|| "the value".to_string());
@@ -186,13 +186,20 @@ fn describe(missing: &Missing<'_>) -> (String, String) {
     let (shown, clause) = match (missing.subject, first) {
         (Subject::Eq(a, b), Lit::Bool(holds)) => {
             let op = if *holds { "==" } else { "!=" };
-            let text = show(a).zip(show(b)).map(|(a, b)| format!("{a} {op} {b}"));
-            let equal = show(a).zip(show(b)).map(|(a, b)| format!("{a} == {b}"));
+            let text = render_condition(a)
+                .zip(render_condition(b))
+                .map(|(a, b)| format!("{a} {op} {b}"));
+            let equal = render_condition(a)
+                .zip(render_condition(b))
+                .map(|(a, b)| format!("{a} == {b}"));
             (equal, text)
         }
-        (Subject::Expr(e), Lit::Bool(true)) => (show(e), show(e)),
-        (Subject::Expr(e), Lit::Bool(false)) => (show(e), negate(e)),
-        (Subject::Expr(e), _) => (show(e), show(e).map(|p| format!("{p} == null"))),
+        (Subject::Expr(e), Lit::Bool(true)) => (render_condition(e), render_condition(e)),
+        (Subject::Expr(e), Lit::Bool(false)) => (render_condition(e), negate(e)),
+        (Subject::Expr(e), _) => (
+            render_condition(e),
+            render_condition(e).map(|p| format!("{p} == null")),
+        ),
         (Subject::Eq(..), _) => (None, None),
     };
     let value = lit(first);
@@ -279,32 +286,6 @@ fn add<'e>(groups: &mut Vec<Group<'e>>, subject: Subject<'e>, lit: Lit) {
     }
 }
 
-/// An expression as source text, for a help; `None` for one that a help
-/// would rather not spell out (records, lists, interpolations). The tree
-/// keeps the author's parentheses, so printing each node as written gives
-/// back the same expression.
-fn show(e: &Expr) -> Option<String> {
-    Some(match &e.kind {
-        ExprKind::Paren(inner) => format!("({})", show(inner)?),
-        ExprKind::Null => "null".to_string(),
-        ExprKind::Unary { op, operand } => format!("{}{}", op.symbol(), show(operand)?),
-        ExprKind::Binary { op, lhs, rhs, .. } => {
-            format!("{} {} {}", show(lhs)?, op.symbol(), show(rhs)?)
-        }
-        ExprKind::Field {
-            base,
-            name,
-            optional,
-        } => format!(
-            "{}{}{}",
-            show(base)?,
-            if *optional { "?." } else { "." },
-            name.name
-        ),
-        _ => render(e)?,
-    })
-}
-
 /// The condition `!e` as source text: `!p` for a name or access, `!(p)`
 /// for an operation, and `q` for `!q`.
 fn negate(e: &Expr) -> Option<String> {
@@ -313,9 +294,9 @@ fn negate(e: &Expr) -> Option<String> {
         ExprKind::Unary {
             op: UnaryOp::Not,
             operand,
-        } => show(strip(operand))?,
-        ExprKind::Binary { .. } | ExprKind::Unary { .. } => format!("!({})", show(e)?),
-        _ => format!("!{}", show(e)?),
+        } => render_condition(strip(operand))?,
+        ExprKind::Binary { .. } | ExprKind::Unary { .. } => format!("!({})", render_condition(e)?),
+        _ => format!("!{}", render_condition(e)?),
     })
 }
 

@@ -325,38 +325,6 @@ fn item_start_after(source: &str, at: usize) -> Option<usize> {
     None
 }
 
-/// The reserved words that may name a parameter. Inputs are JSON written
-/// by others, where keys such as `type` and `start` are everywhere; and
-/// inside an expression none of these words means anything else, so there
-/// `type` is the parameter. The reserved words that do mean something in an
-/// expression (`true`, `false`, `null`, and every keyword of an expression)
-/// are left out, and so is every reserved word added later unless it is
-/// added here.
-const PARAMETER_KEYWORDS: &[&str] = &[
-    "import",
-    "type",
-    "worker",
-    "transformer",
-    "workflow",
-    "step",
-    "parallel",
-    "branch",
-    "map",
-    "for",
-    "in",
-    "succeed",
-    "fail",
-    "start",
-    "on_success",
-    "on_failure",
-    "when",
-    "string",
-    "number",
-    "int",
-    "bool",
-    "json",
-];
-
 /// Walks pairs of one successful parse of `source[base..]`.
 pub(super) struct Lowerer<'c> {
     base: usize,
@@ -439,7 +407,7 @@ impl<'c> Lowerer<'c> {
     /// that mean something inside an expression.
     fn parameter(&self, pair: Pair<'_, Rule>) -> Ident {
         let ident = self.ident(pair);
-        if ast::is_reserved(&ident.name) && !PARAMETER_KEYWORDS.contains(&ident.name.as_str()) {
+        if ast::EXPRESSION_WORDS.contains(&ident.name.as_str()) {
             self.error(SyntaxError::ReservedWord {
                 help: format!(
                     "`{}` is {} in an expression, so it cannot name a parameter; choose another name, such as `{}_`",
