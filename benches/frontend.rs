@@ -1,4 +1,5 @@
-//! Front-end throughput: `parse`, `check` on a parsed file, and both, on
+//! Front-end throughput: `parse`, `parse_on_threads` (as `flow check`
+//! parses: on every core), `check` on a parsed file, and both, on
 //! generated files of 1,000, 10,000 and 100,000 states (see `gen/mod.rs`).
 //!
 //! Run with `cargo bench --bench frontend`; criterion prints the time per
@@ -56,6 +57,11 @@ fn frontend(c: &mut Criterion, sizes: &[(usize, &str, u64)]) {
 
         group.bench_function("parse", |b| {
             b.iter(|| flow::syntax::parse(black_box(&source)))
+        });
+        // As `flow check` parses: a large file on every core there is.
+        let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
+        group.bench_function("parse_on_threads", |b| {
+            b.iter(|| flow::syntax::parse_on_threads(black_box(&source), threads))
         });
         group.bench_function("check", |b| {
             b.iter(|| flow::check::check(black_box(&parsed.file)))

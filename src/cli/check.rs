@@ -1,6 +1,7 @@
 //! `flow check`: run the front end over files and report what it finds.
 
 use std::io::Read;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -77,12 +78,14 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
     // Whether anything was printed to stderr yet.
     let mut printed = false;
 
+    // A large file is parsed on every core the process may use.
+    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
     let paths = files::expand(&args.files);
     let last = paths.len().saturating_sub(1);
     for (k, path) in paths.into_iter().enumerate() {
         let report = match path.and_then(|path| read_source(&path, &mut stdin)) {
             Ok(Source::Text(name, source)) => {
-                let (report, tree) = FileReport::analyze_keeping_tree(name, source);
+                let (report, tree) = FileReport::analyze_keeping_tree(name, source, threads);
                 if k == last {
                     // Nothing is checked after the last file, and the process
                     // ends soon: its memory goes back to the system then, at

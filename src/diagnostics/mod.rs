@@ -14,6 +14,7 @@ mod source;
 pub use line_index::{LineCol, LineIndex};
 
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use miette::Diagnostic as _;
 use thiserror::Error;
@@ -86,15 +87,19 @@ impl Diagnostic {
 /// the items that failed to parse would be missing, and it would report
 /// follow-on errors that only confuse.
 pub fn analyze(source: &str) -> Vec<Diagnostic> {
-    analyze_keeping_tree(source).0
+    analyze_keeping_tree(source, NonZeroUsize::MIN).0
 }
 
 /// [`analyze`], handing back the syntax tree (of the items that parsed)
 /// instead of freeing it, for a caller that has a better time to free it,
 /// or none: freeing the tree of a large file is a few percent of checking
-/// it, and a process about to exit need not do it (see `flow check`).
-pub fn analyze_keeping_tree(source: &str) -> (Vec<Diagnostic>, syntax::ast::File) {
-    let parsed = syntax::parse(source);
+/// it, and a process about to exit need not do it (see `flow check`). The
+/// parse may use up to `threads` threads ([`syntax::parse_on_threads`]).
+pub fn analyze_keeping_tree(
+    source: &str,
+    threads: NonZeroUsize,
+) -> (Vec<Diagnostic>, syntax::ast::File) {
+    let parsed = syntax::parse_on_threads(source, threads);
     let mut diagnostics: Vec<Diagnostic> = if parsed.errors.is_empty() {
         check::check(&parsed.file)
             .into_iter()
@@ -183,7 +188,7 @@ pub struct FileReport {
 impl FileReport {
     /// Analyzes `source` and keeps the result with the file's name.
     pub fn analyze(name: impl Into<String>, source: impl Into<String>) -> Self {
-        Self::analyze_keeping_tree(name, source).0
+        Self::analyze_keeping_tree(name, source, NonZeroUsize::MIN).0
     }
 
     /// [`FileReport::analyze`], handing back the syntax tree as
@@ -191,9 +196,10 @@ impl FileReport {
     pub fn analyze_keeping_tree(
         name: impl Into<String>,
         source: impl Into<String>,
+        threads: NonZeroUsize,
     ) -> (Self, syntax::ast::File) {
         let source = source.into();
-        let (diagnostics, tree) = analyze_keeping_tree(&source);
+        let (diagnostics, tree) = analyze_keeping_tree(&source, threads);
         let report = FileReport {
             name: name.into(),
             source,

@@ -4,6 +4,8 @@
 //! module that sees pest's pairs and turns them into the [`ast`]. The stage is
 //! pure: no I/O, no printing.
 
+use std::num::NonZeroUsize;
+
 pub mod ast;
 mod error;
 mod lower;
@@ -27,7 +29,21 @@ pub struct Parsed {
 
 /// Parses a whole file, reporting every syntax error it can find.
 pub fn parse(source: &str) -> Parsed {
-    lower::parse(source)
+    parse_on_threads(source, NonZeroUsize::MIN)
+}
+
+/// [`parse`] on up to `threads` threads: a large file is cut at lines that
+/// start items and its pieces are parsed at the same time. The result is
+/// the same as [`parse`]'s, however many threads there are; a file under
+/// a megabyte is parsed on one.
+pub fn parse_on_threads(source: &str, threads: NonZeroUsize) -> Parsed {
+    lower::parse(
+        source,
+        lower::Split {
+            threads,
+            spacing: trivia::CUT_SPACING,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -21,7 +21,18 @@ pub(super) struct Trivia {
     /// The first place where brackets, strings, interpolations and `if`s
     /// nest more than [`MAX_NESTING`] deep.
     pub too_deep: Option<Span>,
+    /// Where the file may be cut into pieces that are parsed at the same
+    /// time: starts of lines outside every bracket, string and comment that
+    /// begin an item (or the doc comment of one), at least the spacing
+    /// given to [`scan`] apart. A cut is a guess that the parser checks (see `lower::pieces`):
+    /// an item that goes on past a line like this is still read whole.
+    pub cuts: Vec<usize>,
 }
+
+/// The least distance between two [`Trivia::cuts`] of a file that is
+/// parsed: parsing a piece this long costs far more than starting a thread
+/// for it.
+pub(super) const CUT_SPACING: usize = 256 * 1024;
 
 /// How deeply brackets, strings, interpolations and `if`s may nest. The
 /// parser recurses once per level, and later stages do too; real files stay
@@ -37,12 +48,13 @@ enum Frame {
     Str { triple: bool, start: usize },
 }
 
-pub(super) fn scan(source: &str) -> Trivia {
+pub(super) fn scan(source: &str, cut_spacing: usize) -> Trivia {
     let bytes = source.as_bytes();
     let mut trivia = Trivia::default();
     let mut frames = vec![Frame::Code { interp_depth: None }];
     let mut brackets: Vec<(u8, usize)> = Vec::new();
     let mut ifs = Ifs::default();
+    let mut next_cut = cut_spacing;
     let mut i = 0;
     while i < bytes.len() {
         let Some(&frame) = frames.last() else { break };
@@ -111,6 +123,19 @@ pub(super) fn scan(source: &str) -> Trivia {
                             trivia.too_deep.get_or_insert(Span::from_range(i, end));
                         }
                         i = end;
+                    }
+                    // Only the line feeds past the next place to cut, at the
+                    // top level, pay for looking at the line after them.
+                    b'\n'
+                        if i >= next_cut
+                            && brackets.is_empty()
+                            && frames.len() == 1
+                            && starts_item(&source[i + 1..])
+                            && !follows_doc(bytes, i) =>
+                    {
+                        trivia.cuts.push(i + 1);
+                        next_cut = i + 1 + cut_spacing;
+                        i += 1;
                     }
                     b'}' | b')' | b']' => {
                         let open = match b {
@@ -184,6 +209,41 @@ pub(super) fn scan(source: &str) -> Trivia {
         .map(|(b, at)| (b, Span::from_range(at, at + 1)))
         .collect();
     trivia
+}
+
+const ITEM_KEYWORDS: [&str; 5] = ["import", "type", "worker", "transformer", "workflow"];
+
+/// Whether an item starts at the beginning of `line`: an item keyword, or a
+/// doc comment, in the first column.
+pub(super) fn starts_item(line: &str) -> bool {
+    if line.starts_with("///") {
+        return true;
+    }
+    ITEM_KEYWORDS.iter().any(|kw| {
+        line.starts_with(kw)
+            && !line[kw.len()..]
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// Whether the last line with anything on it before the line break at `at`
+/// is a doc comment, which belongs to what comes after it.
+fn follows_doc(bytes: &[u8], at: usize) -> bool {
+    let Some(last) = bytes[..at].iter().rposition(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    let start = bytes[..last]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |p| p + 1);
+    let line = &bytes[start..=last];
+    let code = &line[line
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count()..];
+    code.starts_with(b"///") && !code.starts_with(b"////")
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -370,7 +430,7 @@ mod tests {
     #[test]
     fn collects_comments_but_not_docs_or_strings() {
         let src = "/// doc\n// one\nx = \"// not\" /* two /* nested */ */\n//// four";
-        let t = scan(src);
+        let t = scan(src, CUT_SPACING);
         assert_eq!(
             texts(src, &t),
             ["// one", "/* two /* nested */ */", "//// four"]
@@ -381,7 +441,7 @@ mod tests {
     #[test]
     fn strings_nest_inside_interpolation() {
         let src = "h = \"Bearer ${env(\"TOKEN\")} // x\" // real";
-        let t = scan(src);
+        let t = scan(src, CUT_SPACING);
         assert_eq!(texts(src, &t), ["// real"]);
         assert!(t.unterminated_string.is_none());
         assert!(t.unclosed.is_empty());
@@ -389,11 +449,49 @@ mod tests {
 
     #[test]
     fn finds_unterminated_things() {
-        let t = scan("a = \"open\nb = 1");
+        let t = scan("a = \"open\nb = 1", CUT_SPACING);
         assert_eq!(t.unterminated_string, Some(Span::new(4, 9)));
-        let t = scan("x /* never");
+        let t = scan("x /* never", CUT_SPACING);
         assert_eq!(t.unterminated_comment, Some(Span::new(2, 4)));
-        let t = scan("worker W() { exec { ");
+        let t = scan("worker W() { exec { ", CUT_SPACING);
         assert_eq!(t.unclosed.len(), 2);
+    }
+
+    #[test]
+    fn cuts_are_item_lines_at_the_top_level() {
+        let src = "type A = int\n\
+                   worker w: exec {\n\
+                   workflow inside_braces\n\
+                   }\n\
+                   /// The doc of B.\n\
+                   type B = int\n\
+                   x = \"\n\
+                   type inside_a_string\n\
+                   \"\n\
+                   /* type inside_a_comment\n\
+                   */\n\
+                   typed = 1\n\
+                   import \"c.flow\"\n";
+        let t = scan(src, 1);
+        let lines: Vec<&str> = t
+            .cuts
+            .iter()
+            .map(|&at| src[at..].lines().next().unwrap_or(""))
+            .collect();
+        // Not the line inside the braces, nor the item after a doc comment
+        // (its doc is the cut), nor one inside a string or comment, nor a
+        // word that only starts with a keyword.
+        assert_eq!(
+            lines,
+            ["worker w: exec {", "/// The doc of B.", "import \"c.flow\""]
+        );
+        // Past the first, cuts are at least the spacing apart.
+        let far = scan(src, 30);
+        assert!(
+            far.cuts.windows(2).all(|w| w[1] - w[0] >= 30),
+            "{:?}",
+            far.cuts
+        );
+        assert!(far.cuts.len() < t.cuts.len());
     }
 }

@@ -9,22 +9,24 @@ mod errors;
 mod exprs;
 mod items;
 mod mistakes;
+mod pieces;
 mod strings;
 
 use std::cell::RefCell;
 
-use pest::Parser as _;
 use pest::iterators::Pair;
 
 use super::ast::{self, Ident};
-use super::parser::{FlowParser, Rule};
+use super::parser::Rule;
 use super::{Parsed, Span, SyntaxError, trivia};
+
+pub(super) use pieces::Split;
 
 /// How many broken items one file reports before giving up: past this, the
 /// rest is most likely not a `.flow` file at all.
 const MAX_SYNTAX_ERRORS: usize = 50;
 
-pub(super) fn parse(source: &str) -> Parsed {
+pub(super) fn parse(source: &str, split: Split) -> Parsed {
     let full = Span::from_range(0, source.len().min(MAX_SOURCE_LEN));
     if let Some(error) = too_large(source.len()) {
         return Parsed {
@@ -36,8 +38,7 @@ pub(super) fn parse(source: &str) -> Parsed {
             errors: vec![error],
         };
     }
-    let trivia = trivia::scan(source);
-    let mut items = Vec::new();
+    let trivia = trivia::scan(source, split.spacing);
     let mut errors = Vec::new();
     if let Some(span) = trivia.unterminated_string {
         errors.push(SyntaxError::UnterminatedString { span });
@@ -54,117 +55,31 @@ pub(super) fn parse(source: &str) -> Parsed {
         });
         return Parsed {
             file: ast::File {
-                items,
+                items: Vec::new(),
                 comments: trivia.comments,
                 span: full,
             },
             errors,
         };
     }
-    let lexical_errors = errors.len();
-
+    let lexical = errors;
     // A byte-order mark, which some Windows editors write, is not part of
     // the text. It is skipped rather than cut off, so that every span stays a
     // byte offset into the file as it was read.
-    let mut pos = BYTE_ORDER_MARK.len() * usize::from(source.starts_with(BYTE_ORDER_MARK));
-    // Reports a failed parse of `rule` at `base`, and says where to go on.
-    // Reports a failed parse of `rule` at `base`, and says where the parse
-    // could go on: `None` past the most errors a file reports.
-    let mut report = |error: &pest::error::Error<Rule>, base: usize, rule: Rule| {
-        let error = errors::describe(source, base, rule, error, &trivia);
-        let at = error.offset();
-        // A lexical error already explains a failure at or after the
-        // unterminated string or comment; say it once.
-        let explained = errors[..lexical_errors]
-            .iter()
-            .any(|e| explains(e, source, at));
-        if !explained {
-            errors.push(error);
-        }
-        (errors.len() < MAX_SYNTAX_ERRORS).then(|| Resume {
-            at,
-            next_item: item_start_after(source, at),
-            explained,
-        })
+    let start = BYTE_ORDER_MARK.len() * usize::from(source.starts_with(BYTE_ORDER_MARK));
+    let context = pieces::Context {
+        source,
+        trivia: &trivia,
+        lexical: &lexical,
     };
-    let mut lowered = Vec::new();
-    'items: loop {
-        let lowerer = Lowerer::new(pos, &trivia.comments);
-        if starts_workflow(&source[pos..])
-            && let Ok(mut pairs) = FlowParser::parse(Rule::workflow_head, &source[pos..])
-            && let Some(head) = pairs.next()
-        {
-            pos += head.as_span().end();
-            let mut workflow = lowerer.workflow_head(head);
-            lowered.extend(lowerer.errors.into_inner());
-            // Whether a part failed: the states after it are still read, for
-            // their errors, but the workflow is dropped (the checker does
-            // not run on a file with syntax errors anyway).
-            let mut broken = false;
-            loop {
-                let lowerer = Lowerer::new(pos, &trivia.comments);
-                match FlowParser::parse(Rule::workflow_part, &source[pos..]) {
-                    Ok(pairs) => {
-                        let mut closed = false;
-                        for pair in pairs {
-                            pos += pair.as_span().end();
-                            closed = lowerer.workflow_part(pair, &mut workflow);
-                        }
-                        lowered.extend(lowerer.errors.into_inner());
-                        if closed {
-                            if !broken {
-                                items.push(ast::Item::Workflow(workflow));
-                            }
-                            continue 'items;
-                        }
-                    }
-                    Err(error) => {
-                        let Some(resume) = report(&error, pos, Rule::workflow_part) else {
-                            break 'items;
-                        };
-                        // Go on at the next state of this workflow, so that
-                        // one mistake does not hide those after it; not
-                        // after an unterminated string or comment, where
-                        // what looks like a state may be inside it.
-                        let limit = resume.next_item.unwrap_or(source.len());
-                        if !resume.explained
-                            && let Some(state) = state_start_after(source, resume.at, limit)
-                        {
-                            pos = state;
-                            broken = true;
-                            continue;
-                        }
-                        match resume.next_item {
-                            Some(next) => {
-                                pos = next;
-                                continue 'items;
-                            }
-                            None => break 'items,
-                        }
-                    }
-                }
-            }
-        }
-        match FlowParser::parse(Rule::next_item, &source[pos..]) {
-            Ok(pairs) => {
-                for pair in pairs {
-                    pos += pair.as_span().end();
-                    lowerer.next_item(pair, &mut items);
-                }
-                lowered.extend(lowerer.errors.into_inner());
-            }
-            Err(_) if FlowParser::parse(Rule::end_of_file, &source[pos..]).is_ok() => break,
-            Err(error) => match report(&error, pos, Rule::next_item).and_then(|r| r.next_item) {
-                Some(next) => pos = next,
-                None => break,
-            },
-        }
-    }
-    errors.extend(lowered);
+    let piece = pieces::parse(&context, start, split);
+    let mut errors = lexical;
+    errors.extend(piece.reported);
+    errors.extend(piece.lowered);
     errors.sort_by_key(SyntaxError::offset);
     Parsed {
         file: ast::File {
-            items,
+            items: piece.items,
             comments: trivia.comments,
             span: full,
         },
@@ -240,23 +155,6 @@ fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 5] = ["import", "type", "worker", "transformer", "workflow"];
-
-/// Whether an item starts at the beginning of the line at `at`: an item
-/// keyword, or a doc comment, in the first column.
-fn starts_item(line: &str) -> bool {
-    if line.starts_with("///") {
-        return true;
-    }
-    ITEM_KEYWORDS.iter().any(|kw| {
-        line.starts_with(kw)
-            && !line[kw.len()..]
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-    })
-}
-
 /// Where the parse goes on after a failure at `at`.
 struct Resume {
     at: usize,
@@ -318,7 +216,7 @@ fn item_start_after(source: &str, at: usize) -> Option<usize> {
     let mut line_start = at;
     while let Some(next) = trivia::next_line_start(source, line_start) {
         line_start = next;
-        if starts_item(&source[line_start..]) {
+        if trivia::starts_item(&source[line_start..]) {
             return Some(line_start);
         }
     }
