@@ -380,6 +380,22 @@ mod tests {
             .collect()
     }
 
+    /// The cuts chosen for a clean `source` on `threads` threads, with
+    /// pieces of a byte or more, and the parse of its pieces.
+    fn cut_and_parse(source: &str, threads: usize) -> (Vec<usize>, Piece) {
+        let trivia = trivia::scan(source, 1);
+        let cx = Context {
+            source,
+            trivia: &trivia,
+            lexical: &[],
+        };
+        let split = Split {
+            threads: NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN),
+            spacing: 1,
+        };
+        (choose_cuts(&cx, 0, split), parse(&cx, 0, split))
+    }
+
     fn parse_with(source: &str, threads: usize, spacing: usize) -> String {
         let threads = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
         format!(
@@ -453,18 +469,8 @@ mod tests {
             .collect();
         assert!(clean.len() > 20, "found only {} clean files", clean.len());
         let source = clean.join("\n");
-        let trivia = trivia::scan(&source, 1);
-        let cx = Context {
-            source: &source,
-            trivia: &trivia,
-            lexical: &[],
-        };
-        let split = Split {
-            threads: NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN),
-            spacing: 1,
-        };
-        assert!(choose_cuts(&cx, 0, split).len() > 10);
-        let whole = parse(&cx, 0, split);
+        let (cuts, whole) = cut_and_parse(&source, 4);
+        assert!(cuts.len() > 10);
         assert!(
             whole.reported.is_empty() && whole.lowered.is_empty(),
             "{:?} {:?}",
@@ -486,19 +492,9 @@ mod tests {
         let source: String = std::iter::once("type A =\n".to_owned())
             .chain((0..5).map(|i| format!("type B{i} = int\n")))
             .collect();
-        let trivia = trivia::scan(&source, 1);
-        let cx = Context {
-            source: &source,
-            trivia: &trivia,
-            lexical: &[],
-        };
-        let split = Split {
-            threads: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
-            spacing: 1,
-        };
+        let (cuts, whole) = cut_and_parse(&source, 2);
         // Eight pieces of about nine bytes: the first cut is at `type B0`.
-        assert_eq!(choose_cuts(&cx, 0, split).first(), Some(&9));
-        let whole = parse(&cx, 0, split);
+        assert_eq!(cuts.first(), Some(&9));
         assert_eq!(whole.reparsed, 1);
         assert_eq!(whole.reported.len(), 1);
         assert_same(&source, "a file whose first item runs into the second");
