@@ -44,7 +44,7 @@ impl TraceSink {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(more) = more {
-            *total = Some(total.unwrap_or_default().add(more));
+            *total = Some(total.unwrap_or_default() + more);
         }
         *total
     }

@@ -316,6 +316,6 @@ fn usage_is_read_only_when_the_server_counted_both_sides() {
         prompt_tokens: u64::MAX,
         completion_tokens: 1,
     };
-    assert_eq!(big.add(big).prompt_tokens, u64::MAX);
+    assert_eq!((big + big).prompt_tokens, u64::MAX);
     assert_eq!(big.total(), u64::MAX);
 }

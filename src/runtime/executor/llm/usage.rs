@@ -26,18 +26,22 @@ impl Usage {
         })
     }
 
-    /// Both counts of `self` and `other`, saturating (a sum that overflows
-    /// u64 is not a count anyone will read).
-    pub fn add(self, other: Usage) -> Usage {
+    pub fn total(self) -> u64 {
+        self.prompt_tokens.saturating_add(self.completion_tokens)
+    }
+}
+
+/// Both counts added, saturating (a sum that overflows u64 is not a count
+/// anyone will read).
+impl std::ops::Add for Usage {
+    type Output = Usage;
+
+    fn add(self, other: Usage) -> Usage {
         Usage {
             prompt_tokens: self.prompt_tokens.saturating_add(other.prompt_tokens),
             completion_tokens: self
                 .completion_tokens
                 .saturating_add(other.completion_tokens),
         }
-    }
-
-    pub fn total(self) -> u64 {
-        self.prompt_tokens.saturating_add(self.completion_tokens)
     }
 }
