@@ -85,7 +85,8 @@ fn start(name: &str, extra: &[String]) -> Result<Served, String> {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = sender.send(line);
     });
-    let line = receiver.recv_timeout(START_LIMIT).unwrap_or_default();
+    let said = receiver.recv_timeout(START_LIMIT);
+    let line = said.clone().unwrap_or_default();
     let port = line
         .trim()
         .strip_prefix("port ")
@@ -99,19 +100,19 @@ fn start(name: &str, extra: &[String]) -> Result<Served, String> {
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            let mut said = String::new();
-            let _ = std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut said));
-            let tail: String = said
-                .lines()
-                .rev()
-                .take(15)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n");
+            let mut log = String::new();
+            let _ = std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut log));
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+            let what = match said {
+                Ok(line) if line.is_empty() => {
+                    "the server ended before it said its port".to_string()
+                }
+                Ok(line) => format!("the server said {line:?} where its port was expected"),
+                Err(_) => format!("the server did not say its port within {START_LIMIT:?}"),
+            };
             Err(format!(
-                "the server did not say its port within {START_LIMIT:?} (it printed {line:?}); if a package is missing, {HOW_TO_INSTALL}. The end of its log:\n{tail}"
+                "{what}; if a package is missing, {HOW_TO_INSTALL}. The end of its log:\n{tail}"
             ))
         }
     }
@@ -281,13 +282,9 @@ fn events(stdout: &str) -> Vec<Value> {
         .collect()
 }
 
-fn is_string(value: &Value) -> bool {
-    value.is_string()
-}
-
 fn assert_tree(tree: &Value, depth: usize) {
     assert!(depth < 64, "the tree is deeper than any reply: {tree}");
-    assert!(is_string(&tree["label"]), "{tree}");
+    assert!(Value::is_string(&tree["label"]), "{tree}");
     let Some(children) = tree["children"].as_array() else {
         panic!("a tree without its children: {tree}");
     };
@@ -306,7 +303,7 @@ fn assert_all(output: &Value) {
     assert!(
         review["comments"]
             .as_array()
-            .is_some_and(|c| c.iter().all(is_string)),
+            .is_some_and(|c| c.iter().all(Value::is_string)),
         "{review}"
     );
     // An absent optional field is absent, not `null`.
@@ -322,26 +319,26 @@ fn assert_all(output: &Value) {
     assert!(
         output["tags"]
             .as_array()
-            .is_some_and(|t| t.iter().all(is_string)),
+            .is_some_and(|t| t.iter().all(Value::is_string)),
         "{output}"
     );
     let report = &output["report"];
-    assert!(is_string(&report["title"]), "{report}");
+    assert!(Value::is_string(&report["title"]), "{report}");
     let Some(sections) = report["sections"].as_array() else {
         panic!("{report}");
     };
     for section in sections {
-        assert!(is_string(&section["heading"]), "{section}");
+        assert!(Value::is_string(&section["heading"]), "{section}");
         assert!(section["weight"].is_number(), "{section}");
         assert!(section["done"].is_boolean(), "{section}");
     }
     if let Some(summary) = report.get("summary") {
-        assert!(is_string(&summary["text"]), "{report}");
+        assert!(Value::is_string(&summary["text"]), "{report}");
     }
     assert_tree(&output["tree"], 0);
     let mut chain = &output["chain"];
     for _ in 0..64 {
-        assert!(is_string(&chain["name"]), "{chain}");
+        assert!(Value::is_string(&chain["name"]), "{chain}");
         match chain.get("next") {
             Some(next) => chain = next,
             None => return,
