@@ -483,6 +483,17 @@ workflow cut(text: string) -> Review {{
         // The tokens of the refused reply were spent all the same.
         assert_eq!(failure["usage"]["completion_tokens"], CUT_AT, "{failure}");
     }
+    // The trace tells the tokens of the failed run before its failure: the
+    // prompt is the same and every attempt is cut at the same count, so
+    // they are those of the events.
+    let (prompt, completion) = spent(&events);
+    let (status, stdout, stderr) = flow_run("cut", &source, &["--input", r#"{"text": "x"}"#]);
+    assert_eq!(status, 1, "{stderr}\n{stdout}");
+    let told = format!(
+        "run ended, {} tokens ({prompt} prompt, {completion} completion)\nerror: the run failed: state `review` failed (output): ",
+        prompt + completion
+    );
+    assert!(stderr.contains(&told), "{told:?} is not in:\n{stderr}");
     assert!(
         stderr.contains("cut off at the limit on output tokens"),
         "{stderr}"
