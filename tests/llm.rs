@@ -377,8 +377,16 @@ async fn a_reply_cut_off_at_the_token_limit_says_so() {
     assert_eq!(failed.class, FailureClass::Output);
     assert_mentions(
         &failed,
-        &["not JSON", "near `", "The intro", "finish_reason `length`"],
+        &[
+            "cut off",
+            "finish_reason `length`",
+            "incomplete JSON ending `",
+            "The intro",
+            "`max_tokens`",
+            "--n-predict",
+        ],
     );
+    assert!(!failed.message.contains("not JSON"), "{}", failed.message);
 }
 
 #[tokio::test]

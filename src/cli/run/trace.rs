@@ -3,11 +3,12 @@
 
 use std::future::Future;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::live::Live;
 use crate::runtime::engine::{Event, EventKind, EventSink};
+use crate::runtime::executor::llm::Usage;
 
 /// Whether the trace shows durations: not when `FLOW_TRACE_DURATIONS=0`,
 /// which makes the trace the same from run to run (for tests and docs).
@@ -21,6 +22,9 @@ pub(super) struct TraceSink {
     color: bool,
     durations: bool,
     live: Option<Arc<Live>>,
+    /// The tokens the run's models spent so far, for the last line; none
+    /// while no event carried any.
+    usage: Mutex<Option<Usage>>,
 }
 
 impl TraceSink {
@@ -29,7 +33,20 @@ impl TraceSink {
             color,
             durations,
             live,
+            usage: Mutex::new(None),
         }
+    }
+
+    /// The run's tokens so far, with `more` added.
+    fn spent(&self, more: Option<Usage>) -> Option<Usage> {
+        let mut total = self
+            .usage
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(more) = more {
+            *total = Some(total.unwrap_or_default() + more);
+        }
+        *total
     }
 
     /// The trace line of an event, if it has one.
@@ -73,10 +90,17 @@ impl TraceSink {
             EventKind::Transition => {
                 format!("  {step} → {}", event.target.as_deref().unwrap_or("?"))
             }
-            EventKind::RunSucceeded => format!("{} succeeded", self.paint("run", BOLD)),
+            EventKind::RunSucceeded => format!(
+                "{} succeeded{}",
+                self.paint("run", BOLD),
+                self.spent(None).map(show_usage).unwrap_or_default()
+            ),
             // The command prints the failure or the interruption itself,
-            // after the trace.
-            EventKind::RunFailed | EventKind::RunCancelled => return None,
+            // after the trace; the tokens spent are told before it.
+            EventKind::RunFailed | EventKind::RunCancelled => {
+                let usage = self.spent(None)?;
+                format!("{} ended{}", self.paint("run", BOLD), show_usage(usage))
+            }
         })
     }
 
@@ -95,6 +119,16 @@ const GREEN: &str = "32";
 const YELLOW: &str = "33";
 const RED: &str = "31";
 
+/// `, 1234 tokens (1000 prompt, 234 completion)`.
+fn show_usage(usage: Usage) -> String {
+    format!(
+        ", {} tokens ({} prompt, {} completion)",
+        usage.total(),
+        usage.prompt_tokens,
+        usage.completion_tokens
+    )
+}
+
 /// `850ms`, `1.2s`, `3m05s`.
 fn show_ms(ms: u64) -> String {
     if ms < 1000 {
@@ -109,6 +143,9 @@ fn show_ms(ms: u64) -> String {
 impl EventSink for TraceSink {
     fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
         let now = Instant::now();
+        if event.usage.is_some() {
+            self.spent(event.usage);
+        }
         if let (Some(live), Some(step)) = (&self.live, &event.step) {
             match event.event {
                 EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
@@ -151,6 +188,28 @@ impl EventSink for NdjsonSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_line_sums_the_tokens_of_every_attempt() {
+        let sink = TraceSink::new(false, false, None);
+        let done = Event::new(EventKind::RunSucceeded);
+        assert_eq!(sink.line(&done).as_deref(), Some("run succeeded"));
+        assert_eq!(sink.line(&Event::new(EventKind::RunFailed)), None);
+        for (prompt_tokens, completion_tokens) in [(21, 48), (30, 3)] {
+            sink.spent(Some(Usage {
+                prompt_tokens,
+                completion_tokens,
+            }));
+        }
+        assert_eq!(
+            sink.line(&done).as_deref(),
+            Some("run succeeded, 102 tokens (51 prompt, 51 completion)")
+        );
+        assert_eq!(
+            sink.line(&Event::new(EventKind::RunFailed)).as_deref(),
+            Some("run ended, 102 tokens (51 prompt, 51 completion)")
+        );
+    }
 
     #[test]
     fn durations_are_short() {

@@ -121,12 +121,13 @@ pub(super) async fn run<S: super::EventSink>(
         let took = Some(ended.saturating_duration_since(started).as_millis() as u64);
         drop(slot);
         match result {
-            Ok((value, log)) => {
+            Ok(Output { value, log, usage }) => {
                 let value = Arc::new(value);
                 let mut event = Event::of_step(EventKind::StepSucceeded, label, Some(attempt));
                 event.duration_ms = took;
                 event.output = Some(value.clone());
                 event.log = (!log.is_empty()).then_some(log);
+                event.usage = usage;
                 cx.emit_at(event, ended).await;
                 return Ok(value);
             }
@@ -140,6 +141,7 @@ pub(super) async fn run<S: super::EventSink>(
                 event.message = Some(message.clone());
                 event.duration_ms = took;
                 event.log = (!failure.log.is_empty()).then(|| failure.log.clone());
+                event.usage = failure.usage;
                 cx.emit_at(event, ended).await;
                 if attempt < attempts && settings.retry_on.contains(&failure.class) {
                     let wait = retry::delay(
@@ -203,7 +205,7 @@ async fn attempt_once<S: super::EventSink>(
     call: &Call,
     input: Cow<'_, Value>,
     meta: &CallMeta,
-) -> Result<(Value, String), Failure> {
+) -> Result<Output, Failure> {
     let settings = &call.settings;
     let mock = cx.mocks.get(&call.worker);
     let output = match (&worker.executor, settings.timeout, mock) {
@@ -211,6 +213,7 @@ async fn attempt_once<S: super::EventSink>(
         (_, _, Some(value)) => Output {
             value: value.clone(),
             log: String::new(),
+            usage: None,
         },
         // A builtin worker is done at once: called directly, so that the
         // common future does not hold the executors' large ones.
@@ -218,9 +221,12 @@ async fn attempt_once<S: super::EventSink>(
         _ => Box::pin(execute_within(cx, worker, &input, meta, call)).await?,
     };
     let log = output.log;
-    // A failure after the worker ran keeps what it wrote to its log.
+    let usage = output.usage;
+    // A failure after the worker ran keeps what it wrote to its log, and
+    // the tokens it spent.
     let with_log = |class, message: String| Failure {
         log: log.clone(),
+        usage,
         ..Failure::new(class, message)
     };
     let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
@@ -239,7 +245,7 @@ async fn attempt_once<S: super::EventSink>(
                 )
             })?;
     }
-    Ok((value, log))
+    Ok(Output { value, log, usage })
 }
 
 /// The executor's call under the call's timeout, if it has one.

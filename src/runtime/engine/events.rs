@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::ir::FailureClass;
+pub use crate::runtime::executor::llm::Usage;
 
 /// What happened, as named in `--events ndjson`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,6 +103,10 @@ pub struct Event {
     /// when it wrote anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// `step_succeeded` and `attempt_failed` of an `llm` worker: the tokens
+    /// the model spent on the attempt, when its server counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 thread_local! {
@@ -130,6 +135,7 @@ impl Event {
             output: None,
             error: None,
             log: None,
+            usage: None,
         }
     }
 

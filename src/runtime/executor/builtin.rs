@@ -20,6 +20,7 @@ pub fn call_with(worker: BuiltinWorker, input: Cow<'_, Value>) -> Result<Output,
         BuiltinWorker::Echo => Ok(Output {
             value: input.into_owned(),
             log: String::new(),
+            usage: None,
         }),
         BuiltinWorker::Fail => Err(Failure::new(
             FailureClass::Worker,

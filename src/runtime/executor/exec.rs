@@ -158,7 +158,11 @@ pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failu
     };
     if status.success() {
         return match stdout::parse(&shown, out, inv.wants_string) {
-            Ok(value) => Ok(Output { value, log }),
+            Ok(value) => Ok(Output {
+                value,
+                log,
+                usage: None,
+            }),
             Err(message) => Err(failure(FailureClass::Output, message)),
         };
     }

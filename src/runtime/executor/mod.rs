@@ -63,6 +63,8 @@ pub struct Output {
     /// What the worker wrote for the run's log (an exec program's stderr,
     /// capped like its output); empty for executors without one.
     pub log: String,
+    /// The tokens a model spent on the call (`llm`), when its server said.
+    pub usage: Option<llm::Usage>,
 }
 
 /// Why a call failed.
@@ -75,6 +77,9 @@ pub struct Failure {
     pub retry_after: Option<std::time::Duration>,
     /// The worker's log up to the failure (an exec program's stderr).
     pub log: String,
+    /// The tokens a model spent on the failed call (a reply cut off or not
+    /// JSON still cost them).
+    pub usage: Option<llm::Usage>,
 }
 
 impl Failure {
@@ -84,6 +89,7 @@ impl Failure {
             message: message.into(),
             retry_after: None,
             log: String::new(),
+            usage: None,
         }
     }
 }

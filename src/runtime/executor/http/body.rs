@@ -31,6 +31,7 @@ pub(super) async fn read_output(
         .map(|value| Output {
             value,
             log: String::new(),
+            usage: None,
         })
         .map_err(|what| target.fail(FailureClass::Output, what))
 }

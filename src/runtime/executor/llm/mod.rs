@@ -17,6 +17,12 @@
 //! - Strict mode makes every field required, so optional fields are sent as
 //!   nullable; a `null` standing for an absent optional field is removed from
 //!   the reply, so that the runtime's validation sees the field absent.
+//! - A reply cut off at the server's limit on output tokens
+//!   (`finish_reason` `length`) that is not complete JSON is told as such,
+//!   with the settings that raise the limit, not as a reply that is not
+//!   JSON.
+//! - The tokens the server counted (`usage`) go with the output or the
+//!   failure, for the events and the trace's total.
 //! - The reply is not validated here: the runtime validates every output
 //!   against its declared type, whatever executor produced it.
 //! - The endpoint and the key come from the settings, else from
@@ -34,6 +40,7 @@ mod reply;
 mod request;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -49,6 +56,7 @@ use super::{Failure, Invocation, Output};
 use crate::ir::{FailureClass, TypeId, Types};
 use reply::{error_message, read_reply};
 use request::{Shape, request_body};
+pub use usage::Usage;
 
 /// Where requests go when neither the settings nor the environment say.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -194,12 +202,18 @@ impl LlmExecutor {
             return Err(status_failure(target, response, error_message).await);
         }
         let body = read_capped(target, response, inv.max_output).await?;
-        read_reply(&body, &shape, output)
-            .map(|value| Output {
+        let reply = read_reply(&body, &shape, output);
+        match reply.output {
+            Ok(value) => Ok(Output {
                 value,
                 log: String::new(),
-            })
-            .map_err(|what| target.fail(FailureClass::Output, what))
+                usage: reply.usage,
+            }),
+            Err(what) => Err(Failure {
+                usage: reply.usage,
+                ..target.fail(FailureClass::Output, what)
+            }),
+        }
     }
 
     fn base_url(&self, spec: &LlmSpec) -> (String, Origin) {

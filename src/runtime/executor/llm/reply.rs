@@ -1,11 +1,12 @@
 //! The reply: the output read out of a chat completion (text, JSON, or
 //! JSON in a Markdown fence; unwrapped and with the `null`s of absent
-//! optional fields removed), and what an error answer's body says.
+//! optional fields removed), the tokens it cost, and what an error
+//! answer's body says.
 
 use serde_json::Value;
 
-use super::OutputType;
 use super::request::Shape;
+use super::{OutputType, Usage};
 use crate::ir::{Type, TypeId, Types};
 use crate::runtime::executor::http::excerpt;
 
@@ -13,18 +14,39 @@ use crate::runtime::executor::http::excerpt;
 /// where it stopped being JSON.
 pub(super) const NEAR_CHARS: usize = 30;
 
-/// The output in a chat completion's answer, or why there is none.
-pub(super) fn read_reply(
+/// A chat completion's answer, read.
+pub(super) struct Reply {
+    /// The output, or why there is none.
+    pub(super) output: Result<Value, String>,
+    /// The tokens the call cost, when the server says: a reply that is
+    /// refused (cut off, not JSON) cost them too.
+    pub(super) usage: Option<Usage>,
+}
+
+/// The output in a chat completion's answer and what it cost.
+pub(super) fn read_reply(body: &[u8], shape: &Shape, output: OutputType<'_>) -> Reply {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(completion) => Reply {
+            usage: Usage::of_completion(&completion),
+            output: read_completion(&completion, body, shape, output),
+        },
+        Err(err) => Reply {
+            output: Err(format!(
+                "the answer is not a chat completion: it is not valid JSON ({err}); it begins: {}",
+                excerpt(body)
+            )),
+            usage: None,
+        },
+    }
+}
+
+fn read_completion(
+    completion: &Value,
     body: &[u8],
     shape: &Shape,
     output: OutputType<'_>,
 ) -> Result<Value, String> {
-    let completion: Value = serde_json::from_slice(body).map_err(|err| {
-        format!(
-            "the answer is not a chat completion: it is not valid JSON ({err}); it begins: {}",
-            excerpt(body)
-        )
-    })?;
+    let usage = Usage::of_completion(completion);
     let choice = completion.get("choices").and_then(|choices| choices.get(0));
     let Some(message) = choice.and_then(|choice| choice.get("message")) else {
         return Err(format!(
@@ -54,32 +76,61 @@ pub(super) fn read_reply(
     };
     let value = match shape {
         Shape::Text => return Ok(Value::String(content.to_string())),
-        Shape::Record { .. } => parse_reply(content, finish)?,
-        Shape::Wrapped { .. } => unwrap(parse_reply(content, finish)?),
+        Shape::Record { .. } => parse_reply(content, finish, usage)?,
+        Shape::Wrapped { .. } => unwrap(parse_reply(content, finish, usage)?),
     };
     let mut value = value;
     drop_absent_nulls(&mut value, output.ty, output.types);
     Ok(value)
 }
 
-/// The reply's content as JSON.
-fn parse_reply(content: &str, finish: Option<&str>) -> Result<Value, String> {
+/// The reply's content as JSON. A reply the server cut off at its limit
+/// on output tokens (`finish_reason` `length`) is told as such whenever it
+/// does not parse: "not JSON" alone would send the user to the prompt or
+/// the schema, when the fix is the limit.
+fn parse_reply(content: &str, finish: Option<&str>, usage: Option<Usage>) -> Result<Value, String> {
     let text = unfence(content);
-    if text.trim().is_empty() {
+    let cut = finish == Some("length");
+    if text.trim().is_empty() && !cut {
         return Err("the model's reply is empty where JSON was expected".to_string());
     }
     serde_json::from_str(text).map_err(|err| {
-        let mut what = format!(
-            "the model's reply is not JSON: {err}, near `{}`",
-            near(text, err.line(), err.column())
-        );
-        if finish == Some("length") {
-            what.push_str(
-                "; the reply was cut off at the model's token limit (finish_reason `length`)",
-            );
+        if cut {
+            cut_off(text, usage)
+        } else {
+            format!(
+                "the model's reply is not JSON: {err}, near `{}`",
+                near(text, err.line(), err.column())
+            )
         }
-        what
     })
+}
+
+/// How many characters of the end of a cut-off reply are quoted.
+const CUT_TAIL_CHARS: usize = 2 * NEAR_CHARS;
+
+/// The message for a reply cut off at the limit on output tokens.
+fn cut_off(text: &str, usage: Option<Usage>) -> String {
+    let after = match usage {
+        Some(usage) => format!(" after {} tokens", usage.completion_tokens),
+        None => String::new(),
+    };
+    let tail_start = text
+        .char_indices()
+        .rev()
+        .nth(CUT_TAIL_CHARS - 1)
+        .map_or(0, |(at, _)| at);
+    let what = if text.trim().is_empty() {
+        "so it is empty".to_string()
+    } else {
+        format!(
+            "so it is incomplete JSON ending `{}`",
+            excerpt(&text.as_bytes()[tail_start..])
+        )
+    };
+    format!(
+        "the model's reply was cut off at the limit on output tokens (finish_reason `length`){after}, {what}; flow sends no `max_tokens`, so the limit is the server's own or the model's context size: raise it on the server (llama.cpp's server: `--n-predict` and `--ctx-size`; vLLM: `--max-model-len`; Ollama: `num_predict` and `num_ctx`), or ask for a smaller output"
+    )
 }
 
 /// The JSON inside a reply wrapped in a Markdown code fence

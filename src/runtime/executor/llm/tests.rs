@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::reply::{NEAR_CHARS, drop_absent_nulls, error_message, near, unfence};
+use super::reply::{NEAR_CHARS, drop_absent_nulls, error_message, near, read_reply, unfence};
 use super::request::{Shape, request_body};
 use super::*;
 use crate::ir::{Field, Type};
@@ -218,4 +218,104 @@ fn the_key_is_not_shown() {
         !shown.contains("s3cret") && shown.contains("***"),
         "{shown}"
     );
+}
+
+fn review_types() -> (Types, TypeId) {
+    let mut types = Types::new();
+    let string = types.add(Type::String);
+    let review = types.add(Type::Record(vec![field("summary", string, false)]));
+    (types, review)
+}
+
+fn completion(content: &str, finish: &str, usage: Option<Value>) -> Vec<u8> {
+    let mut completion = json!({
+        "choices": [{
+            "index": 0,
+            "finish_reason": finish,
+            "message": { "role": "assistant", "content": content },
+        }],
+    });
+    if let (Some(usage), Some(map)) = (usage, completion.as_object_mut()) {
+        map.insert("usage".into(), usage);
+    }
+    serde_json::to_vec(&completion).unwrap_or_default()
+}
+
+#[test]
+fn a_reply_cut_at_the_token_limit_names_the_limit_and_the_fix() {
+    let (types, review) = review_types();
+    let output = OutputType {
+        ty: review,
+        types: &types,
+    };
+    let shape = Shape::of(output);
+    let usage = json!({ "prompt_tokens": 21, "completion_tokens": 3, "total_tokens": 24 });
+    let body = completion(r#"{"summ"#, "length", Some(usage));
+    let reply = read_reply(&body, &shape, output);
+    assert_eq!(
+        reply.usage,
+        Some(Usage {
+            prompt_tokens: 21,
+            completion_tokens: 3
+        })
+    );
+    let message = match reply.output {
+        Err(message) => message,
+        Ok(value) => panic!("{value} was read from a cut reply"),
+    };
+    for part in [
+        "cut off at the limit on output tokens",
+        "finish_reason `length`",
+        "after 3 tokens",
+        r#"ending `{"summ`"#,
+        "`max_tokens`",
+        "--n-predict",
+        "smaller output",
+    ] {
+        assert!(message.contains(part), "{part:?} is not in: {message}");
+    }
+    assert!(!message.contains("not JSON"), "{message}");
+
+    // Cut before it said anything: empty, and still the limit.
+    let reply = read_reply(&completion("", "length", None), &shape, output);
+    let message = reply.output.err().unwrap_or_default();
+    assert!(message.contains("so it is empty"), "{message}");
+    assert!(message.contains("--n-predict"), "{message}");
+    assert_eq!(reply.usage, None);
+
+    // The same broken reply, finished for another reason, is "not JSON".
+    let reply = read_reply(&completion(r#"{"summ"#, "stop", None), &shape, output);
+    let message = reply.output.err().unwrap_or_default();
+    assert!(message.contains("is not JSON"), "{message}");
+    assert!(!message.contains("max_tokens"), "{message}");
+
+    // A reply that ended at the limit but is whole JSON is taken.
+    let body = completion(r#"{"summary": "ok"}"#, "length", None);
+    let reply = read_reply(&body, &shape, output);
+    assert_eq!(reply.output, Ok(json!({ "summary": "ok" })));
+}
+
+#[test]
+fn usage_is_read_only_when_the_server_counted_both_sides() {
+    assert_eq!(
+        Usage::of_completion(&json!({"usage": {"prompt_tokens": 5, "completion_tokens": 7}})),
+        Some(Usage {
+            prompt_tokens: 5,
+            completion_tokens: 7
+        })
+    );
+    for silent in [
+        json!({}),
+        json!({"usage": null}),
+        json!({"usage": {"prompt_tokens": 5}}),
+        json!({"usage": {"prompt_tokens": -1, "completion_tokens": 2}}),
+    ] {
+        assert_eq!(Usage::of_completion(&silent), None, "{silent}");
+    }
+    let big = Usage {
+        prompt_tokens: u64::MAX,
+        completion_tokens: 1,
+    };
+    assert_eq!((big + big).prompt_tokens, u64::MAX);
+    assert_eq!(big.total(), u64::MAX);
 }
