@@ -278,12 +278,15 @@ fn absolute(path: &Path) -> PathBuf {
 fn spawn_failure(program: &str, cwd: Option<&Path>, e: &io::Error) -> Failure {
     if let Some(limit) = exhausted(e) {
         // This call's own slot is still held.
-        let others = budget::running().saturating_sub(1);
+        let help = match budget::running().saturating_sub(1) {
+            0 => "with no other program running, so raise the limit (a lower `max_concurrency` of a `map` or `parallel` state cannot help)".to_owned(),
+            others => format!(
+                "while {others} other programs were running; lower the `max_concurrency` of the `map` (16 by default) or `parallel` state, or set the worker's `concurrency`, or raise the limit"
+            ),
+        };
         return Failure::new(
             FailureClass::Transient,
-            format!(
-                "cannot start `{program}`: {e}: `flow` hit {limit} while {others} other programs were running; lower the `max_concurrency` of the `map` or `parallel` state (16 by default) or set the worker's `concurrency`, or raise the limit"
-            ),
+            format!("cannot start `{program}`: {e}: `flow` hit {limit} {help}"),
         );
     }
     if let Some(cwd) = cwd.filter(|cwd| !cwd.is_dir()) {
