@@ -438,3 +438,62 @@ fn running_out_of_open_files_is_a_transient_failure_that_names_the_limit() {
     // Nothing started, so nothing can be left.
     assert!(scratch.pids().is_empty());
 }
+
+/// The executor's side of a timeout: once a call is dropped, its
+/// `Teardowns` settle only when its processes, which ignore SIGTERM, have
+/// been killed; a dropped wait leaves the teardown to go on regardless.
+#[tokio::test]
+async fn a_dropped_call_settles_only_when_its_group_is_gone() {
+    use flow::runtime::executor::exec::{self, ExecSpec, Teardowns};
+    use flow::runtime::executor::{CallMeta, DEFAULT_MAX_OUTPUT, Invocation};
+
+    let scratch = Scratch::new("settled");
+    let spec = ExecSpec {
+        command: [
+            "python3",
+            &worker("fault_stubborn.py"),
+            scratch.dir(),
+            "hang",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        env: Vec::new(),
+        cwd: None,
+    };
+    let meta = CallMeta {
+        run_id: "run-1".to_owned(),
+        step: "work".to_owned(),
+        attempt: 1,
+        idempotency_key: "run-1:work:1".to_owned(),
+    };
+    let input = serde_json::json!({});
+    let inv = Invocation {
+        input: &input,
+        meta: &meta,
+        max_output: DEFAULT_MAX_OUTPUT,
+        wants_string: false,
+    };
+    let teardowns = Teardowns::default();
+    let pids = scratch.path("pids.1");
+    tokio::select! {
+        ended = exec::call_in(&spec, &inv, &teardowns) => panic!("the call ended by itself: {ended:?}"),
+        () = async {
+            while !pids.exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        } => {}
+    }
+    // The call is dropped: SIGTERM went to the group, which ignores it.
+    let family = scratch.pids();
+    assert_eq!(family.len(), 2, "{family:?}");
+    // A wait given up on (as a Ctrl-C during a timeout's teardown would)
+    // is no harm, and far inside the grace period nothing is settled yet.
+    let early = tokio::time::timeout(Duration::from_millis(200), teardowns.settled()).await;
+    assert!(early.is_err(), "settled before SIGKILL was due");
+    assert!(family.iter().all(|p| alive(*p)), "{family:?}");
+    tokio::time::timeout(HANG, teardowns.settled())
+        .await
+        .expect("the teardown settles");
+    // Settled means gone: no process of the group is alive.
+    assert_nothing_left(&scratch, 2);
+}
