@@ -497,3 +497,57 @@ async fn a_dropped_call_settles_only_when_its_group_is_gone() {
     // Settled means gone: no process of the group is alive.
     assert_nothing_left(&scratch, 2);
 }
+
+/// A `before` hook program that hangs past its timeout, ignoring SIGTERM:
+/// the call fails only once the hook's processes are gone, so the state its
+/// failure routes to finds none of them alive.
+#[test]
+fn a_timed_out_hook_is_gone_before_the_run_goes_on() {
+    let scratch = Scratch::new("hook");
+    let program = worker("fault_stubborn.py");
+    let dir = scratch.dir();
+    let file = scratch.flow_file(
+        "hook.flow",
+        &format!(
+            r#"transformer slow(r: {{ text: string }}) -> {{ text: string }} {{
+  exec {{ command: ["python3", "{program}", "{dir}", "hang"] }}
+  timeout: 3s
+}}
+
+worker Echo(text: string) -> {{ text: string }} {{
+  builtin {{ name: "echo" }}
+  before: slow
+}}
+
+worker Check() -> {{ done: bool }} {{
+  exec {{ command: ["python3", "{program}", "{dir}", "check"] }}
+}}
+
+workflow hooked() -> {{ done: bool }} {{
+  step first = Echo(text: "x") {{
+    on_success -> check
+    on_failure -> check
+  }}
+
+  step check = Check() {{
+    on_success -> done
+  }}
+
+  succeed done = check
+}}
+"#
+        ),
+    );
+    let output = finish(flow_run(&file, &[]).spawn().expect("flow starts"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let events = events(&output.stdout);
+    // The hook's failure is routed by `on_failure` (its own events are
+    // another matter, not checked here).
+    let routed = of_kind(&events, "transition");
+    assert_eq!(routed[0]["step"], "first", "{events:?}");
+    assert_eq!(routed[0]["target"], "check", "{events:?}");
+    let checked = std::fs::read_to_string(scratch.path("checked")).expect("the check step ran");
+    assert_eq!(checked, "none");
+    assert_nothing_left(&scratch, 2);
+}

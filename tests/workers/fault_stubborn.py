@@ -9,7 +9,10 @@ alive ("none" when none are). Then, by the mode in $2:
 - `leave`: prints {"done": true} and exits 0, its child still running;
 - `fail`: prints what went wrong on stdout only and exits 1, its child
   still running;
-- `flaky`: exits 75 (try again) on the first attempt, else as `leave`.
+- `flaky`: exits 75 (try again) on the first attempt, else as `leave`;
+- `check`: starts nothing and records nothing of its own, but writes to
+  <dir>/checked the pids of every `pids.*` file that are still alive
+  ("none" when none are), then prints {"done": true}.
 """
 import json
 import os
@@ -48,6 +51,16 @@ if attempt > 1:
         write(f"before.{attempt}", " ".join(left) or "none")
     except OSError:
         write(f"before.{attempt}", "no pids from the attempt before")
+
+if mode == "check":
+    recorded = []
+    for name in os.listdir(directory):
+        if name.startswith("pids.") and not name.endswith(".tmp"):
+            with open(os.path.join(directory, name)) as f:
+                recorded += [int(p) for p in f.read().split()]
+    write("checked", " ".join(str(p) for p in recorded if alive(p)) or "none")
+    print(json.dumps({"done": True}))
+    sys.exit(0)
 
 child = subprocess.Popen(["sleep", "1000"])
 variables = {k: v for k, v in os.environ.items() if k.startswith("FLOW_")}
