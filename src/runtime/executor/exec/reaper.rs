@@ -234,9 +234,11 @@ fn finished(count: usize) {
 /// call has been torn down (SIGKILL sent where SIGTERM was not enough, the
 /// leader reaped), or `timeout` has passed; true when none is left.
 ///
-/// The `flow` command calls it before exiting after a cancellation, since
-/// the delayed SIGKILL would otherwise die with the process; waiting longer
-/// than [`GRACE`] and a little is enough.
+/// The `flow` command calls it before exiting, however the run ended (a
+/// cancelled call's group, or what a finished program left running, may
+/// still be in the reaper's charge), since the delayed SIGKILL would
+/// otherwise die with the process; waiting longer than [`GRACE`] and a
+/// little is enough.
 pub fn wait_for_teardowns(timeout: Duration) -> bool {
     let pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
     let (pending, _) = SETTLED
