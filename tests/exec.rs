@@ -366,7 +366,7 @@ async fn another_exit_status_is_a_worker_failure_quoting_stderr() {
     );
     assert_eq!(
         failure.message,
-        "`sh -c 'exit 1'` exited with status 1 (nothing on stderr)"
+        "`sh -c 'exit 1'` exited with status 1 (nothing on stderr or stdout)"
     );
 }
 

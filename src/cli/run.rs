@@ -3,6 +3,7 @@
 
 mod live;
 mod mock;
+mod stop;
 mod trace;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::{Program, WorkflowId};
 use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, StartError};
 use crate::runtime::executor::exec;
+use stop::{Signals, Stop};
 use trace::{NdjsonSink, TraceSink};
 
 /// Run a workflow of a .flow file
@@ -44,8 +46,10 @@ use trace::{NdjsonSink, TraceSink};
         through its `after` hooks as a real output would.\n\n\
         Exit status: 0 the run succeeded, 1 it failed (a `fail` state or an unhandled \
         failure; the message is on stderr), 2 the file did not check, the input was invalid \
-        or the arguments are wrong, 130 the run was interrupted (Ctrl-C), after every \
-        program it started was stopped.\n\n\
+        or the arguments are wrong, 130 the run was interrupted (Ctrl-C), 143 or 129 it was \
+        stopped by SIGTERM or SIGHUP, in each case after every program it started was \
+        stopped. However the run ends, `flow run` exits only once no program it started is \
+        left running.\n\n\
         Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
         FLOW_TERM_WIDTH sets the width at which diagnostics are wrapped; \
         FLOW_TRACE_DURATIONS=0 leaves durations out of the trace (for reproducible output); \
@@ -87,8 +91,6 @@ enum EventsFormat {
 
 /// The run failed: a `fail` state or an unhandled failure.
 const EXIT_FAILED: u8 = 1;
-/// The run was interrupted, as a shell reports a process ended by SIGINT.
-const EXIT_INTERRUPTED: u8 = 130;
 
 pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let color = color.for_stderr();
@@ -139,12 +141,18 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(runtime) => runtime,
         Err(e) => return usage(format!("could not start the async runtime: {e}")),
     };
-    let ended = if trace {
+    // Before the run starts, so that no signal that stops a run ever finds
+    // its default action in place; the handlers need the runtime's reactor.
+    let signals = {
+        let _entered = runtime.enter();
+        Signals::install()
+    };
+    let (ended, stop) = if trace {
         let live = live_line(color);
         let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
         let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
-        let ended = runtime.block_on(run_until_interrupted(
-            &program, workflow, input, options, &sink,
+        let ended = runtime.block_on(run_until_stopped(
+            &program, workflow, input, options, &sink, signals,
         ));
         if let Some(ticker) = ticker {
             ticker.abort();
@@ -154,20 +162,26 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         }
         ended
     } else {
-        runtime.block_on(run_until_interrupted(
+        runtime.block_on(run_until_stopped(
             &program,
             workflow,
             input,
             options,
             &NdjsonSink,
+            signals,
         ))
     };
     // Tasks left behind by a cancelled run are dropped with the runtime,
     // before the teardown of their processes is awaited.
     drop(runtime);
+    // However the run ended, what its programs left running is being torn
+    // down by the reaper thread, which dies with this process: wait for it
+    // (SIGKILL comes after the grace period), so that nothing outlives
+    // `flow`.
+    let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
 
     match ended {
-        Ok(finished) => finish(&renderer, trace, finished),
+        Ok(finished) => finish(&renderer, trace, finished, stop, clean),
         Err(error) => usage(start_error(&program, workflow, &error)),
     }
 }
@@ -245,29 +259,24 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// Runs the workflow until it finishes or SIGINT arrives; then the engine
-/// drops the calls under way, which stops every program they started, and
-/// ends the run with a `run_cancelled` event.
-async fn run_until_interrupted<S: EventSink>(
+/// Runs the workflow until it finishes or SIGINT, SIGTERM or SIGHUP
+/// arrives; then the engine drops the calls under way, which stops every
+/// program they started, and ends the run with a `run_cancelled` event.
+/// The signal that stopped the run comes with it.
+async fn run_until_stopped<S: EventSink>(
     program: &Program,
     workflow: WorkflowId,
     input: Value,
     options: RunOptions,
     sink: &S,
-) -> Result<Finished, StartError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    // Installed before the run starts, so that Ctrl-C never takes the
-    // default action (dying at once, leaving processes behind).
-    let mut interrupt = signal(SignalKind::interrupt()).ok();
-    let wait_interrupt = async {
-        match interrupt.as_mut() {
-            Some(interrupt) => {
-                interrupt.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
+    mut signals: Signals,
+) -> (Result<Finished, StartError>, Option<Stop>) {
+    let mut stop = None;
+    let stopped = async {
+        stop = Some(signals.first().await);
     };
-    engine::run_until(program, workflow, input, options, sink, wait_interrupt).await
+    let ended = engine::run_until(program, workflow, input, options, sink, stopped).await;
+    (ended, stop)
 }
 
 /// Why the run could not start, with what the workflow expects when the
@@ -296,27 +305,47 @@ fn start_error(program: &Program, workflow: WorkflowId, error: &StartError) -> S
 
 /// Prints the output (unless events were asked for, which carry it) or the
 /// failure, and gives the exit status.
-fn finish(renderer: &HumanRenderer, trace: bool, finished: Finished) -> Result<ExitCode, ExitCode> {
+/// `clean` says whether every program the run started is gone.
+fn finish(
+    renderer: &HumanRenderer,
+    trace: bool,
+    finished: Finished,
+    stop: Option<Stop>,
+    clean: bool,
+) -> Result<ExitCode, ExitCode> {
+    let leftovers = || {
+        let message = "some programs the run started were still running after SIGKILL \
+                       (stuck in the kernel?); look for them with `ps -e -o pid,pgid,stat,args`";
+        print_stderr(&renderer.render_error(message))
+    };
     match finished.outcome {
         RunOutcome::Succeeded { output } => {
+            if !clean {
+                leftovers()?;
+            }
             if trace {
                 print_stdout(&format!("{output}\n"))?;
             }
             Ok(ExitCode::SUCCESS)
         }
         RunOutcome::Cancelled => {
-            // The processes of the cancelled calls are being torn down by
-            // the reaper thread, which dies with this process: wait for it.
-            let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
+            // Only a signal cancels a run of `flow run`.
+            let stop = stop.unwrap_or(Stop::Interrupt);
+            let what = stop.what();
             let message = if clean {
-                "interrupted: the run was cancelled and every program it started was stopped"
+                format!("{what}: the run was cancelled and every program it started was stopped")
             } else {
-                "interrupted: the run was cancelled, but some programs it started may still be running"
+                format!(
+                    "{what}: the run was cancelled, but some programs it started may still be running"
+                )
             };
             print_stderr(&renderer.render_error(message))?;
-            Ok(ExitCode::from(EXIT_INTERRUPTED))
+            Ok(ExitCode::from(stop.exit_status()))
         }
         RunOutcome::Failed { error } => {
+            if !clean {
+                leftovers()?;
+            }
             print_stderr(&renderer.render_error(format!("the run failed: {error}")))?;
             Ok(ExitCode::from(EXIT_FAILED))
         }

@@ -257,11 +257,20 @@ async fn execute_within<S: super::EventSink>(
     call: &Call,
 ) -> Result<Output, Failure> {
     let settings = &call.settings;
-    let work = execute(cx, worker, input, meta, settings.max_output);
+    // The attempt ends only when the processes it started are gone: a
+    // failed or timed-out attempt waits for them (SIGKILL after the grace
+    // period included), so that a retry never runs beside them.
+    let teardowns = exec::Teardowns::default();
+    let work = execute(cx, worker, input, meta, settings.max_output, &teardowns);
     let output = match settings.timeout {
         Some(limit) => match tokio::time::timeout(limit, work).await {
-            Ok(result) => result?,
+            Ok(Ok(output)) => output,
+            Ok(Err(failure)) => {
+                teardowns.settled().await;
+                return Err(failure);
+            }
             Err(_) => {
+                teardowns.settled().await;
                 // A default the file does not show is named, with the way
                 // to change it.
                 let default = match (&worker.executor, settings.default_timeout) {
@@ -284,7 +293,13 @@ async fn execute_within<S: super::EventSink>(
                 ));
             }
         },
-        None => work.await?,
+        None => match work.await {
+            Ok(output) => output,
+            Err(failure) => {
+                teardowns.settled().await;
+                return Err(failure);
+            }
+        },
     };
     Ok(output)
 }
@@ -323,6 +338,7 @@ async fn execute<S: super::EventSink>(
     input: &Value,
     meta: &CallMeta,
     max_output: usize,
+    teardowns: &exec::Teardowns,
 ) -> Result<Output, Failure> {
     let wants_string = matches!(cx.program.types.resolve(worker.output), Type::String);
     let inv = Invocation {
@@ -357,7 +373,7 @@ async fn execute<S: super::EventSink>(
                 cwd.as_ref().map(|e| setting(e, "cwd")).transpose()?,
                 cx.base_dir.as_deref(),
             );
-            exec::call(&spec, &inv).await
+            exec::call_in(&spec, &inv, teardowns).await
         }
         Executor::Http {
             url,
@@ -530,9 +546,18 @@ async fn apply_hook<S: super::EventSink>(
                 max_output: crate::ir::DEFAULT_MAX_OUTPUT,
                 wants_string: matches!(cx.program.types.resolve(t.output), Type::String),
             };
-            let output = match tokio::time::timeout(*timeout, exec::call(&spec, &inv)).await {
-                Ok(result) => result?,
+            // As for a worker: the hook's failure is reported once its
+            // processes are gone.
+            let teardowns = exec::Teardowns::default();
+            let work = exec::call_in(&spec, &inv, &teardowns);
+            let output = match tokio::time::timeout(*timeout, work).await {
+                Ok(Ok(output)) => output,
+                Ok(Err(failure)) => {
+                    teardowns.settled().await;
+                    return Err(failure);
+                }
                 Err(_) => {
+                    teardowns.settled().await;
                     return Err(Failure::new(
                         FailureClass::Timeout,
                         format!(

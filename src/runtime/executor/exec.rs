@@ -19,9 +19,20 @@
 //!   blocking; the program is reaped. When the program exits, whatever it
 //!   left running in its group is stopped the same way: the call is over,
 //!   and a worker's leftovers must not outlive it (nor keep its stdout open).
+//!   A caller that must not go on while those processes live (the runtime,
+//!   before it reports a timeout or retries) passes [`Teardowns`] to
+//!   [`call_in`] and awaits [`Teardowns::settled`].
+//! - Calls wait for a share of the open-file budget before they start
+//!   (`budget.rs`), so that many calls at once under a low `ulimit -n`
+//!   queue instead of failing; a start that still fails for want of files
+//!   or processes (EMFILE, ENFILE, EAGAIN) is a `transient` failure that
+//!   names the limit.
 //! - Stdout is read up to `max_output` bytes; one byte more stops the program
 //!   and fails the call with class `output`. Stderr is kept for the log (its
-//!   last 64 KiB) and quoted (its last lines) in failure messages.
+//!   last 64 KiB) and quoted (its last lines) in failure messages; when a
+//!   failed program wrote nothing on stderr, the last lines of its stdout
+//!   are quoted instead, since that is where many programs say what went
+//!   wrong.
 //! - Status 0: stdout is the output, as JSON. For a worker whose output type
 //!   is `string`, stdout that is a JSON string is that string, and anything
 //!   else is the text itself less one trailing line break (as the design
@@ -31,6 +42,7 @@
 //!
 //! Unix only: process groups and signals are what make teardown reliable.
 
+mod budget;
 mod group;
 mod reaper;
 mod stdout;
@@ -50,7 +62,7 @@ use crate::ir::FailureClass;
 use group::Group;
 use tail::Tail;
 
-pub use reaper::{GRACE, wait_for_teardowns};
+pub use reaper::{GRACE, Teardowns, wait_for_teardowns};
 
 /// The settings of an `exec` worker, evaluated for one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +87,17 @@ const DRAIN: Duration = Duration::from_millis(200);
 
 /// Runs the program of `spec` once with the input of `inv`.
 pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failure> {
+    call_in(spec, inv, &Teardowns::default()).await
+}
+
+/// [`call`], with the teardown of the program's process group (when the
+/// call is dropped, or of what the program leaves running when it exits)
+/// counted in `teardowns`, so that the caller can wait for its end.
+pub async fn call_in(
+    spec: &ExecSpec,
+    inv: &Invocation<'_>,
+    teardowns: &Teardowns,
+) -> Result<Output, Failure> {
     let Some((program, args)) = spec.command.split_first() else {
         return Err(Failure::new(
             FailureClass::Worker,
@@ -105,11 +128,12 @@ pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failu
     if let Some(cwd) = &spec.cwd {
         command.current_dir(absolute(cwd));
     }
+    let slot = budget::acquire().await;
     let child = command
         .spawn()
         .map_err(|e| spawn_failure(program, spec.cwd.as_deref(), &e))?;
     // From here on, `group` stops the program however this function ends.
-    let mut group = Group::new(child).ok_or_else(|| {
+    let mut group = Group::new(child, slot, teardowns.clone()).ok_or_else(|| {
         Failure::new(
             FailureClass::Worker,
             format!("`{shown}` started but has no process id"),
@@ -166,7 +190,7 @@ pub async fn call(spec: &ExecSpec, inv: &Invocation<'_>) -> Result<Output, Failu
             Err(message) => Err(failure(FailureClass::Output, message)),
         };
     }
-    let (class, message) = status_failure(&shown, status, &tail);
+    let (class, message) = status_failure(&shown, status, &tail, &out);
     Err(failure(class, message))
 }
 
@@ -256,6 +280,19 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// The failure of a program that could not be started.
 fn spawn_failure(program: &str, cwd: Option<&Path>, e: &io::Error) -> Failure {
+    if let Some(limit) = exhausted(e) {
+        // This call's own slot is still held.
+        let help = match budget::running().saturating_sub(1) {
+            0 => "with no other program running, so raise the limit (a lower `max_concurrency` of a `map` or `parallel` state cannot help)".to_owned(),
+            others => format!(
+                "while {others} other programs were running; lower the `max_concurrency` of the `map` (16 by default) or `parallel` state, or set the worker's `concurrency`, or raise the limit"
+            ),
+        };
+        return Failure::new(
+            FailureClass::Transient,
+            format!("cannot start `{program}`: {e}: `flow` hit {limit} {help}"),
+        );
+    }
     if let Some(cwd) = cwd.filter(|cwd| !cwd.is_dir()) {
         return Failure::new(
             FailureClass::Worker,
@@ -288,12 +325,45 @@ fn spawn_failure(program: &str, cwd: Option<&Path>, e: &io::Error) -> Failure {
     )
 }
 
+/// Which limit a failed start ran into, when it ran out of files or
+/// processes rather than failing for a reason of the program's own.
+fn exhausted(e: &io::Error) -> Option<String> {
+    let limit =
+        |limit: Option<u64>| limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+    match e.raw_os_error()? {
+        libc::EMFILE => Some(format!(
+            "its limit on open files (`ulimit -n`, now {})",
+            limit(budget::open_file_limit())
+        )),
+        libc::ENFILE => Some("the system's limit on open files (`fs.file-max`)".to_owned()),
+        libc::EAGAIN => Some(format!(
+            "the limit on processes (`ulimit -u`, now {})",
+            limit(budget::process_limit())
+        )),
+        _ => None,
+    }
+}
+
 /// The class and message of a program that did not exit with status 0.
-fn status_failure(shown: &str, status: ExitStatus, tail: &Tail) -> (FailureClass, String) {
+/// What it said is quoted: the end of stderr, or, when stderr was empty,
+/// the end of stdout.
+fn status_failure(
+    shown: &str,
+    status: ExitStatus,
+    tail: &Tail,
+    stdout: &[u8],
+) -> (FailureClass, String) {
     use std::os::unix::process::ExitStatusExt;
 
     let stderr = match tail.last_lines() {
-        lines if lines.is_empty() => " (nothing on stderr)".to_owned(),
+        lines if lines.is_empty() => {
+            // Only the end matters, and stdout may be large.
+            let end = &stdout[stdout.len().saturating_sub(tail::KEEP)..];
+            match tail::last_lines(&String::from_utf8_lossy(end)) {
+                lines if lines.is_empty() => " (nothing on stderr or stdout)".to_owned(),
+                lines => format!(" (nothing on stderr; stdout ended with: {lines})"),
+            }
+        }
         lines => format!(": {lines}"),
     };
     if let Some(code) = status.code() {

@@ -13,7 +13,8 @@ use std::process::ExitStatus;
 
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
-use super::reaper;
+use super::budget::Slot;
+use super::reaper::{self, Teardowns};
 
 pub(super) struct Group {
     /// The group's id: the leader's pid, since the leader was started with
@@ -23,16 +24,23 @@ pub(super) struct Group {
     /// reaped, its pid (and so the group id) cannot be reused by another
     /// process, which makes signalling the group safe.
     leader: Option<Child>,
+    /// The call's share of the open-file budget, held while the leader may
+    /// hold descriptors of ours.
+    slot: Option<Slot>,
+    /// Told when the group, handed to the reaper, is gone.
+    watch: Teardowns,
 }
 
 impl Group {
     /// Takes charge of a freshly spawned leader. `None` when the child has
     /// no pid, which tokio reports only for a child already reaped.
-    pub(super) fn new(leader: Child) -> Option<Group> {
+    pub(super) fn new(leader: Child, slot: Slot, watch: Teardowns) -> Option<Group> {
         let pgid = libc::pid_t::try_from(leader.id()?).ok()?;
         Some(Group {
             pgid,
             leader: Some(leader),
+            slot: Some(slot),
+            watch,
         })
     }
 
@@ -60,7 +68,7 @@ impl Group {
         // Success means some process of the group is still there (possibly
         // only a zombie); ESRCH means the group is empty, the usual case.
         if signal(self.pgid, libc::SIGTERM).is_ok() {
-            reaper::hand_over(self.pgid, None);
+            reaper::hand_over(self.pgid, None, None, Some(self.watch.clone()));
         }
         Ok(status)
     }
@@ -72,7 +80,12 @@ impl Drop for Group {
             // An error here means the group is already gone; the reaper
             // still reaps the leader.
             let _ = signal(self.pgid, libc::SIGTERM);
-            reaper::hand_over(self.pgid, Some(leader));
+            reaper::hand_over(
+                self.pgid,
+                Some(leader),
+                self.slot.take(),
+                Some(self.watch.clone()),
+            );
         }
     }
 }
@@ -105,6 +118,45 @@ pub(super) fn exists(pgid: libc::pid_t) -> bool {
         // The group exists but holds a process we may not signal.
         Err(e) => e.raw_os_error() == Some(libc::EPERM),
     }
+}
+
+/// Whether any process of the group `pgid` is alive: there, and not a
+/// zombie. A zombie is dead, and one whose parent is gone waits for init,
+/// which in some containers never reaps it; waiting for it would be waiting
+/// forever.
+pub(super) fn alive(pgid: libc::pid_t) -> bool {
+    if !exists(pgid) {
+        return false;
+    }
+    // Only /proc tells a zombie from a live process; without it, a group
+    // that exists counts as alive.
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return false;
+        };
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| live_member_of(&stat))
+            == Some(pgid)
+    })
+}
+
+/// The process group of a process from its `/proc/<pid>/stat` line, when
+/// the process is neither a zombie nor dead.
+fn live_member_of(stat: &str) -> Option<libc::pid_t> {
+    // The command name is in parentheses and may hold anything: the fields
+    // that matter come after the last `)`: state, ppid, pgrp.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?;
+    let pgrp = fields.nth(1)?.parse().ok()?;
+    (!matches!(state, "Z" | "X" | "x")).then_some(pgrp)
 }
 
 /// The conventional name of a signal, for messages.
@@ -143,6 +195,26 @@ mod tests {
             assert!(signal(pgid, 0).is_err());
             assert!(!exists(pgid));
         }
+    }
+
+    #[test]
+    fn reads_the_group_of_a_live_process() {
+        let stat = "4242 (odd) name) S 4000 4100 4100 0 -1 4194560 0 0";
+        assert_eq!(live_member_of(stat), Some(4100));
+        let zombie = "4242 (sleep) Z 1 4100 4100 0 -1 4194560 0 0";
+        assert_eq!(live_member_of(zombie), None);
+        assert_eq!(live_member_of("garbage"), None);
+    }
+
+    #[test]
+    fn our_own_group_is_alive_and_a_free_id_is_not() {
+        // SAFETY: getpgrp(2) has no arguments and cannot fail.
+        let ours = unsafe { libc::getpgrp() };
+        if ours > 1 {
+            assert!(alive(ours));
+        }
+        // Pids go up to 2^22 on Linux; this one is past that.
+        assert!(!alive(1 << 23));
     }
 
     #[test]

@@ -65,23 +65,28 @@ impl Tail {
     /// (which the trace prints on one line); empty when stderr was.
     pub(super) fn last_lines(&self) -> String {
         let (kept, _) = self.kept();
-        let text = String::from_utf8_lossy(kept);
-        let mut lines: Vec<&str> = text
-            .lines()
-            .map(str::trim_end)
-            .filter(|line| !line.trim().is_empty())
-            .rev()
-            .take(MESSAGE_LINES)
-            .collect();
-        lines.reverse();
-        let joined = lines.join(" | ");
-        let count = joined.chars().count();
-        if count <= MESSAGE_CHARS {
-            joined
-        } else {
-            let skip = count - (MESSAGE_CHARS - 1);
-            format!("…{}", joined.chars().skip(skip).collect::<String>())
-        }
+        last_lines(&String::from_utf8_lossy(kept))
+    }
+}
+
+/// The last few non-blank lines of `text` on one line, cut at the front to
+/// a length a message can quote; empty when `text` is blank.
+pub(super) fn last_lines(text: &str) -> String {
+    let mut lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty())
+        .rev()
+        .take(MESSAGE_LINES)
+        .collect();
+    lines.reverse();
+    let joined = lines.join(" | ");
+    let count = joined.chars().count();
+    if count <= MESSAGE_CHARS {
+        joined
+    } else {
+        let skip = count - (MESSAGE_CHARS - 1);
+        format!("…{}", joined.chars().skip(skip).collect::<String>())
     }
 }
 
