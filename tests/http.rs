@@ -30,6 +30,8 @@ fn spec(url: String, method: Method) -> HttpSpec {
         url,
         method,
         headers: Vec::new(),
+        max_retry_after: MAX_RETRY_AFTER,
+        empty_is_null: false,
     }
 }
 
@@ -321,12 +323,40 @@ async fn too_many_requests_honours_retry_after_as_a_date() {
 }
 
 #[tokio::test]
-async fn a_long_retry_after_is_capped() {
-    let server = server([Reply::status(503).header("Retry-After", "86400")]).await;
+async fn a_retry_after_over_the_cap_fails_at_once_naming_both_waits() {
+    let server = server([Reply::status(503).header("Retry-After", "3600")]).await;
     let failed = failure(call(&spec(server.url("/"), Method::Post), &json!({})).await);
+    // Not `transient`, so not retried by default, and no wait to honour.
+    assert_eq!(failed.class, FailureClass::Worker);
+    assert_eq!(failed.retry_after, None);
+    assert_mentions(
+        &failed,
+        &[
+            "with an empty body",
+            "retry after 3600s",
+            "more than the 600s",
+            "`max_retry_after`",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn max_retry_after_sets_the_cap() {
+    let server = server([
+        Reply::status(503).header("Retry-After", "3"),
+        Reply::status(503).header("Retry-After", "3"),
+    ])
+    .await;
+    let mut within = spec(server.url("/"), Method::Post);
+    within.max_retry_after = Duration::from_secs(5);
+    let failed = failure(call(&within, &json!({})).await);
     assert_eq!(failed.class, FailureClass::Transient);
-    assert_eq!(failed.retry_after, Some(MAX_RETRY_AFTER));
-    assert_mentions(&failed, &["with an empty body"]);
+    assert_eq!(failed.retry_after, Some(Duration::from_secs(3)));
+    let mut below = within.clone();
+    below.max_retry_after = Duration::from_secs(2);
+    let failed = failure(call(&below, &json!({})).await);
+    assert_eq!(failed.class, FailureClass::Worker);
+    assert_mentions(&failed, &["retry after 3s, more than the 2s"]);
 }
 
 #[tokio::test]
