@@ -166,3 +166,48 @@ fn collect(expr: &Expr, reader: Reader, names: &mut Vec<EnvRead>) {
         Expr::If { condition, .. } => go(condition, names),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program(source: &str) -> Program {
+        let parsed = crate::syntax::parse(source);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        match crate::check::check_program(&parsed.file) {
+            (Some(program), _) => program,
+            (None, problems) => panic!("{problems:#?}"),
+        }
+    }
+
+    #[test]
+    fn names_are_those_read_for_certain_each_once() {
+        let p = program(
+            r#"
+worker A(x: string) -> string {
+  http {
+    url: "http://h/${env("A_URL")}"
+    headers: { k: env("A_KEY"), again: env("A_URL"), m: if x == "" then env("ONLY_IF") else "y" }
+  }
+}
+worker B(x: string) -> string {
+  exec { command: ["b", env(x)], env: { T: env("B_TOKEN") } }
+}
+workflow go(x: string) -> string {
+  step a = A(x: x) { on_success -> b }
+  step b = B(x: x) { on_success -> done }
+  succeed done = b
+}
+"#,
+        );
+        let names = |skip: &dyn Fn(WorkerId) -> bool| -> Vec<String> {
+            p.env_names(WorkflowId(0), skip)
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        assert_eq!(names(&|_| false), ["A_URL", "A_KEY", "B_TOKEN"]);
+        // A mocked worker reads nothing.
+        assert_eq!(names(&|w| w == WorkerId(0)), ["B_TOKEN"]);
+    }
+}
