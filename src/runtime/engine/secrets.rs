@@ -26,9 +26,18 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Remembers a value read from the environment. An empty value hides
-    /// nothing and is not kept.
+    /// Remembers a value read from the environment, and the form it takes
+    /// when interpolated into an `http` address (percent-encoded), where
+    /// messages show it. An empty value hides nothing and is not kept.
     pub fn add(&self, value: &str) {
+        let encoded = crate::runtime::executor::http::encoded(value);
+        if encoded != value {
+            self.add_one(&encoded);
+        }
+        self.add_one(value);
+    }
+
+    fn add_one(&self, value: &str) {
         if value.is_empty() {
             return;
         }
@@ -255,6 +264,12 @@ mod tests {
             Ok(json!("Bearer s3cret"))
         );
         assert_eq!(secrets.mask("got Bearer s3cret!"), "got Bearer ***!");
+        // As an interpolation of an `http` address writes it, too.
+        secrets.add("a/b c");
+        assert_eq!(
+            secrets.mask("GET http://h/x?k=a%2Fb%20c: 500"),
+            "GET http://h/x?k=***: 500"
+        );
         let missing = Expr::Builtin {
             function: Builtin::Env,
             args: vec![Expr::Literal(json!("NOPE"))],

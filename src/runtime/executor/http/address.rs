@@ -93,6 +93,14 @@ pub fn build_url(pieces: &[UrlPiece], query: &[(String, String)]) -> Result<Stri
     Ok(out)
 }
 
+/// `text` percent-encoded as [`build_url`] encodes an interpolated value:
+/// how a secret looks inside an address, so that it can be masked there.
+pub fn encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    encode(&mut out, text);
+    out
+}
+
 /// Appends `text` with every byte but the unreserved ones (letters,
 /// digits, `-._~`) percent-encoded: safe as a path segment and as a query
 /// component alike.

@@ -43,7 +43,7 @@ use body::read_output;
 use failure::innermost_cause;
 use request::parse_url;
 
-pub use address::{UrlPiece, build_url};
+pub use address::{UrlPiece, build_url, encoded};
 pub(super) use body::{excerpt, read_capped};
 pub use failure::parse_retry_after;
 use failure::status_failure_capped;
