@@ -167,6 +167,13 @@ workflow go(raw: string) -> json {{
     );
     assert_eq!(started(&events), 0);
     assert!(!dir.join("started").exists(), "the program ran");
+    // The step's end is an event, without an attempt.
+    let ended: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == EventKind::StepFailed)
+        .map(|e| (e.step.as_deref(), e.attempt, e.class))
+        .collect();
+    assert_eq!(ended, [(Some("count"), None, Some(FailureClass::Worker))]);
 
     // The same workflow with an int runs the program, whose input is the
     // typed view (`5.0` is the int `5`).

@@ -97,8 +97,18 @@ pub(super) async fn run<S: super::EventSink>(
                 )
             })?;
     }
-    let mut input = super::fence::worker_input(worker, input, &cx.program.types)
-        .map_err(|m| failed(FailureClass::Worker, cx.secrets.mask(&m), 0))?;
+    let mut input = match super::fence::worker_input(worker, input, &cx.program.types) {
+        Ok(input) => input,
+        Err(message) => {
+            // No attempt was made: the step's end has no attempt number.
+            let message = cx.secrets.mask(&message);
+            let mut event = Event::of_step(EventKind::StepFailed, label, None);
+            event.class = Some(FailureClass::Worker);
+            event.message = Some(message.clone());
+            cx.emit(event).await;
+            return Err(failed(FailureClass::Worker, message, 0));
+        }
+    };
     let attempts = settings.retries.saturating_add(1);
     for attempt in 1..=attempts {
         // The worker's `concurrency` slot is held for the attempt only, not
