@@ -182,6 +182,8 @@ async fn direct_calls(http: &HttpExecutor, port: u16, runs: usize) {
         url: format!("http://127.0.0.1:{port}/work"),
         method: Method::Post,
         headers: Vec::new(),
+        max_retry_after: flow::runtime::executor::http::MAX_RETRY_AFTER,
+        empty_is_null: false,
     });
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..runs {

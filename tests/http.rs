@@ -30,6 +30,8 @@ fn spec(url: String, method: Method) -> HttpSpec {
         url,
         method,
         headers: Vec::new(),
+        max_retry_after: MAX_RETRY_AFTER,
+        empty_is_null: false,
     }
 }
 
@@ -321,12 +323,40 @@ async fn too_many_requests_honours_retry_after_as_a_date() {
 }
 
 #[tokio::test]
-async fn a_long_retry_after_is_capped() {
-    let server = server([Reply::status(503).header("Retry-After", "86400")]).await;
+async fn a_retry_after_over_the_cap_fails_at_once_naming_both_waits() {
+    let server = server([Reply::status(503).header("Retry-After", "3600")]).await;
     let failed = failure(call(&spec(server.url("/"), Method::Post), &json!({})).await);
+    // Not `transient`, so not retried by default, and no wait to honour.
+    assert_eq!(failed.class, FailureClass::Worker);
+    assert_eq!(failed.retry_after, None);
+    assert_mentions(
+        &failed,
+        &[
+            "with an empty body",
+            "retry after 3600s",
+            "more than the 600s",
+            "`max_retry_after`",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn max_retry_after_sets_the_cap() {
+    let server = server([
+        Reply::status(503).header("Retry-After", "3"),
+        Reply::status(503).header("Retry-After", "3"),
+    ])
+    .await;
+    let mut within = spec(server.url("/"), Method::Post);
+    within.max_retry_after = Duration::from_secs(5);
+    let failed = failure(call(&within, &json!({})).await);
     assert_eq!(failed.class, FailureClass::Transient);
-    assert_eq!(failed.retry_after, Some(MAX_RETRY_AFTER));
-    assert_mentions(&failed, &["with an empty body"]);
+    assert_eq!(failed.retry_after, Some(Duration::from_secs(3)));
+    let mut below = within.clone();
+    below.max_retry_after = Duration::from_secs(2);
+    let failed = failure(call(&below, &json!({})).await);
+    assert_eq!(failed.class, FailureClass::Worker);
+    assert_mentions(&failed, &["retry after 3s, more than the 2s"]);
 }
 
 #[tokio::test]
@@ -598,4 +628,161 @@ async fn proxies_from_the_environment_are_not_used() {
     let requests = target.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].json().ok(), Some(json!({"via": "child"})));
+}
+
+/// The program of `source`, run through the engine with `input`: how a
+/// worker's `url` and settings are built and what the run makes of the
+/// answers.
+async fn run_flow(source: &str, input: Value) -> flow::runtime::engine::Finished {
+    use flow::runtime::engine::{self, RunOptions, VecSink};
+    let parsed = flow::syntax::parse(source);
+    assert!(
+        parsed.errors.is_empty(),
+        "syntax errors: {:?}",
+        parsed.errors
+    );
+    let program = match flow::check::check_program(&parsed.file) {
+        (Some(program), _) => program,
+        (None, problems) => panic!("the source does not check: {problems:#?}"),
+    };
+    let options = RunOptions {
+        run_id: Some("run-1".into()),
+        seed: Some(1),
+        ..RunOptions::default()
+    };
+    let sink = VecSink::new();
+    let run = engine::run(&program, flow::ir::WorkflowId(0), input, options, &sink);
+    match tokio::time::timeout(CALL_LIMIT, run).await {
+        Ok(Ok(finished)) => finished,
+        Ok(Err(err)) => panic!("the run did not start: {err}"),
+        Err(_) => panic!("the run did not finish within {CALL_LIMIT:?}"),
+    }
+}
+
+fn run_output(finished: &flow::runtime::engine::Finished) -> &Value {
+    use flow::runtime::engine::RunOutcome;
+    match &finished.outcome {
+        RunOutcome::Succeeded { output } => output,
+        RunOutcome::Failed { error } => panic!("the run failed: {error}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
+    }
+}
+
+fn run_error(finished: &flow::runtime::engine::Finished) -> &flow::runtime::engine::RunError {
+    use flow::runtime::engine::RunOutcome;
+    match &finished.outcome {
+        RunOutcome::Failed { error } => error,
+        RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
+        RunOutcome::Cancelled => panic!("the run was cancelled"),
+    }
+}
+
+/// `DELETE {base}/drafts/${id}` with `query` and the output type `output`.
+fn delete_draft(base: &str, output: &str) -> String {
+    format!(
+        r#"
+worker Delete(host: string, id: string, reason: string) -> {output} {{
+  http {{
+    url: "http://${{host}}/drafts/${{id}}?reason=${{reason}}"
+    method: "DELETE"
+    query: {{ "by": "flow bot", "note": "a&b=c" }}
+  }}
+  retries: 2
+}}
+
+workflow go(id: string) -> {output} {{
+  step del = Delete(host: "{base}", id: id, reason: "50% off/now") {{
+    on_success -> done
+  }}
+  succeed done = del
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn an_interpolated_path_value_stays_inside_its_segment_and_the_query_is_encoded() {
+    let server = server([Reply::status(204)]).await;
+    let source = delete_draft(&server.addr().to_string(), "json");
+    let finished = run_flow(&source, json!({ "id": "../../users/42" })).await;
+    // A 204 is `null` for a `json` output: a success, not retried.
+    assert_eq!(run_output(&finished), &Value::Null);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].method, "DELETE");
+    assert_eq!(
+        requests[0].path,
+        "/drafts/..%2F..%2Fusers%2F42?reason=50%25%20off%2Fnow&by=flow%20bot&note=a%26b%3Dc"
+    );
+}
+
+#[tokio::test]
+async fn a_dot_segment_value_is_refused_before_anything_is_sent() {
+    let server = server([Reply::status(204)]).await;
+    let source = delete_draft(&server.addr().to_string(), "json");
+    let finished = run_flow(&source, json!({ "id": ".." })).await;
+    let error = run_error(&finished);
+    assert_eq!(error.class, Some(FailureClass::Worker));
+    assert!(error.message.contains("`..`"), "{}", error.message);
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn an_empty_answer_for_a_type_without_null_is_an_output_failure_naming_the_status() {
+    // `output` failures are retried by default: each attempt gets a 204.
+    let server = server([Reply::status(204), Reply::status(204), Reply::status(204)]).await;
+    let source = delete_draft(&server.addr().to_string(), "{ deleted: bool }");
+    let finished = run_flow(&source, json!({ "id": "7" })).await;
+    let error = run_error(&finished);
+    assert_eq!(error.class, Some(FailureClass::Output));
+    for part in ["204 No Content", "empty body", "does not take `null`"] {
+        assert!(
+            error.message.contains(part),
+            "{part:?} in {}",
+            error.message
+        );
+    }
+    // An optional output takes the empty answer as `null`.
+    let optional = self::server([Reply::status(204)]).await;
+    let source = delete_draft(&optional.addr().to_string(), "{ deleted: bool }?");
+    let finished = run_flow(&source, json!({ "id": "7" })).await;
+    assert_eq!(run_output(&finished), &Value::Null);
+    assert_eq!(optional.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn max_retry_after_is_a_setting_and_a_longer_wait_is_not_retried() {
+    let server = server([
+        Reply::status(503).header("Retry-After", "3600"),
+        Reply::status(200),
+    ])
+    .await;
+    let source = format!(
+        r#"
+worker Busy() -> json {{
+  http {{ url: "{url}", max_retry_after: 30s }}
+  retries: 3
+}}
+
+workflow go() -> json {{
+  step busy = Busy() {{
+    on_success -> done
+  }}
+  succeed done = busy
+}}
+"#,
+        url = server.url("/busy")
+    );
+    let finished = run_flow(&source, json!({})).await;
+    let error = run_error(&finished);
+    assert_eq!(error.class, Some(FailureClass::Worker));
+    assert_eq!(error.attempts, 1);
+    assert!(
+        error
+            .message
+            .contains("retry after 3600s, more than the 30s this worker waits for"),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.requests().len(), 1);
 }

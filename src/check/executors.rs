@@ -34,6 +34,8 @@ enum Accepts {
     Method,
     Temperature,
     BuiltinName,
+    /// A duration literal (`30s`, `10m`), zero allowed.
+    Duration,
 }
 
 struct Spec {
@@ -72,6 +74,13 @@ const HTTP: &[Spec] = &[
         Accepts::TextRecord,
         "{ \"Authorization\": \"Bearer ${env(\"TOKEN\")}\" }",
     ),
+    spec(
+        "query",
+        false,
+        Accepts::TextRecord,
+        "{ \"q\": \"${topic}\" }",
+    ),
+    spec("max_retry_after", false, Accepts::Duration, "10m"),
 ];
 const LLM: &[Spec] = &[
     spec("model", true, Accepts::Text, "\"gpt-4o-mini\""),
@@ -348,6 +357,16 @@ fn value(
                         "lower values give more predictable replies; 0 to 1 is usual".to_string(),
                     ));
                 }
+            }
+        }
+        Accepts::Duration => {
+            if !matches!(strip_parens(value).kind, ExprKind::Duration(_)) {
+                Typer::new(cx, scope).expr(value);
+                cx.out.push(invalid(
+                    "a duration",
+                    crate::check::settings::describe(value),
+                    "write a duration with its unit: `30s`, `10m` or `1h`".to_string(),
+                ));
             }
         }
         Accepts::BuiltinName => {

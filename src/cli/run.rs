@@ -3,6 +3,7 @@
 
 mod live;
 mod mock;
+mod required_env;
 mod stop;
 mod trace;
 
@@ -126,6 +127,9 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
             }
             Err(message) => return usage(message),
         }
+    }
+    if let Err(message) = required_env::check(&program, workflow, &mocks) {
+        return usage(message);
     }
     let options = RunOptions {
         mocks: Arc::new(mocks),

@@ -46,10 +46,17 @@ pub enum Executor {
         cwd: Option<Expr>,
     },
     Http {
+        /// A string; its interpolations in the path and the query are
+        /// percent-encoded when the address is built.
         url: Expr,
         method: HttpMethod,
         /// A record of strings.
         headers: Option<Expr>,
+        /// A record of strings: query parameters, encoded and appended.
+        query: Option<Expr>,
+        /// The longest `Retry-After` the worker waits for
+        /// ([`DEFAULT_MAX_RETRY_AFTER`] when it does not say).
+        max_retry_after: Duration,
     },
     Llm {
         model: Expr,
@@ -117,6 +124,10 @@ pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long one attempt of an `llm` worker may take when it does not say.
 pub const DEFAULT_LLM_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// The longest `Retry-After` an `http` worker waits for when it does not
+/// say (`max_retry_after`): a service asking for more fails the attempt.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// How many items of a `map` state run at once when it does not say.
 pub const DEFAULT_MAP_CONCURRENCY: u32 = 16;

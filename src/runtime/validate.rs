@@ -6,8 +6,11 @@
 //! the declared shape, and a whole number that JSON spells with a fraction or
 //! an exponent (`36.0`, `1e2`) where an `int` is expected becomes that
 //! integer (`36`, `100`), so that it reads as one in interpolations and in
-//! every output. A mismatch names the path and what was expected:
-//! `$.pages[2]: expected string, found number`.
+//! every output. An optional field that is `null` (`name?: string` sent
+//! as `"name": null`, as Pydantic and most JSON producers write a missing
+//! field) is taken as absent and dropped, unless its own type takes `null`
+//! (`name?: string?`), where the `null` is a value. A mismatch names the
+//! path and what was expected: `$.pages[2]: expected string, found number`.
 
 use std::fmt;
 
@@ -108,6 +111,7 @@ fn record(map: &mut Map<String, Value>, fields: &[Field], types: &Types) -> Resu
     let mut present = 0;
     for field in fields {
         match map.get_mut(&field.name) {
+            Some(Value::Null) if field.optional && !takes_null(field.ty, types) => {}
             Some(value) => {
                 check(value, field.ty, types).map_err(|mut e| {
                     e.path.insert_str(0, &key(&field.name));
@@ -125,11 +129,24 @@ fn record(map: &mut Map<String, Value>, fields: &[Field], types: &Types) -> Resu
             }
         }
     }
-    // Fields the type does not declare are dropped; most records have none.
+    // Fields the type does not declare are dropped, and so are the `null`s
+    // that stand for absent optional fields; most records have neither.
     if map.len() > present {
-        map.retain(|key, _| fields.iter().any(|f| f.name == *key));
+        map.retain(|key, value| {
+            fields.iter().any(|f| {
+                f.name == *key && !(f.optional && value.is_null() && !takes_null(f.ty, types))
+            })
+        });
     }
     Ok(())
+}
+
+/// Whether `null` is a value of `ty` itself.
+fn takes_null(ty: TypeId, types: &Types) -> bool {
+    matches!(
+        types.resolve(ty),
+        Type::Optional(_) | Type::Null | Type::Json
+    )
 }
 
 /// `.name` for an identifier, `["b c"]` for anything else.
@@ -254,6 +271,23 @@ mod tests {
         assert_eq!(
             validate(value, spec, &types),
             Ok(json!({ "title": "t", "pages": ["a"], "Content-Type": null }))
+        );
+    }
+
+    #[test]
+    fn a_null_optional_field_is_absent_unless_its_type_takes_null() {
+        let (types, spec) = spec();
+        // `verdict?: "approve" | "revise"` sent as `null` is absent;
+        // `"Content-Type"?: int?` keeps its `null`, a value of `int?`.
+        let value = json!({ "title": "t", "pages": [], "verdict": null, "Content-Type": null });
+        assert_eq!(
+            validate(value, spec, &types),
+            Ok(json!({ "title": "t", "pages": [], "Content-Type": null }))
+        );
+        // A required field is not optional for being `null`.
+        assert_eq!(
+            error(json!({ "title": null, "pages": [] })),
+            "$.title: expected string, found null"
         );
     }
 

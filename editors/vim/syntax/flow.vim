@@ -132,7 +132,7 @@ syn region flowClassList contained transparent matchgroup=flowBrace start="\[" e
 syn match flowSetting "\<start\ze\s*:" nextgroup=flowStartColon skipwhite
 syn match flowStartColon contained ":" nextgroup=flowTarget skipwhite skipnl
 " Settings of executors (`exec { command: [...] }`), only inside their block.
-syn match flowSetting contained "\<\%(command\|env\|cwd\|url\|method\|headers\|model\|prompt\|system\|base_url\|api_key\|temperature\|name\)\ze\s*:"
+syn match flowSetting contained "\<\%(command\|env\|cwd\|url\|method\|headers\|model\|prompt\|system\|base_url\|api_key\|temperature\|name\|query\|max_retry_after\)\ze\s*:"
 
 " Everything that may stand inside an expression.
 syn cluster flowExpr contains=@flowComments,flowString,flowTripleString,flowBadNumber,flowNumber,flowDuration,flowRange,flowType,flowBuiltinType,flowCall,flowBuiltinFunc,flowOperator,flowKeyword,flowConditional,flowBoolean,flowNull,flowField,flowMember

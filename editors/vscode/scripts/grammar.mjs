@@ -46,7 +46,7 @@ const WORKER_SETTINGS = [
 // Settings of the executors (`exec`, `http`, `llm`, `human`, `builtin`).
 const EXECUTOR_SETTINGS = [
   'command', 'env', 'cwd', 'url', 'method', 'headers', 'model', 'prompt',
-  'system', 'base_url', 'api_key', 'temperature', 'name',
+  'system', 'base_url', 'api_key', 'temperature', 'name', 'query', 'max_retry_after',
 ];
 
 // Lines that start something new. A keyword counts only when a name (or,

@@ -117,6 +117,13 @@ fn executor_of(names: &Names<'_, '_>, executor: &ast::Executor) -> Result<ir::Ex
                 None => HttpMethod::default(),
             },
             headers: optional("headers")?,
+            query: optional("query")?,
+            max_retry_after: match settings::find(&executor.settings, "max_retry_after")
+                .map(|e| &e.kind)
+            {
+                Some(ExprKind::Duration(d)) => std::time::Duration::from_millis(d.millis),
+                _ => ir::DEFAULT_MAX_RETRY_AFTER,
+            },
         },
         "llm" => ir::Executor::Llm {
             model: required(names, executor, "model")?,

@@ -78,6 +78,30 @@ worker G(x: string) -> string { http { url: "u", headers: { "A": 1 } } }
 }
 
 #[test]
+fn http_query_and_max_retry_after_are_checked() {
+    let ok = with_workflow(
+        r#"worker Q(id: string) -> json { http { url: "http://h/${id}", query: { "q": "${id}", k: env("K") }, max_retry_after: 30s } }"#,
+    );
+    assert_codes(&ok, &[]);
+    let bad = with_workflow(
+        r#"
+worker Q(id: string) -> json { http { url: "u", query: { "q": 1 } } }
+worker R(id: string) -> json { http { url: "u", max_retry_after: "10m" } }
+worker S(id: string) -> json { http { url: "u", max_retry: 10m } }
+"#,
+    );
+    assert_codes(
+        &bad,
+        &["type_mismatch", "invalid_setting", "unknown_setting"],
+    );
+    let found = super::diagnostics(&bad);
+    assert_eq!(
+        help(&found[2]),
+        "the settings of the `http` executor are `url`, `method`, `headers`, `query`, `max_retry_after`"
+    );
+}
+
+#[test]
 fn executor_settings_see_the_parameters_and_env() {
     let source = with_workflow(
         r#"worker A(text: string) -> string { llm { model: "m", prompt: "${txt}", api_key: env("KEY") } }"#,

@@ -14,10 +14,10 @@ use super::context::{Ctx, Pure};
 use super::events::{Event, EventKind};
 use super::retry;
 use super::secrets::eval_setting;
-use crate::ir::{Call, Executor, FailureClass, TransformerBody, TransformerId, Type, Worker};
+use crate::ir::{Call, Executor, FailureClass, Part, TransformerBody, TransformerId, Type, Worker};
 use crate::runtime::eval::{self, Scope};
 use crate::runtime::executor::exec::{self, ExecSpec};
-use crate::runtime::executor::http::HttpSpec;
+use crate::runtime::executor::http::{HttpSpec, UrlPiece, build_url};
 use crate::runtime::executor::llm::{LlmSpec, OutputType};
 use crate::runtime::executor::{CallMeta, Failure, Invocation, Output, builtin};
 use crate::runtime::validate::validate;
@@ -97,6 +97,18 @@ pub(super) async fn run<S: super::EventSink>(
                 )
             })?;
     }
+    let mut input = match super::fence::worker_input(worker, input, &cx.program.types) {
+        Ok(input) => input,
+        Err(message) => {
+            // No attempt was made: the step's end has no attempt number.
+            let message = cx.secrets.mask(&message);
+            let mut event = Event::of_step(EventKind::StepFailed, label, None);
+            event.class = Some(FailureClass::Worker);
+            event.message = Some(message.clone());
+            cx.emit(event).await;
+            return Err(failed(FailureClass::Worker, message, 0));
+        }
+    };
     let attempts = settings.retries.saturating_add(1);
     for attempt in 1..=attempts {
         // The worker's `concurrency` slot is held for the attempt only, not
@@ -379,15 +391,40 @@ async fn execute<S: super::EventSink>(
             url,
             method,
             headers,
+            query,
+            max_retry_after,
         } => {
+            // Each interpolated value is kept apart from the text around
+            // it, so that the address can encode it for where it lands.
+            let pieces = match url {
+                crate::ir::Expr::Interp(parts) => parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Text(t) => Ok(UrlPiece::Written(t.clone())),
+                        Part::Value(e) => setting(e, "url").map(|v| UrlPiece::Value(text(v))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                whole => vec![UrlPiece::Written(text(setting(whole, "url")?))],
+            };
+            let query = pairs(query.as_ref().map(|q| setting(q, "query")).transpose()?);
             let spec = HttpSpec {
-                url: text(setting(url, "url")?),
+                url: build_url(&pieces, &query).map_err(|m| {
+                    Failure::new(
+                        FailureClass::Worker,
+                        format!("the `url` setting of `{}`: {m}", worker.name),
+                    )
+                })?,
                 method: *method,
                 headers: pairs(
                     headers
                         .as_ref()
                         .map(|h| setting(h, "headers"))
                         .transpose()?,
+                ),
+                max_retry_after: *max_retry_after,
+                empty_is_null: matches!(
+                    cx.program.types.resolve(worker.output),
+                    Type::Optional(_) | Type::Json | Type::Null
                 ),
             };
             let client = cx
@@ -495,6 +532,8 @@ async fn apply_hook<S: super::EventSink>(
             "the hook names no transformer of the program",
         ));
     };
+    let value = super::fence::hook_input(t, value, &cx.program.types)
+        .map_err(|m| Failure::new(FailureClass::Worker, m))?;
     let args = [value];
     let pure = Pure(cx.program);
     match &t.body {

@@ -135,8 +135,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
         event.ts = self.clock.at(at);
         event.message = event.message.map(|m| self.secrets.mask_owned(m));
         event.log = event.log.map(|m| self.secrets.mask_owned(m));
-        event.output = event.output.map(|v| self.secrets.mask_shared(v));
-        event.input = event.input.map(|v| Box::new(self.secrets.mask_value(*v)));
+        // `output` and `input` are data, which is never rewritten.
         if let Some(error) = &mut event.error {
             error.message = self.secrets.mask_owned(std::mem::take(&mut error.message));
         }

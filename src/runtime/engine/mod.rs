@@ -11,6 +11,7 @@ mod call;
 mod context;
 pub mod events;
 mod fanout;
+mod fence;
 mod limits;
 pub mod retry;
 mod run;

@@ -113,7 +113,6 @@ async fn started<S: EventSink>(
     };
     let outcome = match outcome {
         Ok(output) => {
-            let output = cx.secrets.mask_value(output);
             let mut event = Event::new(EventKind::RunSucceeded);
             event.output = Some(Arc::new(output.clone()));
             cx.emit(event).await;

@@ -1,8 +1,12 @@
 //! Secrets: every value read with `env()` is remembered, and replaced by
-//! `***` in every event, message and error that leaves the run.
+//! `***` in the text that leaves the run for people and logs (messages,
+//! error texts, what a program wrote to stderr), never in its data: the
+//! values passed between steps and the run's output are what the workers
+//! made, and masking a short secret inside them (`ENVIRONMENT=prod` in
+//! `"deployed to production"`) would change the result of the run.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -22,9 +26,18 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Remembers a value read from the environment. An empty value hides
-    /// nothing and is not kept.
+    /// Remembers a value read from the environment, and the form it takes
+    /// when interpolated into an `http` address (percent-encoded), where
+    /// messages show it. An empty value hides nothing and is not kept.
     pub fn add(&self, value: &str) {
+        let encoded = crate::runtime::executor::http::encoded(value);
+        if encoded != value {
+            self.add_one(&encoded);
+        }
+        self.add_one(value);
+    }
+
+    fn add_one(&self, value: &str) {
         if value.is_empty() {
             return;
         }
@@ -74,38 +87,6 @@ impl Secrets {
             return text;
         }
         self.mask(&text)
-    }
-
-    /// A shared value with every secret replaced: the same value when the
-    /// run has read no secret, else a masked copy.
-    pub fn mask_shared(&self, value: Arc<Value>) -> Arc<Value> {
-        if self.none() {
-            return value;
-        }
-        Arc::new(self.mask_inner(Arc::unwrap_or_clone(value)))
-    }
-
-    /// `value` with every secret replaced in its strings and keys.
-    pub fn mask_value(&self, value: Value) -> Value {
-        if self.none() {
-            return value;
-        }
-        self.mask_inner(value)
-    }
-
-    fn mask_inner(&self, value: Value) -> Value {
-        match value {
-            Value::String(s) => Value::String(self.mask(&s)),
-            Value::Array(items) => {
-                Value::Array(items.into_iter().map(|v| self.mask_inner(v)).collect())
-            }
-            Value::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (self.mask(&k), self.mask_inner(v)))
-                    .collect(),
-            ),
-            other => other,
-        }
     }
 }
 
@@ -283,9 +264,11 @@ mod tests {
             Ok(json!("Bearer s3cret"))
         );
         assert_eq!(secrets.mask("got Bearer s3cret!"), "got Bearer ***!");
+        // As an interpolation of an `http` address writes it, too.
+        secrets.add("a/b c");
         assert_eq!(
-            secrets.mask_value(json!({"h": ["s3cret"]})),
-            json!({"h": ["***"]})
+            secrets.mask("GET http://h/x?k=a%2Fb%20c: 500"),
+            "GET http://h/x?k=***: 500"
         );
         let missing = Expr::Builtin {
             function: Builtin::Env,

@@ -8,7 +8,7 @@ use reqwest::Response;
 use serde_json::Value;
 
 use super::Target;
-use super::failure::innermost_cause;
+use super::failure::{innermost_cause, status_text};
 use crate::ir::FailureClass;
 use crate::runtime::executor::{Failure, Invocation, Output};
 
@@ -20,13 +20,34 @@ pub(super) const EXCERPT_CHARS: usize = 200;
 /// decides the failure, the body is only a courtesy.
 const EXCERPT_WAIT: Duration = Duration::from_secs(2);
 
-/// A 2xx answer: its body, capped, parsed.
+/// A 2xx answer: its body, capped, parsed. An empty body (a `204 No
+/// Content`, or a `200` with nothing in it) is the output `null` when
+/// `empty_is_null` (the output type takes `null`: `json`, `T?`), the empty
+/// text for a `string` output, and otherwise an `output` failure naming the
+/// status, since no JSON value was sent.
 pub(super) async fn read_output(
     target: Target<'_>,
     response: Response,
     inv: &Invocation<'_>,
+    empty_is_null: bool,
 ) -> Result<Output, Failure> {
+    let status = response.status();
     let body = read_capped(target, response, inv.max_output).await?;
+    if body.is_empty() && !inv.wants_string {
+        if empty_is_null {
+            return Ok(Output {
+                value: Value::Null,
+                log: String::new(),
+            });
+        }
+        return Err(target.fail(
+            FailureClass::Output,
+            format!(
+                "the service answered {} with an empty body, and the output type does not take `null`; declare the output `json` or optional (`T?`) if an empty answer is a success",
+                status_text(status)
+            ),
+        ));
+    }
     parse_body(&body, inv.wants_string)
         .map(|value| Output {
             value,

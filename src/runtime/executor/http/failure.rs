@@ -84,6 +84,21 @@ pub(in crate::runtime::executor) async fn status_failure(
     response: Response,
     quote: fn(&[u8]) -> String,
 ) -> Failure {
+    status_failure_capped(target, response, quote, MAX_RETRY_AFTER).await
+}
+
+/// [`status_failure`] with the longest `Retry-After` the worker waits for
+/// (`max_retry_after`). A service asking for more fails the attempt at once
+/// with class `worker`, naming both waits: retrying sooner would go against
+/// what the service said, and waiting that long is more than the workflow
+/// allows, so the call is not retried by default and an `on_failure worker`
+/// clause can route it.
+pub(in crate::runtime::executor) async fn status_failure_capped(
+    target: Target<'_>,
+    response: Response,
+    quote: fn(&[u8]) -> String,
+    cap: Duration,
+) -> Failure {
     let status = response.status();
     let transient = matches!(
         status,
@@ -110,17 +125,34 @@ pub(in crate::runtime::executor) async fn status_failure(
         None if body.is_empty() => what.push_str(" with an empty body"),
         None => what.push_str(&format!(": {}", quote(&body))),
     }
-    if let Some(wait) = retry_after {
-        what.push_str(&format!("; it asked to retry after {}s", wait.as_secs()));
+    let too_long = retry_after.is_some_and(|wait| wait > cap);
+    match retry_after {
+        Some(wait) if too_long => what.push_str(&format!(
+            "; it asked to retry after {}, more than the {} this worker waits for (`max_retry_after`), so it is not retried",
+            seconds(wait),
+            seconds(cap)
+        )),
+        Some(wait) => what.push_str(&format!("; it asked to retry after {}", seconds(wait))),
+        None => {}
     }
-    let class = if transient {
+    let class = if transient && !too_long {
         FailureClass::Transient
     } else {
         FailureClass::Worker
     };
     let mut failure = target.fail(class, what);
-    failure.retry_after = retry_after;
+    failure.retry_after = retry_after.filter(|_| !too_long);
     failure
+}
+
+/// A wait in whole seconds, `3600s`; a wait below a second that is not
+/// zero is shown in milliseconds.
+fn seconds(wait: Duration) -> String {
+    if wait.as_secs() == 0 && !wait.is_zero() {
+        format!("{}ms", wait.as_millis())
+    } else {
+        format!("{}s", wait.as_secs())
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -129,16 +161,16 @@ fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
-fn status_text(status: StatusCode) -> String {
+pub(super) fn status_text(status: StatusCode) -> String {
     match status.canonical_reason() {
         Some(reason) => format!("{} {reason}", status.as_u16()),
         None => status.as_u16().to_string(),
     }
 }
 
-/// `Retry-After` as seconds (`120`) or an HTTP date, as a wait from `now`,
-/// at most [`MAX_RETRY_AFTER`]; a date in the past is no wait. Anything else
-/// is ignored (the runtime's own backoff applies).
+/// `Retry-After` as seconds (`120`) or an HTTP date, as a wait from `now`
+/// (uncapped: the caller compares it with its cap); a date in the past is
+/// no wait. Anything else is ignored (the runtime's own backoff applies).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -148,5 +180,5 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         let when = httpdate::parse_http_date(value).ok()?;
         when.duration_since(now).unwrap_or(Duration::ZERO)
     };
-    Some(wait.min(MAX_RETRY_AFTER))
+    Some(wait)
 }

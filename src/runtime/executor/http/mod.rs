@@ -27,6 +27,7 @@
 //! answer bodies, and `failure.rs` turns what went wrong into a failure of
 //! the right class. The `llm` executor uses the same client and helpers.
 
+mod address;
 mod body;
 mod failure;
 mod request;
@@ -42,8 +43,10 @@ use body::read_output;
 use failure::innermost_cause;
 use request::parse_url;
 
+pub use address::{UrlPiece, build_url, encoded};
 pub(super) use body::{excerpt, read_capped};
 pub use failure::parse_retry_after;
+use failure::status_failure_capped;
 pub(super) use failure::{status_failure, transport_failure};
 pub(super) use request::request_headers;
 
@@ -51,9 +54,11 @@ pub(super) use request::request_headers;
 /// fails as `transient`.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The longest `Retry-After` honoured: a service asking for more is waited
-/// for this long, so that one answer cannot park a run for days.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
+/// The longest `Retry-After` honoured when the worker does not say
+/// (`max_retry_after`), and always by the `llm` executor: a service asking
+/// for more fails the attempt at once, so that one answer cannot park a run
+/// for days.
+pub const MAX_RETRY_AFTER: Duration = crate::ir::DEFAULT_MAX_RETRY_AFTER;
 
 const USER_AGENT: &str = concat!("flow/", env!("CARGO_PKG_VERSION"));
 
@@ -76,15 +81,23 @@ impl fmt::Display for Method {
     }
 }
 
-/// An `http { url, method, headers }` executor's settings, evaluated.
+/// An `http { url, method, headers, query, max_retry_after }` executor's
+/// settings, evaluated.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpSpec {
+    /// The address as built by [`build_url`] (the `query` pairs included).
     pub url: String,
     pub method: Method,
     /// Sent in this order after the defaults; a name given here replaces the
     /// default of the same name (`Accept`, `Content-Type`, `User-Agent`), a
     /// name given twice is sent twice.
     pub headers: Vec<(String, String)>,
+    /// The longest `Retry-After` waited for ([`MAX_RETRY_AFTER`] unless the
+    /// worker says).
+    pub max_retry_after: Duration,
+    /// Whether an empty answer (`204 No Content`) is the output `null`:
+    /// whether the output type takes `null` (`json`, `T?`).
+    pub empty_is_null: bool,
 }
 
 /// Header values may be secrets (`env("API_KEY")`), so they are not shown.
@@ -95,6 +108,7 @@ impl fmt::Debug for HttpSpec {
             .field("url", &self.url)
             .field("method", &self.method)
             .field("header_names", &names)
+            .field("max_retry_after", &self.max_retry_after)
             .finish()
     }
 }
@@ -143,9 +157,9 @@ impl HttpExecutor {
             .await
             .map_err(|err| transport_failure(target, &err))?;
         if response.status().is_success() {
-            read_output(target, response, inv).await
+            read_output(target, response, inv, spec.empty_is_null).await
         } else {
-            Err(status_failure(target, response, excerpt).await)
+            Err(status_failure_capped(target, response, excerpt, spec.max_retry_after).await)
         }
     }
 }
