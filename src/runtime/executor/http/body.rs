@@ -38,6 +38,7 @@ pub(super) async fn read_output(
             return Ok(Output {
                 value: Value::Null,
                 log: String::new(),
+                usage: None,
             });
         }
         return Err(target.fail(
