@@ -98,7 +98,7 @@ fn assert_paired(events: &[Event]) {
     assert!(unended.is_empty(), "started and never ended: {unended:?}");
 }
 
-fn kinds_of<'e>(events: &'e [Event], step: &str) -> Vec<EventKind> {
+fn kinds_of(events: &[Event], step: &str) -> Vec<EventKind> {
     events
         .iter()
         .filter(|e| e.step.as_deref() == Some(step))
@@ -242,7 +242,9 @@ workflow go() -> int {{
     let (finished, events) = run(&source).await;
     assert_eq!(output(&finished), &json!(3));
     assert_paired(&events);
-    let retries: Vec<(Option<u32>, Option<u32>, Option<u64>, Option<FailureClass>)> = events
+    // (the attempt to come, of how many, the wait, the class that caused it)
+    type Retry = (Option<u32>, Option<u32>, Option<u64>, Option<FailureClass>);
+    let retries: Vec<Retry> = events
         .iter()
         .filter(|e| e.event == EventKind::RetryScheduled)
         .map(|e| (e.attempt, e.max_attempts, e.delay_ms, e.class))
