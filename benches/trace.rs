@@ -129,10 +129,11 @@ fn run_flow(file: &Path, events: bool, out: &Path) -> Result<(Option<i32>, Durat
     let sink =
         std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut command = Command::new(FLOW);
+    // The trace as a user gets it, durations included.
     command
         .arg("run")
         .arg(file)
-        .env("FLOW_TRACE_DURATIONS", "0")
+        .env_remove("FLOW_TRACE_DURATIONS")
         .stdin(Stdio::null());
     if events {
         command
@@ -167,7 +168,7 @@ fn hyperfine(file: &Path, events: bool, out: &Path) -> Result<Option<f64>, Strin
         format!("> /dev/null 2> {}", out.display())
     };
     let command = format!(
-        "FLOW_TRACE_DURATIONS=0 {FLOW} run {} {redirect}",
+        "env -u FLOW_TRACE_DURATIONS {FLOW} run {} {redirect}",
         file.display()
     );
     let status = Command::new("hyperfine")

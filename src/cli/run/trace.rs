@@ -154,7 +154,7 @@ impl TraceSink {
                 write!(
                     out,
                     " retrying `{step}` in {} (attempt {attempt} of {})",
-                    show_ms(event.delay_ms.unwrap_or(0)),
+                    Ms(event.delay_ms.unwrap_or(0)),
                     event.max_attempts.unwrap_or(attempt)
                 )
                 .and_then(|()| match event.class {
@@ -202,13 +202,20 @@ impl TraceSink {
         true
     }
 
-    /// `(attempt 2, 1.2s)`, dimmed.
+    /// `(attempt 2, 1.2s)`, dimmed; written in place, since most events
+    /// have it.
     fn attempt(&self, out: &mut Vec<u8>, attempt: u32, took: Option<u64>) -> io::Result<()> {
-        let text = match (self.durations, took) {
-            (true, Some(ms)) => format!("(attempt {attempt}, {})", show_ms(ms)),
-            _ => format!("(attempt {attempt})"),
-        };
-        self.paint(out, &text, DIM);
+        if self.color {
+            write!(out, "\x1b[{DIM}m")?;
+        }
+        write!(out, "(attempt {attempt}")?;
+        if let (true, Some(ms)) = (self.durations, took) {
+            write!(out, ", {}", Ms(ms))?;
+        }
+        out.push(b')');
+        if self.color {
+            out.extend_from_slice(b"\x1b[0m");
+        }
         Ok(())
     }
 
@@ -235,15 +242,26 @@ const GREEN: &str = "32";
 const YELLOW: &str = "33";
 const RED: &str = "31";
 
-/// `850ms`, `1.2s`, `3m05s`.
-fn show_ms(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+/// `850ms`, `1.2s`, `3m05s`: a duration in milliseconds, written where it
+/// is shown rather than formatted into a string of its own.
+struct Ms(u64);
+
+impl std::fmt::Display for Ms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0;
+        if ms < 1000 {
+            write!(f, "{ms}ms")
+        } else if ms < 60_000 {
+            write!(f, "{:.1}s", ms as f64 / 1000.0)
+        } else {
+            write!(f, "{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+        }
     }
+}
+
+#[cfg(test)]
+fn show_ms(ms: u64) -> String {
+    Ms(ms).to_string()
 }
 
 impl EventSink for TraceSink {

@@ -132,8 +132,13 @@ pub(super) async fn run<S: super::EventSink>(
         drop(slot);
         match result {
             Ok((mut value, worker_log)) => {
-                let mut log = std::mem::take(&mut hook_log);
-                append_log(&mut log, &worker_log);
+                let mut log = if hook_log.is_empty() {
+                    worker_log
+                } else {
+                    let mut log = std::mem::take(&mut hook_log);
+                    append_log(&mut log, &worker_log);
+                    log
+                };
                 // The `after` hooks shape the output that succeeded; one
                 // that fails fails the call without running the worker
                 // again.
