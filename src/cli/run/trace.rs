@@ -137,9 +137,14 @@ impl TraceSink {
             }
             // A step that succeeds at once gets one line, when it ends.
             EventKind::StepStarted => return false,
+            // The two lines of most transitions are written byte by byte:
+            // `fmt` machinery was a tenth of a run of quick steps.
             EventKind::StepSucceeded => {
                 self.paint(out, "✓", GREEN);
-                write!(out, " {step} ").and_then(|()| self.attempt(out, attempt, event.duration_ms))
+                out.push(b' ');
+                out.extend_from_slice(step.as_bytes());
+                out.push(b' ');
+                self.attempt(out, attempt, event.duration_ms)
             }
             EventKind::AttemptFailed => {
                 self.paint(out, "✗", YELLOW);
@@ -188,7 +193,11 @@ impl TraceSink {
                 write!(out, " {step} {message}")
             }
             EventKind::Transition => {
-                write!(out, "  {step} → {}", event.target.as_deref().unwrap_or("?"))
+                out.extend_from_slice(b"  ");
+                out.extend_from_slice(step.as_bytes());
+                out.extend_from_slice(" → ".as_bytes());
+                out.extend_from_slice(event.target.as_deref().unwrap_or("?").as_bytes());
+                Ok(())
             }
             EventKind::RunSucceeded => {
                 self.paint(out, "run", BOLD);
@@ -208,9 +217,16 @@ impl TraceSink {
         if self.color {
             write!(out, "\x1b[{DIM}m")?;
         }
-        write!(out, "(attempt {attempt}")?;
-        if let (true, Some(ms)) = (self.durations, took) {
-            write!(out, ", {}", Ms(ms))?;
+        out.extend_from_slice(b"(attempt ");
+        decimal(out, u64::from(attempt));
+        match (self.durations, took) {
+            (true, Some(ms)) if ms < 1000 => {
+                out.extend_from_slice(b", ");
+                decimal(out, ms);
+                out.extend_from_slice(b"ms");
+            }
+            (true, Some(ms)) => write!(out, ", {}", Ms(ms))?,
+            _ => {}
         }
         out.push(b')');
         if self.color {
@@ -242,6 +258,21 @@ const GREEN: &str = "32";
 const YELLOW: &str = "33";
 const RED: &str = "31";
 
+/// Appends `n` in decimal.
+fn decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 /// `850ms`, `1.2s`, `3m05s`: a duration in milliseconds, written where it
 /// is shown rather than formatted into a string of its own.
 struct Ms(u64);
@@ -266,8 +297,10 @@ fn show_ms(ms: u64) -> String {
 
 impl EventSink for TraceSink {
     fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
-        let now = Instant::now();
-        if let (Some(live), Some(step)) = (&self.live, &event.step) {
+        // The clock only for the live line: a reading per event was a
+        // tenth of a run of quick steps on a VM.
+        let now = self.live.as_ref().map(|_| Instant::now());
+        if let (Some(live), Some(step), Some(now)) = (&self.live, &event.step, now) {
             match event.event {
                 EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
                 EventKind::StepSucceeded
@@ -285,6 +318,7 @@ impl EventSink for TraceSink {
                 let mut line = Vec::new();
                 if self.line(&event, &mut line) {
                     let line = String::from_utf8_lossy(&line);
+                    let now = now.unwrap_or_else(Instant::now);
                     live.print(line.trim_end_matches('\n'), now);
                 }
             }
@@ -344,6 +378,15 @@ impl Flush for NdjsonSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 999, 1234567, u64::MAX] {
+            let mut out = Vec::new();
+            decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn durations_are_short() {
