@@ -245,6 +245,7 @@ fn run_events_ndjson_fails() {
             "run_started",
             "step_started",
             "attempt_failed",
+            "retry_scheduled",
             "step_started",
             "attempt_failed",
             "step_failed",

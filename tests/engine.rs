@@ -272,8 +272,10 @@ async fn transient_failures_are_retried_until_success() {
         vec![
             (StepStarted, Some(1), None),
             (AttemptFailed, Some(1), transient),
+            (RetryScheduled, Some(2), transient),
             (StepStarted, Some(2), None),
             (AttemptFailed, Some(2), transient),
+            (RetryScheduled, Some(3), transient),
             (StepStarted, Some(3), None),
             (StepSucceeded, Some(3), None),
         ]
@@ -758,7 +760,10 @@ workflow go() -> string {
 "#;
     let program = program(source);
     let mock = |value: Value| RunOptions {
-        mocks: Arc::new(HashMap::from([(flow::ir::WorkerId(0), value)])),
+        mocks: Arc::new(HashMap::from([(
+            flow::ir::WorkerId(0),
+            flow::runtime::engine::Mock::output(value),
+        )])),
         ..options(&[])
     };
     let sink = VecSink::new();
@@ -1087,7 +1092,7 @@ workflow ship() -> string {{
     assert_eq!(error.state, "failed");
     assert_eq!(
         error.message,
-        "deployment failed: state `deploy` was entered 3 times, more than its max_visits of 2 (after worker)"
+        "deployment failed: `deploy` reached its limit of 2 visits (after worker)"
     );
     let state = &finished.state;
     // Before any failure was routed, `error` was null.

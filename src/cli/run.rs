@@ -7,7 +7,6 @@ mod required_env;
 mod stop;
 mod trace;
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,9 +41,12 @@ use trace::{NdjsonSink, TraceSink};
         works from any directory. A file read from standard input (`-`) has its paths start \
         from the current directory. Paths on the command line (`--input @file`, \
         `--mock Worker=@file`) are relative to the current directory, as usual.\n\n\
-        A mocked worker (`--mock Worker=@file.json`) runs nothing: its `before` hooks are \
-        skipped, and the file's value, checked against the worker's output type, goes \
-        through its `after` hooks as a real output would.\n\n\
+        A mocked worker runs nothing (and a mocked `human` worker asks nobody): its \
+        `before` hooks are skipped, and an output (`--mock Worker=@file.json`), checked \
+        against the worker's output type, goes through its `after` hooks as a real output \
+        would; `--mock Worker=fail:CLASS:MESSAGE` fails the call with that class instead. \
+        Given several times for one worker, the outcomes are used one per call (a retry \
+        is a call), in order, and the last repeats.\n\n\
         Exit status: 0 the run succeeded, 1 it failed (a `fail` state or an unhandled \
         failure; the message is on stderr), 2 the file did not check, the input was invalid \
         or the arguments are wrong, 130 the run was interrupted (Ctrl-C), 143 or 129 it was \
@@ -60,6 +62,7 @@ use trace::{NdjsonSink, TraceSink};
         flow run examples/hello.flow --input '{\"name\": \"Ada\"}'\n  \
         flow run site.flow --workflow build_website --input @goal.json\n  \
         flow run site.flow --mock Reviewer=@approve.json --input @goal.json\n  \
+        flow run site.flow --mock Reviewer=@reject.json --mock Reviewer=@approve.json\n  \
         flow run site.flow --events ndjson | jq -c 'select(.event == \"transition\")'"
 )]
 pub struct RunArgs {
@@ -75,7 +78,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "JSON")]
     input: Option<String>,
 
-    /// Replace a worker by a fixed output read from a JSON file, as `Worker=@file.json`
+    /// Replace a worker by an output read from a JSON file (`Worker=@file.json`) or a
+    /// failure (`Worker=fail:CLASS:MESSAGE`); repeated, one outcome per call
     #[arg(long, value_name = "WORKER=@FILE")]
     mock: Vec<String>,
 
@@ -119,15 +123,10 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         Ok(input) => input,
         Err(message) => return usage(message),
     };
-    let mut mocks = HashMap::new();
-    for spec in &args.mock {
-        match mock::parse(&program, spec) {
-            Ok((worker, value)) => {
-                mocks.insert(worker, value);
-            }
-            Err(message) => return usage(message),
-        }
-    }
+    let mocks = match mock::parse_all(&program, &args.mock) {
+        Ok(mocks) => mocks,
+        Err(message) => return usage(message),
+    };
     if let Err(message) = required_env::check(&program, workflow, &mocks) {
         return usage(message);
     }
@@ -155,8 +154,9 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         let live = live_line(color);
         let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
         let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
-        let ended = runtime.block_on(run_until_stopped(
-            &program, workflow, input, options, &sink, signals,
+        let ended = runtime.block_on(trace::flushing(
+            &sink,
+            run_until_stopped(&program, workflow, input, options, &sink, signals),
         ));
         if let Some(ticker) = ticker {
             ticker.abort();
@@ -166,13 +166,10 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         }
         ended
     } else {
-        runtime.block_on(run_until_stopped(
-            &program,
-            workflow,
-            input,
-            options,
-            &NdjsonSink,
-            signals,
+        let sink = NdjsonSink::new();
+        runtime.block_on(trace::flushing(
+            &sink,
+            run_until_stopped(&program, workflow, input, options, &sink, signals),
         ))
     };
     // Tasks left behind by a cancelled run are dropped with the runtime,

@@ -146,7 +146,7 @@ pub struct CallSettings {
     pub backoff: Backoff,
     /// The classes that are retried.
     pub retry_on: Vec<FailureClass>,
-    /// Input hooks, applied in order (the worker's, then the state's).
+    /// Input hooks, applied in order (the state's, then the worker's).
     pub before: Vec<TransformerId>,
     /// Output hooks, applied in order (the worker's, then the state's).
     pub after: Vec<TransformerId>,
@@ -155,7 +155,8 @@ pub struct CallSettings {
 }
 
 /// Exponential backoff with full jitter: before retry `n` (from 1), wait a
-/// random time between zero and `min(cap, first * 2^(n-1))`.
+/// random time between zero and `min(cap, first * 2^(n-1))`. A single
+/// duration is `first == cap`, and is waited every time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     pub first: Duration,

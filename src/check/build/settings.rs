@@ -74,7 +74,8 @@ pub(super) fn duration(settings: &[ast::Setting], name: &str) -> Result<Option<D
 
 /// Applies the call settings written at one place (a worker, or a state
 /// over its worker's): each one written replaces the value so far, and
-/// hooks are added after those already there.
+/// hooks are added around those already there (a state's `before` in
+/// front of its worker's, its `after` behind).
 pub(super) fn apply(
     call: &mut CallSettings,
     settings: &[ast::Setting],
@@ -114,8 +115,10 @@ pub(super) fn apply(
             .collect::<Option<_>>()
             .ok_or_else(|| Missing::new("a class of `retry_on`".into()))?;
     }
+    // Hooks nest around the executor, a state's outside its worker's: a
+    // state's `before` runs first and its `after` last.
     if let Some(hook) = hook(settings, "before", items)? {
-        call.before.push(hook);
+        call.before.insert(0, hook);
     }
     if let Some(hook) = hook(settings, "after", items)? {
         call.after.push(hook);

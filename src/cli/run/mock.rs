@@ -1,45 +1,63 @@
-//! `--mock Worker=@file.json`: a worker replaced by a fixed output.
+//! `--mock`: a worker replaced by its outcomes, one per call.
 //!
-//! The value is read and validated against the worker's output type here,
+//! `--mock Worker=@file.json` gives an output read from a file and
+//! `--mock Worker=fail:CLASS[:MESSAGE]` a failure of that class. Given
+//! several times for one worker, the outcomes are taken in order, one per
+//! call (a retry is a call), and the last repeats; so
+//! `--mock Reviewer=@reject.json --mock Reviewer=@approve.json` exercises a
+//! review loop once round.
+//!
+//! Outputs are read and validated against the worker's output type here,
 //! so that a wrong mock is refused before the run with the path of the
-//! mismatch; the engine then uses it in place of the worker
+//! mismatch; the engine then uses them in place of the worker
 //! ([`RunOptions::mocks`](crate::runtime::engine::RunOptions)): no process,
-//! request or `before` hook runs, and the value goes through the `after`
-//! hooks as a real output would.
+//! request, person or `before` hook runs, and an output goes through the
+//! `after` hooks as a real output would.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::ir::{Program, WorkerId};
+use crate::ir::{FailureClass, Program, WorkerId};
+use crate::runtime::engine::{Mock, MockOutcome};
 use crate::runtime::validate::validate;
 
-/// Reads one `--mock` argument: the worker it replaces and its output, or
+/// Reads every `--mock` argument, in order, into the mocks of the run.
+pub(super) fn parse_all(
+    program: &Program,
+    specs: &[String],
+) -> Result<HashMap<WorkerId, Mock>, String> {
+    let mut outcomes: HashMap<WorkerId, Vec<MockOutcome>> = HashMap::new();
+    for spec in specs {
+        let (worker, outcome) = parse(program, spec)?;
+        outcomes.entry(worker).or_default().push(outcome);
+    }
+    Ok(outcomes
+        .into_iter()
+        .filter_map(|(worker, outcomes)| Mock::new(outcomes).map(|mock| (worker, mock)))
+        .collect())
+}
+
+/// Reads one `--mock` argument: the worker it replaces and one outcome, or
 /// what is wrong with it.
-pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, Value), String> {
-    let Some((name, file)) = spec.split_once('=') else {
+pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, MockOutcome), String> {
+    let Some((name, outcome)) = spec.split_once('=') else {
         return Err(format!(
-            "`--mock {spec}` is not of the form `Worker=@file.json`"
-        ));
-    };
-    let Some(path) = file.strip_prefix('@') else {
-        return Err(format!(
-            "`--mock {spec}`: the output must be read from a file, as `{name}=@file.json`"
+            "`--mock {spec}` is not of the form `Worker=@file.json` or `Worker=fail:CLASS:MESSAGE`"
         ));
     };
     let Some(index) = program.workers.iter().position(|w| w.name == name) else {
-        let names: Vec<&str> = program.workers.iter().map(|w| w.name.as_str()).collect();
-        let hint = match crate::cli::checked::did_you_mean(name, &names) {
-            Some(close) => format!("; did you mean `{close}`?"),
-            None if names.is_empty() => "; it has no workers".to_string(),
-            None => format!(
-                "; its workers are {}",
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        return Err(format!("`--mock`: the file has no worker `{name}`{hint}"));
+        return Err(no_such_worker(program, name));
+    };
+    let id = WorkerId(u32::try_from(index).map_err(|_| "too many workers")?);
+    if let Some(failure) = outcome.strip_prefix("fail:") {
+        return failure_outcome(spec, failure).map(|outcome| (id, outcome));
+    }
+    let Some(path) = outcome.strip_prefix('@') else {
+        return Err(format!(
+            "`--mock {spec}`: the output must be read from a file, as `{name}=@file.json`, \
+             or be a failure, as `{name}=fail:transient:the server is busy`"
+        ));
     };
     let text = crate::cli::checked::read_text(std::path::Path::new(path), "the mock output")?;
     let value: Value = serde_json::from_str(&text)
@@ -51,6 +69,36 @@ pub(super) fn parse(program: &Program, spec: &str) -> Result<(WorkerId, Value), 
             program.types.show(worker.output)
         )
     })?;
-    let id = WorkerId(u32::try_from(index).map_err(|_| "too many workers")?);
-    Ok((id, value))
+    Ok((id, MockOutcome::Output(value)))
+}
+
+/// `CLASS` or `CLASS:MESSAGE`, after `fail:`.
+fn failure_outcome(spec: &str, failure: &str) -> Result<MockOutcome, String> {
+    let (class_name, message) = match failure.split_once(':') {
+        Some((class, message)) => (class, Some(message)),
+        None => (failure, None),
+    };
+    let Some(class) = FailureClass::from_name(class_name) else {
+        let classes: Vec<&str> = FailureClass::ALL.iter().map(|c| c.name()).collect();
+        return Err(format!(
+            "`--mock {spec}`: `{class_name}` is not a failure class; the classes are {}",
+            crate::cli::checked::listed(&classes)
+        ));
+    };
+    let message = match message {
+        Some(m) if !m.is_empty() => m.to_owned(),
+        _ => format!("a mocked {class} failure"),
+    };
+    Ok(MockOutcome::Fail { class, message })
+}
+
+/// The message for a `--mock` of a worker the file does not have.
+fn no_such_worker(program: &Program, name: &str) -> String {
+    let names: Vec<&str> = program.workers.iter().map(|w| w.name.as_str()).collect();
+    let hint = match crate::cli::checked::did_you_mean(name, &names) {
+        Some(close) => format!("; did you mean `{close}`?"),
+        None if names.is_empty() => "; it has no workers".to_string(),
+        None => format!("; its workers are {}", crate::cli::checked::listed(&names)),
+    };
+    format!("`--mock`: the file has no worker `{name}`{hint}")
 }

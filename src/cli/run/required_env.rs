@@ -5,9 +5,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::ir::{Program, Reader, WorkerId, WorkflowId};
+use crate::runtime::engine::Mock;
 
 /// `Err` with the message naming every variable that is not set (or not
 /// Unicode, which `env()` cannot read either); mocked workers run nothing
@@ -15,7 +14,7 @@ use crate::ir::{Program, Reader, WorkerId, WorkflowId};
 pub(super) fn check(
     program: &Program,
     workflow: WorkflowId,
-    mocks: &HashMap<WorkerId, Value>,
+    mocks: &HashMap<WorkerId, Mock>,
 ) -> Result<(), String> {
     let missing: Vec<String> = program
         .env_names(workflow, &|worker| mocks.contains_key(&worker))

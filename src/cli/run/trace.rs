@@ -1,9 +1,15 @@
 //! The two ways `flow run` shows a run as it happens: a trace for people on
 //! stderr ([`TraceSink`]) and machine events on stdout ([`NdjsonSink`]).
+//!
+//! Both buffer their lines ([`Lines`]) and write them when the run waits
+//! ([`flushing`]) or ends, or when a buffer fills: a run of many quick
+//! steps then makes one write per wait instead of one per line, and a step
+//! that takes its time still has every line before it on the screen.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use super::live::Live;
@@ -16,12 +22,91 @@ pub(super) fn durations_shown() -> bool {
     std::env::var_os("FLOW_TRACE_DURATIONS").is_none_or(|v| v != "0")
 }
 
-/// Writes one line to stderr per attempt, failure and transition, and
-/// keeps the live line (on a terminal) up to date.
+/// A sink whose buffered lines can be written out now.
+pub(super) trait Flush {
+    fn flush(&self);
+}
+
+/// Runs `run`, writing out what `sink` has buffered whenever the run waits
+/// (its future is pending: a program, a request or a backoff is under way)
+/// and when it ends.
+pub(super) async fn flushing<F: Future>(sink: &impl Flush, run: F) -> F::Output {
+    let mut run = pin!(run);
+    let output = poll_fn(|task| {
+        let poll = run.as_mut().poll(task);
+        sink.flush();
+        poll
+    })
+    .await;
+    sink.flush();
+    output
+}
+
+/// Where a buffer is written.
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A buffer is written once it holds this much, so that a long run of
+/// quick steps needs no more memory than this.
+const FULL: usize = 64 * 1024;
+
+/// Lines waiting to be written to one stream.
+struct Lines {
+    stream: Stream,
+    pending: Mutex<Vec<u8>>,
+}
+
+impl Lines {
+    fn new(stream: Stream) -> Self {
+        Lines {
+            stream,
+            pending: Mutex::new(Vec::with_capacity(FULL)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Writes the buffer when it is full.
+    fn written_if_full(&self, pending: &mut Vec<u8>) {
+        if pending.len() >= FULL {
+            self.write(pending);
+        }
+    }
+
+    fn write(&self, pending: &mut Vec<u8>) {
+        if pending.is_empty() {
+            return;
+        }
+        // Output that cannot be written (stderr closed, a reader of stdout
+        // that went away as `| head` does) must not stop the run.
+        let _ = match self.stream {
+            Stream::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(pending).and_then(|()| out.flush())
+            }
+            Stream::Stderr => {
+                let mut err = io::stderr().lock();
+                err.write_all(pending).and_then(|()| err.flush())
+            }
+        };
+        pending.clear();
+    }
+}
+
+/// Writes one line to stderr per attempt, failure, retry, cancellation and
+/// transition, and keeps the live line (on a terminal) up to date.
 pub(super) struct TraceSink {
     color: bool,
     durations: bool,
     live: Option<Arc<Live>>,
+    lines: Lines,
     /// The tokens the run's models spent so far, for the last line; none
     /// while no event carried any.
     usage: Mutex<Option<Usage>>,
@@ -33,6 +118,7 @@ impl TraceSink {
             color,
             durations,
             live,
+            lines: Lines::new(Stream::Stderr),
             usage: Mutex::new(None),
         }
     }
@@ -49,67 +135,148 @@ impl TraceSink {
         *total
     }
 
-    /// The trace line of an event, if it has one.
-    fn line(&self, event: &Event) -> Option<String> {
+    /// Appends the trace line of an event, if it has one, with its newline;
+    /// whether it had one.
+    fn line(&self, event: &Event, out: &mut Vec<u8>) -> bool {
         let step = event.step.as_deref().unwrap_or("?");
         let attempt = event.attempt.unwrap_or(1);
-        let took = match (self.durations, event.duration_ms) {
-            (true, Some(ms)) => format!(", {}", show_ms(ms)),
-            _ => String::new(),
-        };
-        let class = event.class.map(|c| format!(" ({c})")).unwrap_or_default();
-        let message = event
-            .message
-            .as_deref()
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
-        Some(match event.event {
-            EventKind::RunStarted => format!(
-                "{} workflow `{}` (run {})",
-                self.paint("run", BOLD),
-                event.workflow.as_deref().unwrap_or("?"),
-                event.run_id
-            ),
-            // A step that succeeds at once gets one line, when it ends.
-            EventKind::StepStarted => return None,
-            EventKind::StepSucceeded => format!(
-                "{} {step} {}",
-                self.paint("✓", GREEN),
-                self.paint(&format!("(attempt {attempt}{took})"), DIM)
-            ),
-            EventKind::AttemptFailed => format!(
-                "{} {step} {} failed{class}{message}",
-                self.paint("✗", YELLOW),
-                self.paint(&format!("(attempt {attempt}{took})"), DIM)
-            ),
-            EventKind::StepFailed => format!(
-                "{} {step} failed{class} after {attempt} attempt{}",
-                self.paint("✗", RED),
-                if attempt == 1 { "" } else { "s" }
-            ),
-            EventKind::Transition => {
-                format!("  {step} → {}", event.target.as_deref().unwrap_or("?"))
+        let message = event.message.as_deref().unwrap_or("");
+        // Writing to a `Vec` cannot fail.
+        let _ = match event.event {
+            EventKind::RunStarted => {
+                self.paint(out, "run", BOLD);
+                write!(
+                    out,
+                    " workflow `{}` (run {})",
+                    event.workflow.as_deref().unwrap_or("?"),
+                    event.run_id
+                )
             }
-            EventKind::RunSucceeded => format!(
-                "{} succeeded{}",
-                self.paint("run", BOLD),
-                self.spent(None).map(show_usage).unwrap_or_default()
-            ),
+            // A step that succeeds at once gets one line, when it ends.
+            EventKind::StepStarted => return false,
+            // The two lines of most transitions are written byte by byte:
+            // `fmt` machinery was a tenth of a run of quick steps.
+            EventKind::StepSucceeded => {
+                self.paint(out, "✓", GREEN);
+                out.push(b' ');
+                out.extend_from_slice(step.as_bytes());
+                out.push(b' ');
+                self.attempt(out, attempt, event.duration_ms)
+            }
+            EventKind::AttemptFailed => {
+                self.paint(out, "✗", YELLOW);
+                write!(out, " {step} ")
+                    .and_then(|()| self.attempt(out, attempt, event.duration_ms))
+                    .and_then(|()| out.write_all(b" failed"))
+                    .and_then(|()| class(out, event))
+                    .and_then(|()| write!(out, ": {message}"))
+            }
+            EventKind::RetryScheduled => {
+                self.paint(out, "↻", YELLOW);
+                write!(
+                    out,
+                    " retrying `{step}` in {} (attempt {attempt} of {})",
+                    Ms(event.delay_ms.unwrap_or(0)),
+                    event.max_attempts.unwrap_or(attempt)
+                )
+                .and_then(|()| match event.class {
+                    Some(c) => write!(out, ": {c}: {message}"),
+                    None => write!(out, ": {message}"),
+                })
+            }
+            // A failure no attempt of the worker reported (a hook's, a
+            // `max_visits` refusal, a `parallel` or `map` state's) is told
+            // here; a worker's own was told by its attempts.
+            EventKind::StepFailed if event.hook.is_some() || event.attempt.is_none() => {
+                self.paint(out, "✗", RED);
+                write!(out, " {step} failed")
+                    .and_then(|()| class(out, event))
+                    .and_then(|()| write!(out, ": {message}"))
+            }
+            EventKind::StepFailed => {
+                self.paint(out, "✗", RED);
+                write!(out, " {step} failed")
+                    .and_then(|()| class(out, event))
+                    .and_then(|()| {
+                        write!(
+                            out,
+                            " after {attempt} attempt{}",
+                            if attempt == 1 { "" } else { "s" }
+                        )
+                    })
+            }
+            EventKind::StepCancelled => {
+                self.paint(out, "⊘", YELLOW);
+                write!(out, " {step} {message}")
+            }
+            EventKind::Transition => {
+                out.extend_from_slice(b"  ");
+                out.extend_from_slice(step.as_bytes());
+                out.extend_from_slice(" → ".as_bytes());
+                out.extend_from_slice(event.target.as_deref().unwrap_or("?").as_bytes());
+                Ok(())
+            }
+            EventKind::RunSucceeded => {
+                self.paint(out, "run", BOLD);
+                out.write_all(b" succeeded")
+                    .and_then(|()| match self.spent(None) {
+                        Some(usage) => show_usage(out, usage),
+                        None => Ok(()),
+                    })
+            }
             // The command prints the failure or the interruption itself,
             // after the trace; the tokens spent are told before it.
             EventKind::RunFailed | EventKind::RunCancelled => {
-                let usage = self.spent(None)?;
-                format!("{} ended{}", self.paint("run", BOLD), show_usage(usage))
+                let Some(usage) = self.spent(None) else {
+                    return false;
+                };
+                self.paint(out, "run", BOLD);
+                out.write_all(b" ended")
+                    .and_then(|()| show_usage(out, usage))
             }
-        })
+        };
+        out.push(b'\n');
+        true
     }
 
-    fn paint(&self, text: &str, code: &str) -> String {
+    /// `(attempt 2, 1.2s)`, dimmed; written in place, since most events
+    /// have it.
+    fn attempt(&self, out: &mut Vec<u8>, attempt: u32, took: Option<u64>) -> io::Result<()> {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+            write!(out, "\x1b[{DIM}m")?;
         }
+        out.extend_from_slice(b"(attempt ");
+        decimal(out, u64::from(attempt));
+        match (self.durations, took) {
+            (true, Some(ms)) if ms < 1000 => {
+                out.extend_from_slice(b", ");
+                decimal(out, ms);
+                out.extend_from_slice(b"ms");
+            }
+            (true, Some(ms)) => write!(out, ", {}", Ms(ms))?,
+            _ => {}
+        }
+        out.push(b')');
+        if self.color {
+            out.extend_from_slice(b"\x1b[0m");
+        }
+        Ok(())
+    }
+
+    fn paint(&self, out: &mut Vec<u8>, text: &str, code: &str) {
+        if self.color {
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+}
+
+/// ` (transient)`, when the event has a class.
+fn class(out: &mut Vec<u8>, event: &Event) -> io::Result<()> {
+    match event.class {
+        Some(c) => write!(out, " ({c})"),
+        None => Ok(()),
     }
 }
 
@@ -120,8 +287,9 @@ const YELLOW: &str = "33";
 const RED: &str = "31";
 
 /// `, 1234 tokens (1000 prompt, 234 completion)`.
-fn show_usage(usage: Usage) -> String {
-    format!(
+fn show_usage(out: &mut Vec<u8>, usage: Usage) -> io::Result<()> {
+    write!(
+        out,
         ", {} tokens ({} prompt, {} completion)",
         usage.total(),
         usage.prompt_tokens,
@@ -129,40 +297,77 @@ fn show_usage(usage: Usage) -> String {
     )
 }
 
-/// `850ms`, `1.2s`, `3m05s`.
-fn show_ms(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+/// Appends `n` in decimal.
+fn decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// `850ms`, `1.2s`, `3m05s`: a duration in milliseconds, written where it
+/// is shown rather than formatted into a string of its own.
+struct Ms(u64);
+
+impl std::fmt::Display for Ms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0;
+        if ms < 1000 {
+            write!(f, "{ms}ms")
+        } else if ms < 60_000 {
+            write!(f, "{:.1}s", ms as f64 / 1000.0)
+        } else {
+            write!(f, "{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+        }
+    }
+}
+
+#[cfg(test)]
+fn show_ms(ms: u64) -> String {
+    Ms(ms).to_string()
 }
 
 impl EventSink for TraceSink {
     fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
-        let now = Instant::now();
+        // The clock only for the live line: a reading per event was a
+        // tenth of a run of quick steps on a VM.
+        let now = self.live.as_ref().map(|_| Instant::now());
         if event.usage.is_some() {
             self.spent(event.usage);
         }
-        if let (Some(live), Some(step)) = (&self.live, &event.step) {
+        if let (Some(live), Some(step), Some(now)) = (&self.live, &event.step, now) {
             match event.event {
                 EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
-                EventKind::StepSucceeded | EventKind::AttemptFailed | EventKind::StepFailed => {
+                EventKind::StepSucceeded
+                | EventKind::AttemptFailed
+                | EventKind::StepFailed
+                | EventKind::StepCancelled => {
                     live.ended(step);
                 }
                 _ => {}
             }
         }
-        if let Some(line) = self.line(&event) {
-            match &self.live {
-                Some(live) => live.print(&line, now),
-                None => {
-                    // A trace that cannot be written (stderr closed) must
-                    // not stop the run.
-                    let mut err = io::stderr().lock();
-                    let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+        match &self.live {
+            // The live line draws every line itself, at once.
+            Some(live) => {
+                let mut line = Vec::new();
+                if self.line(&event, &mut line) {
+                    let line = String::from_utf8_lossy(&line);
+                    let now = now.unwrap_or_else(Instant::now);
+                    live.print(line.trim_end_matches('\n'), now);
+                }
+            }
+            None => {
+                let mut pending = self.lines.lock();
+                if self.line(&event, &mut pending) {
+                    self.lines.written_if_full(&mut pending);
                 }
             }
         }
@@ -170,18 +375,45 @@ impl EventSink for TraceSink {
     }
 }
 
+impl Flush for TraceSink {
+    fn flush(&self) {
+        self.lines.write(&mut self.lines.lock());
+    }
+}
+
 /// Writes every event as one line of JSON on stdout, as the engine
 /// serializes it.
-pub(super) struct NdjsonSink;
+pub(super) struct NdjsonSink {
+    lines: Lines,
+}
+
+impl NdjsonSink {
+    pub(super) fn new() -> Self {
+        NdjsonSink {
+            lines: Lines::new(Stream::Stdout),
+        }
+    }
+}
 
 impl EventSink for NdjsonSink {
     fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
-        if let Ok(line) = serde_json::to_string(&event) {
-            // A reader that went away (`| head`) must not stop the run.
-            let mut out = io::stdout().lock();
-            let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+        let mut pending = self.lines.lock();
+        let start = pending.len();
+        // Serialized straight into the buffer; an event that cannot be
+        // serialized (it always can) leaves no partial line behind.
+        if serde_json::to_writer(&mut *pending, &event).is_ok() {
+            pending.push(b'\n');
+        } else {
+            pending.truncate(start);
         }
+        self.lines.written_if_full(&mut pending);
         std::future::ready(())
+    }
+}
+
+impl Flush for NdjsonSink {
+    fn flush(&self) {
+        self.lines.write(&mut self.lines.lock());
     }
 }
 
@@ -190,11 +422,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 999, 1234567, u64::MAX] {
+            let mut out = Vec::new();
+            decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
     fn the_last_line_sums_the_tokens_of_every_attempt() {
         let sink = TraceSink::new(false, false, None);
+        let line = |event: &Event| {
+            let mut out = Vec::new();
+            sink.line(event, &mut out)
+                .then(|| String::from_utf8_lossy(&out).trim_end().to_owned())
+        };
         let done = Event::new(EventKind::RunSucceeded);
-        assert_eq!(sink.line(&done).as_deref(), Some("run succeeded"));
-        assert_eq!(sink.line(&Event::new(EventKind::RunFailed)), None);
+        assert_eq!(line(&done).as_deref(), Some("run succeeded"));
+        assert_eq!(line(&Event::new(EventKind::RunFailed)), None);
         for (prompt_tokens, completion_tokens) in [(21, 48), (30, 3)] {
             sink.spent(Some(Usage {
                 prompt_tokens,
@@ -202,11 +448,11 @@ mod tests {
             }));
         }
         assert_eq!(
-            sink.line(&done).as_deref(),
+            line(&done).as_deref(),
             Some("run succeeded, 102 tokens (51 prompt, 51 completion)")
         );
         assert_eq!(
-            sink.line(&Event::new(EventKind::RunFailed)).as_deref(),
+            line(&Event::new(EventKind::RunFailed)).as_deref(),
             Some("run ended, 102 tokens (51 prompt, 51 completion)")
         );
     }

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use super::context::{Ctx, Pure};
-use super::events::{Event, EventKind};
+use super::events::{Event, EventKind, HookFailure, HookPlace};
+use super::mock::MockOutcome;
 use super::retry;
 use super::secrets::eval_setting;
 use crate::ir::{Call, Executor, FailureClass, Part, TransformerBody, TransformerId, Type, Worker};
@@ -84,18 +85,27 @@ pub(super) async fn run<S: super::EventSink>(
     };
     let mocked = cx.mocks.contains_key(&call.worker);
     let before: &[_] = if mocked { &[] } else { &settings.before };
+    // What the hooks write to their logs (a hook program's stderr) goes
+    // into the call's events with the worker's own.
+    let mut hook_log = String::new();
     for hook in before {
         // Hooks are rare: boxed, so that their future does not grow the
         // future of every call.
-        input = Box::pin(apply_hook(cx, *hook, input, &meta(1)))
-            .await
-            .map_err(|f| {
-                failed(
-                    f.class,
-                    format!("the `before` hook failed: {}", f.message),
-                    0,
-                )
-            })?;
+        match Box::pin(apply_hook(cx, *hook, input, &meta(1))).await {
+            Ok(output) => {
+                input = output.value;
+                append_log(&mut hook_log, &output.log);
+            }
+            Err(failure) => {
+                let failed = HookFailed {
+                    place: HookPlace::Before,
+                    hook: *hook,
+                    failure,
+                    attempts: 0,
+                };
+                return Err(failed.report(cx, label, hook_log).await);
+            }
+        }
     }
     let mut input = match super::fence::worker_input(worker, input, &cx.program.types) {
         Ok(input) => input,
@@ -133,14 +143,50 @@ pub(super) async fn run<S: super::EventSink>(
         let took = Some(ended.saturating_duration_since(started).as_millis() as u64);
         drop(slot);
         match result {
-            Ok(Output { value, log, usage }) => {
+            Ok(Output {
+                mut value,
+                log: worker_log,
+                usage,
+            }) => {
+                let mut log = if hook_log.is_empty() {
+                    worker_log
+                } else {
+                    let mut log = std::mem::take(&mut hook_log);
+                    append_log(&mut log, &worker_log);
+                    log
+                };
+                // The `after` hooks shape the output that succeeded; one
+                // that fails fails the call without running the worker
+                // again.
+                for hook in &settings.after {
+                    match Box::pin(apply_hook(cx, *hook, value, &meta)).await {
+                        Ok(output) => {
+                            value = output.value;
+                            append_log(&mut log, &output.log);
+                        }
+                        Err(failure) => {
+                            let failed = HookFailed {
+                                place: HookPlace::After,
+                                hook: *hook,
+                                failure,
+                                attempts: attempt,
+                            };
+                            return Err(failed.report(cx, label, log).await);
+                        }
+                    }
+                }
+                let at = if settings.after.is_empty() {
+                    ended
+                } else {
+                    Instant::now()
+                };
                 let value = Arc::new(value);
                 let mut event = Event::of_step(EventKind::StepSucceeded, label, Some(attempt));
                 event.duration_ms = took;
                 event.output = Some(value.clone());
                 event.log = (!log.is_empty()).then_some(log);
                 event.usage = usage;
-                cx.emit_at(event, ended).await;
+                cx.emit_at(event, at).await;
                 return Ok(value);
             }
             Err(failure) => {
@@ -152,7 +198,9 @@ pub(super) async fn run<S: super::EventSink>(
                 event.class = Some(failure.class);
                 event.message = Some(message.clone());
                 event.duration_ms = took;
-                event.log = (!failure.log.is_empty()).then(|| failure.log.clone());
+                let mut log = hook_log.clone();
+                append_log(&mut log, &failure.log);
+                event.log = (!log.is_empty()).then_some(log);
                 event.usage = failure.usage;
                 cx.emit_at(event, ended).await;
                 if attempt < attempts && settings.retry_on.contains(&failure.class) {
@@ -162,6 +210,13 @@ pub(super) async fn run<S: super::EventSink>(
                         failure.retry_after,
                         &mut cx.jitter_rng(),
                     );
+                    let mut event =
+                        Event::of_step(EventKind::RetryScheduled, label, Some(attempt + 1));
+                    event.class = Some(failure.class);
+                    event.message = Some(message);
+                    event.delay_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+                    event.max_attempts = Some(attempts);
+                    cx.emit(event).await;
                     Box::pin(tokio::time::sleep(wait)).await;
                     continue;
                 }
@@ -175,6 +230,60 @@ pub(super) async fn run<S: super::EventSink>(
     }
     // `attempts` is at least one, so the loop returned.
     Err(failed(FailureClass::Worker, "the call made no attempt", 0))
+}
+
+/// Appends one log to another, on a line of its own.
+fn append_log(log: &mut String, more: &str) {
+    if more.is_empty() {
+        return;
+    }
+    if !log.is_empty() && !log.ends_with('\n') {
+        log.push('\n');
+    }
+    log.push_str(more);
+}
+
+/// A hook that failed a call.
+struct HookFailed {
+    place: HookPlace,
+    hook: TransformerId,
+    failure: Failure,
+    /// The attempts of the worker made before it (none for a `before`
+    /// hook).
+    attempts: u32,
+}
+
+impl HookFailed {
+    /// Emits the call's `step_failed`, naming the hook, with the logs so
+    /// far and the hook's own, and gives the call's failure.
+    async fn report<S: super::EventSink>(
+        self,
+        cx: &Ctx<'_, S>,
+        label: &Arc<str>,
+        mut log: String,
+    ) -> Failed {
+        let name = cx
+            .program
+            .transformers
+            .get(self.hook.0 as usize)
+            .map_or_else(|| format!("#{}", self.hook.0), |t| t.name.clone());
+        let message = cx.secrets.mask(&format!(
+            "the `{}` hook `{name}` failed: {}",
+            self.place, self.failure.message
+        ));
+        append_log(&mut log, &self.failure.log);
+        let attempt = (self.attempts > 0).then_some(self.attempts);
+        let mut event = Event::of_step(EventKind::StepFailed, label, attempt);
+        event.class = Some(self.failure.class);
+        event.message = Some(message.clone());
+        event.log = (!log.is_empty()).then_some(log);
+        event.hook = Some(Box::new(HookFailure {
+            place: self.place,
+            name,
+        }));
+        cx.emit(event).await;
+        failed(self.failure.class, message, self.attempts)
+    }
 }
 
 fn failed(class: FailureClass, message: impl Into<String>, attempts: u32) -> Failed {
@@ -209,8 +318,8 @@ fn arguments<S>(
     Ok(Value::Object(record))
 }
 
-/// One attempt: the executor under the timeout, the output validated
-/// against the worker's type, then the `after` hooks.
+/// One attempt: the executor under the timeout (or the mock's next
+/// outcome), and the output validated against the worker's type.
 async fn attempt_once<S: super::EventSink>(
     cx: &Ctx<'_, S>,
     worker: &Worker,
@@ -221,11 +330,16 @@ async fn attempt_once<S: super::EventSink>(
     let settings = &call.settings;
     let mock = cx.mocks.get(&call.worker);
     let output = match (&worker.executor, settings.timeout, mock) {
-        // A mocked worker's output is its fixed value: nothing runs.
-        (_, _, Some(value)) => Output {
-            value: value.clone(),
-            log: String::new(),
-            usage: None,
+        // A mocked worker's outcome is the next of its list: nothing runs.
+        (_, _, Some(mock)) => match mock.outcome(cx.mock_calls.next(call.worker.0 as usize)) {
+            MockOutcome::Output(value) => Output {
+                value: value.clone(),
+                log: String::new(),
+                usage: None,
+            },
+            MockOutcome::Fail { class, message } => {
+                return Err(Failure::new(*class, message.clone()));
+            }
         },
         // A builtin worker is done at once: called directly, so that the
         // common future does not hold the executors' large ones.
@@ -234,29 +348,21 @@ async fn attempt_once<S: super::EventSink>(
     };
     let log = output.log;
     let usage = output.usage;
-    // A failure after the worker ran keeps what it wrote to its log, and
-    // the tokens it spent.
-    let with_log = |class, message: String| Failure {
-        log: log.clone(),
-        usage,
-        ..Failure::new(class, message)
-    };
-    let mut value = validate(output.value, worker.output, &cx.program.types).map_err(|m| {
-        with_log(
-            FailureClass::Output,
-            format!("the output of `{}` does not fit its type: {m}", worker.name),
-        )
-    })?;
-    for hook in &settings.after {
-        value = Box::pin(apply_hook(cx, *hook, value, meta))
-            .await
-            .map_err(|f| {
-                with_log(
+    let value = match validate(output.value, worker.output, &cx.program.types) {
+        Ok(value) => value,
+        // A failure after the worker ran keeps what it wrote to its log,
+        // and the tokens it spent.
+        Err(m) => {
+            return Err(Failure {
+                log,
+                usage,
+                ..Failure::new(
                     FailureClass::Output,
-                    format!("the `after` hook failed: {}", f.message),
+                    format!("the output of `{}` does not fit its type: {m}", worker.name),
                 )
-            })?;
-    }
+            });
+        }
+    };
     Ok(Output { value, log, usage })
 }
 
@@ -519,13 +625,15 @@ fn exec_spec(
 }
 
 /// Applies a hook: a pure transformer's body, or a hook program under its
-/// timeout, whose output is validated against the transformer's type.
+/// timeout, whose output is validated against the transformer's type; the
+/// value and what the program wrote to stderr. The caller names the hook in
+/// the failure.
 async fn apply_hook<S: super::EventSink>(
     cx: &Ctx<'_, S>,
     hook: TransformerId,
     value: Value,
     meta: &CallMeta,
-) -> Result<Value, Failure> {
+) -> Result<Output, Failure> {
     let Some(t) = cx.program.transformers.get(hook.0 as usize) else {
         return Err(Failure::new(
             FailureClass::Worker,
@@ -546,7 +654,12 @@ async fn apply_hook<S: super::EventSink>(
                 transformers: &pure,
             };
             eval::eval(body, &scope)
-                .map_err(|e| Failure::new(FailureClass::Worker, format!("`{}`: {e}", t.name)))
+                .map(|value| Output {
+                    value,
+                    log: String::new(),
+                    usage: None,
+                })
+                .map_err(|e| Failure::new(FailureClass::Worker, e.to_string()))
         }
         TransformerBody::External {
             command,
@@ -563,9 +676,8 @@ async fn apply_hook<S: super::EventSink>(
                     transformers: &pure,
                 };
                 let setting = |e: &crate::ir::Expr| {
-                    eval_setting(e, &scope, cx.env.as_ref(), &cx.secrets).map_err(|m| {
-                        Failure::new(FailureClass::Worker, format!("`{}`: {m}", t.name))
-                    })
+                    eval_setting(e, &scope, cx.env.as_ref(), &cx.secrets)
+                        .map_err(|m| Failure::new(FailureClass::Worker, m))
                 };
                 exec_spec(
                     setting(command)?,
@@ -599,23 +711,24 @@ async fn apply_hook<S: super::EventSink>(
                     teardowns.settled().await;
                     return Err(Failure::new(
                         FailureClass::Timeout,
-                        format!(
-                            "the hook `{}` did not finish within {}",
-                            t.name,
-                            show(*timeout)
-                        ),
+                        format!("it did not finish within its timeout of {}", show(*timeout)),
                     ));
                 }
             };
-            validate(output.value, t.output, &cx.program.types).map_err(|m| {
-                Failure::new(
-                    FailureClass::Output,
-                    format!(
-                        "the output of the hook `{}` does not fit its type: {m}",
-                        t.name
-                    ),
-                )
-            })
+            match validate(output.value, t.output, &cx.program.types) {
+                Ok(value) => Ok(Output {
+                    value,
+                    log: output.log,
+                    usage: None,
+                }),
+                Err(m) => Err(Failure {
+                    log: output.log,
+                    ..Failure::new(
+                        FailureClass::Output,
+                        format!("its output does not fit its type: {m}"),
+                    )
+                }),
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::events::{self, Event, EventSink};
 use super::limits::Limits;
+use super::mock::{Mock, MockCalls};
 use super::retry::Rng;
 use super::secrets::Secrets;
 use crate::ir::{Program, TransformerBody, TransformerId, WorkerId, Workflow};
@@ -28,7 +29,9 @@ pub(super) struct Ctx<'a, S> {
     pub rng: Mutex<Rng>,
     pub env: Arc<dyn Environment>,
     pub limits: Limits,
-    pub mocks: Arc<HashMap<WorkerId, Value>>,
+    pub mocks: Arc<HashMap<WorkerId, Mock>>,
+    /// The calls of each mocked worker so far in this run.
+    pub mock_calls: MockCalls,
     /// Where the programs' relative paths start ([`super::RunOptions::base_dir`]).
     pub base_dir: Option<PathBuf>,
     sink: &'a S,
@@ -105,6 +108,11 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             rng: Mutex::new(Rng::new(options.seed.unwrap_or_else(super::fresh_seed))),
             env: options.env,
             limits: options.limits,
+            mock_calls: if options.mocks.is_empty() {
+                MockCalls::default()
+            } else {
+                MockCalls::new(program.workers.len())
+            },
             mocks: options.mocks,
             base_dir: options.base_dir,
             sink,

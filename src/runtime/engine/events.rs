@@ -30,6 +30,13 @@ pub enum EventKind {
     /// The run was stopped from outside (Ctrl-C) before it ended; the
     /// steps under way were stopped with it.
     RunCancelled,
+    /// An attempt failed and another one will start after `delay_ms`:
+    /// `attempt` is the one to come, of `max_attempts`, and `class` and
+    /// `message` are the failure that caused it.
+    RetryScheduled,
+    /// A branch or an item (or its wait for a turn) was stopped because
+    /// another one failed: the end of what its `step_started` began.
+    StepCancelled,
 }
 
 /// Why a run failed: the failed state, the class of the failure (none for a
@@ -103,10 +110,45 @@ pub struct Event {
     /// when it wrote anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// `retry_scheduled`: how long the run waits before the next attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// `retry_scheduled`: the most attempts the call makes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// `step_failed`: the hook (a transformer's name) whose failure failed
+    /// the call, when a hook rather than the worker failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<Box<HookFailure>>,
     /// `step_succeeded` and `attempt_failed` of an `llm` worker: the tokens
     /// the model spent on the attempt, when its server counted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+}
+
+/// Which hook failed a call: its place and the transformer's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookFailure {
+    pub place: HookPlace,
+    pub name: String,
+}
+
+/// Where a hook runs: before the worker, on its input, or after it, on its
+/// output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookPlace {
+    Before,
+    After,
+}
+
+impl fmt::Display for HookPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HookPlace::Before => "before",
+            HookPlace::After => "after",
+        })
+    }
 }
 
 thread_local! {
@@ -136,6 +178,9 @@ impl Event {
             error: None,
             log: None,
             usage: None,
+            delay_ms: None,
+            max_attempts: None,
+            hook: None,
         }
     }
 

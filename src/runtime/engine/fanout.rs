@@ -5,6 +5,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 
 use serde_json::{Map, Value};
@@ -20,33 +21,54 @@ use crate::runtime::eval::{self, Scope};
 pub(super) async fn parallel<S: EventSink>(
     cx: &Ctx<'_, S>,
     names: Names<'_>,
-    name: &str,
+    name: &Arc<str>,
     branches: &[Branch],
     max_concurrency: Option<u32>,
     visit: u32,
 ) -> Result<Arc<Value>, Failed> {
+    cx.emit(Event::of_step(EventKind::StepStarted, name, None))
+        .await;
     let gate = gate(max_concurrency, branches.len());
     let labels: Vec<Arc<str>> = branches
         .iter()
         .map(|b| Arc::from(format!("{name}.{}", b.name)))
         .collect();
-    let calls = branches.iter().zip(&labels).map(|(branch, label)| {
-        let gate = &gate;
-        async move {
-            let _permit = gate.acquire().await.map_err(closed)?;
-            call::run(cx, label, &branch.call, names, visit)
-                .await
-                .map_err(|f| within(f, &format!("branch `{}`", branch.name)))
+    let started = flags(branches.len());
+    let calls = branches
+        .iter()
+        .zip(&labels)
+        .zip(&started)
+        .map(|((branch, label), started)| {
+            let gate = &gate;
+            async move {
+                let _permit = gate.acquire().await.map_err(closed)?;
+                started.store(true, Ordering::Relaxed);
+                call::run(cx, label, &branch.call, names, visit)
+                    .await
+                    .map_err(|f| within(f, &format!("branch `{}`", branch.name)))
+            }
+        });
+    let result = match first_failure(calls.collect()).await {
+        Ok(values) => {
+            let record: Map<String, Value> = branches
+                .iter()
+                .map(|b| b.name.clone())
+                .zip(values.into_iter().map(Arc::unwrap_or_clone))
+                .collect();
+            Ok(Value::Object(record))
         }
-    });
-    let result = first_failure(calls.collect()).await.map(|values| {
-        let record: Map<String, Value> = branches
-            .iter()
-            .map(|b| b.name.clone())
-            .zip(values.into_iter().map(Arc::unwrap_or_clone))
-            .collect();
-        Value::Object(record)
-    });
+        Err(stopped) => {
+            let cause = branches
+                .get(stopped.failed)
+                .map_or_else(String::new, |b| format!("branch `{}`", b.name));
+            for i in stopped.unfinished {
+                if started[i].load(Ordering::Relaxed) {
+                    cancelled(cx, &labels[i], &cause).await;
+                }
+            }
+            Err(stopped.failure)
+        }
+    };
     report(cx, name, result).await
 }
 
@@ -55,12 +77,14 @@ pub(super) async fn parallel<S: EventSink>(
 pub(super) async fn map<S: EventSink>(
     cx: &Ctx<'_, S>,
     names: Names<'_>,
-    name: &str,
+    name: &Arc<str>,
     call: &Call,
     list: &Expr,
     max_concurrency: u32,
     visit: u32,
 ) -> Result<Arc<Value>, Failed> {
+    cx.emit(Event::of_step(EventKind::StepStarted, name, None))
+        .await;
     let items = {
         let pure = Pure(cx.program);
         let scope = Scope {
@@ -84,23 +108,58 @@ pub(super) async fn map<S: EventSink>(
         }
     };
     let gate = gate(Some(max_concurrency), items.len());
-    let calls = items.iter().enumerate().map(|(i, item)| {
-        let gate = &gate;
-        async move {
-            let _permit = gate.acquire().await.map_err(closed)?;
-            let names = Names {
-                item: Some(item),
-                ..names
-            };
-            call::run(cx, &Arc::from(format!("{name}[{i}]")), call, names, visit)
-                .await
-                .map_err(|f| within(f, &format!("item {i}")))
+    let started = flags(items.len());
+    let calls = items
+        .iter()
+        .zip(&started)
+        .enumerate()
+        .map(|(i, (item, started))| {
+            let gate = &gate;
+            async move {
+                let _permit = gate.acquire().await.map_err(closed)?;
+                started.store(true, Ordering::Relaxed);
+                let names = Names {
+                    item: Some(item),
+                    ..names
+                };
+                call::run(cx, &item_label(name, i), call, names, visit)
+                    .await
+                    .map_err(|f| within(f, &format!("item {i}")))
+            }
+        });
+    let result = match first_failure(calls.collect()).await {
+        Ok(values) => Ok(Value::Array(
+            values.into_iter().map(Arc::unwrap_or_clone).collect(),
+        )),
+        Err(stopped) => {
+            let cause = format!("item {}", stopped.failed);
+            for i in stopped.unfinished {
+                if started[i].load(Ordering::Relaxed) {
+                    cancelled(cx, &item_label(name, i), &cause).await;
+                }
+            }
+            Err(stopped.failure)
         }
-    });
-    let result = first_failure(calls.collect())
-        .await
-        .map(|values| Value::Array(values.into_iter().map(Arc::unwrap_or_clone).collect()));
+    };
     report(cx, name, result).await
+}
+
+/// `state[3]`.
+fn item_label(name: &str, i: usize) -> Arc<str> {
+    Arc::from(format!("{name}[{i}]"))
+}
+
+/// One flag per call: whether it got its turn (its permit), so that a call
+/// still waiting for one when the state fails is not reported as stopped.
+fn flags(n: usize) -> Vec<AtomicBool> {
+    (0..n).map(|_| AtomicBool::new(false)).collect()
+}
+
+/// The end of a branch or item stopped because `cause` failed.
+async fn cancelled<S: EventSink>(cx: &Ctx<'_, S>, label: &Arc<str>, cause: &str) {
+    let mut event = Event::of_step(EventKind::StepCancelled, label, None);
+    event.message = Some(format!("cancelled because {cause} failed"));
+    cx.emit(event).await;
 }
 
 fn worker_failure(message: String) -> Failed {
@@ -133,18 +192,18 @@ fn gate(max: Option<u32>, calls: usize) -> Semaphore {
 /// Emits the state's own outcome, after those of its calls.
 async fn report<S: EventSink>(
     cx: &Ctx<'_, S>,
-    name: &str,
+    name: &Arc<str>,
     result: Result<Value, Failed>,
 ) -> Result<Arc<Value>, Failed> {
     let result = result.map(Arc::new);
     match &result {
         Ok(value) => {
-            let mut event = Event::new(EventKind::StepSucceeded).step(name);
+            let mut event = Event::of_step(EventKind::StepSucceeded, name, None);
             event.output = Some(value.clone());
             cx.emit(event).await;
         }
         Err(failed) => {
-            let mut event = Event::new(EventKind::StepFailed).step(name);
+            let mut event = Event::of_step(EventKind::StepFailed, name, None);
             event.class = Some(failed.class);
             event.message = Some(failed.message.clone());
             cx.emit(event).await;
@@ -153,23 +212,38 @@ async fn report<S: EventSink>(
     result
 }
 
+/// How a fan-out stopped: the first failure, the index of the call that
+/// failed, and those that had not finished (and were dropped).
+struct Stopped {
+    failure: Failed,
+    failed: usize,
+    unfinished: Vec<usize>,
+}
+
 /// Drives the futures together and returns their values in order, or the
 /// first failure, dropping (and so cancelling) those still running.
-async fn first_failure<T, F>(futures: Vec<F>) -> Result<Vec<T>, Failed>
+async fn first_failure<T, F>(futures: Vec<F>) -> Result<Vec<T>, Stopped>
 where
     F: Future<Output = Result<T, Failed>>,
 {
-    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut futures: Vec<Option<Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
     let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    poll_fn(|task| {
+    let outcome = poll_fn(|task| {
         let mut pending = false;
-        for (future, slot) in futures.iter_mut().zip(done.iter_mut()) {
-            if slot.is_some() {
+        for (i, (future, slot)) in futures.iter_mut().zip(done.iter_mut()).enumerate() {
+            let Some(running) = future else {
                 continue;
-            }
-            match future.as_mut().poll(task) {
-                Poll::Ready(Ok(value)) => *slot = Some(value),
-                Poll::Ready(Err(failed)) => return Poll::Ready(Err(failed)),
+            };
+            match running.as_mut().poll(task) {
+                Poll::Ready(Ok(value)) => {
+                    *slot = Some(value);
+                    *future = None;
+                }
+                Poll::Ready(Err(failed)) => {
+                    *future = None;
+                    return Poll::Ready(Err((failed, i)));
+                }
                 Poll::Pending => pending = true,
             }
         }
@@ -179,6 +253,23 @@ where
             Poll::Ready(Ok(()))
         }
     })
-    .await?;
-    Ok(done.into_iter().flatten().collect())
+    .await;
+    match outcome {
+        Ok(()) => Ok(done.into_iter().flatten().collect()),
+        Err((failure, failed)) => {
+            let unfinished = futures
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.is_some().then_some(i))
+                .collect();
+            // Dropped here, before the cancellations are reported, so that
+            // what they started is already being stopped.
+            drop(futures);
+            Err(Stopped {
+                failure,
+                failed,
+                unfinished,
+            })
+        }
+    }
 }

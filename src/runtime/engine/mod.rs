@@ -13,6 +13,7 @@ pub mod events;
 mod fanout;
 mod fence;
 mod limits;
+mod mock;
 pub mod retry;
 mod run;
 pub mod secrets;
@@ -27,8 +28,11 @@ use serde_json::Value;
 
 use crate::ir::{FailureClass, WorkerId};
 
-pub use events::{Event, EventKind, EventSink, NoSink, RunError, Timestamp, VecSink};
+pub use events::{
+    Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError, Timestamp, VecSink,
+};
 pub use limits::Limits;
+pub use mock::{Mock, MockOutcome};
 pub use run::{run, run_until};
 
 use crate::runtime::executor::http::HttpExecutor;
@@ -52,12 +56,12 @@ pub struct RunOptions {
     /// clone) to bound the calls of all of them together. A fresh one by
     /// default, which bounds the calls of this run only.
     pub limits: Limits,
-    /// Workers replaced by a fixed output (`flow run --mock`): a call of one
-    /// starts no process or request, and its `before` hooks, which prepare
-    /// the input for the real worker, do not run; the output is validated
-    /// against the worker's type and goes through the `after` hooks as a
-    /// real one would.
-    pub mocks: Arc<HashMap<WorkerId, Value>>,
+    /// Workers replaced by their outcomes, one per call (`flow run
+    /// --mock`): a call of one starts no process or request (nor asks a
+    /// person), and its `before` hooks, which prepare the input for the real
+    /// worker, do not run; an output is validated against the worker's type
+    /// and goes through the `after` hooks as a real one would.
+    pub mocks: Arc<HashMap<WorkerId, Mock>>,
     /// Where the relative paths of the program's files start: the working
     /// directory of its programs (`exec` workers and hook programs) that set
     /// no `cwd`, and what a relative `cwd` is relative to. `flow run` gives

@@ -1,5 +1,6 @@
-//! Retries: exponential backoff with full jitter, from a seedable source of
-//! randomness so that tests are deterministic.
+//! Retries: a constant wait for a single `backoff` duration, and
+//! exponential backoff with full jitter for a range, from a seedable source
+//! of randomness so that tests are deterministic.
 
 use std::time::Duration;
 
@@ -28,18 +29,25 @@ impl Rng {
     }
 }
 
-/// The wait before retry `retry` (from 1): a random time between zero and
-/// `min(cap, first * 2^(retry-1))`, but at least what the worker asked for.
+/// The wait before retry `retry` (from 1), but at least what the worker
+/// asked for. A single duration (`backoff: 2s`, whose first wait is its
+/// cap) is waited every time, as written; a range waits a random time
+/// between zero and `min(cap, first * 2^(retry-1))` (full jitter), so that
+/// many callers retrying together spread out.
 pub fn delay(
     backoff: Backoff,
     retry: u32,
     retry_after: Option<Duration>,
     rng: &mut Rng,
 ) -> Duration {
-    let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-    let ceiling = backoff.first.saturating_mul(factor).min(backoff.cap);
-    let jittered = ceiling.mul_f64(rng.unit());
-    jittered.max(retry_after.unwrap_or_default())
+    let wait = if backoff.first == backoff.cap {
+        backoff.first
+    } else {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        let ceiling = backoff.first.saturating_mul(factor).min(backoff.cap);
+        ceiling.mul_f64(rng.unit())
+    };
+    wait.max(retry_after.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -65,6 +73,45 @@ mod tests {
         assert!(seen_nonzero);
         let asked = Duration::from_secs(3);
         assert_eq!(delay(backoff, 1, Some(asked), &mut rng), asked);
+    }
+
+    #[test]
+    fn a_single_duration_is_waited_every_time() {
+        let two = Duration::from_secs(2);
+        let backoff = Backoff {
+            first: two,
+            cap: two,
+        };
+        for seed in [0, 1, 42, u64::MAX] {
+            let mut rng = Rng::new(seed);
+            let delays: Vec<Duration> = (1..=6)
+                .map(|retry| delay(backoff, retry, None, &mut rng))
+                .collect();
+            assert_eq!(delays, vec![two; 6], "seed {seed}");
+        }
+        let zero = Backoff {
+            first: Duration::ZERO,
+            cap: Duration::ZERO,
+        };
+        assert_eq!(delay(zero, 3, None, &mut Rng::new(9)), Duration::ZERO);
+        // What the worker asked for still wins when it is longer.
+        let asked = Duration::from_secs(5);
+        assert_eq!(delay(backoff, 1, Some(asked), &mut Rng::new(3)), asked);
+    }
+
+    #[test]
+    fn a_range_is_jittered_within_its_bounds() {
+        let backoff = Backoff {
+            first: Duration::from_secs(1),
+            cap: Duration::from_secs(30),
+        };
+        let mut rng = Rng::new(11);
+        let delays: Vec<Duration> = (0..200)
+            .map(|i| delay(backoff, 1 + i % 8, None, &mut rng))
+            .collect();
+        assert!(delays.iter().all(|d| *d <= backoff.cap));
+        let distinct: std::collections::HashSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 100, "{} distinct delays", distinct.len());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! first matching transition, until a `succeed` or `fail` state or an
 //! unhandled failure ends the run.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -12,9 +13,10 @@ use super::call::{self, Failed, Names};
 use super::context::{Ctx, Pure};
 use super::events::{Event, EventKind, EventSink, RunError};
 use super::fanout;
+use super::mock::Mock;
 use super::{Finished, RoutedFailure, RunOptions, RunOutcome, RunState, StartError};
 use crate::ir::{
-    Executor, FailureClass, Program, StateId, StateKind, Transition, Workflow, WorkflowId,
+    Executor, FailureClass, Program, StateId, StateKind, Transition, WorkerId, Workflow, WorkflowId,
 };
 use crate::runtime::eval::{self, Scope};
 use crate::runtime::validate::validate;
@@ -56,7 +58,7 @@ pub async fn run_until<S: EventSink>(
         .workflows
         .get(workflow.0 as usize)
         .ok_or(StartError::NoWorkflow(workflow.0))?;
-    refuse_humans(program, wf)?;
+    refuse_humans(program, wf, &options.mocks)?;
     let input =
         validate(input, wf.input, &program.types).map_err(|mismatch| StartError::InvalidInput {
             workflow: wf.name.clone(),
@@ -131,8 +133,13 @@ async fn started<S: EventSink>(
     Finished { outcome, state }
 }
 
-/// A workflow that calls a `human` worker cannot run without the store.
-fn refuse_humans(program: &Program, wf: &Workflow) -> Result<(), StartError> {
+/// A workflow that calls a `human` worker cannot run without the store,
+/// unless the worker is mocked: then nobody is asked.
+fn refuse_humans(
+    program: &Program,
+    wf: &Workflow,
+    mocks: &HashMap<WorkerId, Mock>,
+) -> Result<(), StartError> {
     for st in &wf.states {
         let calls: Vec<_> = match &st.kind {
             StateKind::Step(call) | StateKind::Map { call, .. } => vec![call],
@@ -142,6 +149,7 @@ fn refuse_humans(program: &Program, wf: &Workflow) -> Result<(), StartError> {
         for call in calls {
             if let Some(worker) = program.workers.get(call.worker.0 as usize)
                 && matches!(worker.executor, Executor::Human { .. })
+                && !mocks.contains_key(&call.worker)
             {
                 return Err(StartError::NeedsStore {
                     workflow: wf.name.clone(),
@@ -207,9 +215,12 @@ async fn drive<S: EventSink>(cx: &Ctx<'_, S>, state: &mut RunState) -> Result<Va
                 let visit = state.visits[id];
                 match st.max_visits {
                     Some(max) if visit > max => {
+                        // Nothing ran: the message says so, rather than
+                        // counting attempts of a worker that never started.
                         let message = format!(
-                            "state `{}` was entered {visit} times, more than its max_visits of {max}",
-                            st.name
+                            "`{}` reached its limit of {max} visit{}",
+                            st.name,
+                            if max == 1 { "" } else { "s" }
                         );
                         let mut event = Event::of_step(EventKind::StepFailed, &cx.labels[id], None);
                         event.class = Some(FailureClass::Limit);
