@@ -312,9 +312,13 @@ fn run_interrupted() {
     assert_eq!(status.code(), Some(130), "stderr: {seen:?} {rest:?}");
     // `sleep 30` was stopped, not waited for.
     assert!(started.elapsed() < Duration::from_secs(10));
+    // The trace names the step that was under way before the error.
     assert_eq!(
         rest,
-        ["error: interrupted: the run was cancelled and every program it started was stopped"]
+        [
+            "⊘ sleepy cancelled because the run was stopped",
+            "error: interrupted: the run was cancelled and every program it started was stopped"
+        ]
     );
 }
 

@@ -189,6 +189,26 @@ fn events(stdout: &[u8]) -> Vec<Value> {
         1,
         "{text}"
     );
+    // Every step, branch or item that started has ended, however the run
+    // did: a stopped run ends those under way with `step_cancelled`.
+    let mut open: Vec<&Value> = Vec::new();
+    for event in &events {
+        let kind = event["event"].as_str().unwrap_or_default();
+        if kind == "step_started" {
+            open.push(&event["step"]);
+        } else if [
+            "step_succeeded",
+            "attempt_failed",
+            "step_failed",
+            "step_cancelled",
+        ]
+        .contains(&kind)
+            && let Some(at) = open.iter().rposition(|step| **step == event["step"])
+        {
+            open.remove(at);
+        }
+    }
+    assert!(open.is_empty(), "started and never ended: {open:?}\n{text}");
     events
 }
 
@@ -242,6 +262,30 @@ fn a_timed_out_attempt_is_gone_before_its_retry_starts() {
     assert_eq!(of_kind(&events, "run_failed").len(), 1);
     // The first attempt's program and its child were dead when the second
     // attempt started.
+    let before = std::fs::read_to_string(scratch.path("before.2"))
+        .expect("the second attempt ran and looked");
+    assert_eq!(before, "none");
+    assert_nothing_left(&scratch, 4);
+}
+
+/// An output that does not fit its type is retried (class `output`) only
+/// once the attempt's processes are gone, though its program exited 0 and
+/// left a child that ignores SIGTERM.
+#[test]
+fn a_misfit_output_is_retried_only_once_its_processes_are_gone() {
+    let scratch = Scratch::new("misfit");
+    let file = stubborn_flow(
+        &scratch,
+        "misfit",
+        "retries: 1\n  backoff: 0s\n  retry_on: [output]",
+    );
+    let output = finish(flow_run(&file, &[]).spawn().expect("flow starts"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let events = events(&output.stdout);
+    let failed = of_kind(&events, "attempt_failed");
+    assert_eq!(failed.len(), 1, "{events:?}");
+    assert_eq!(failed[0]["class"], "output", "{events:?}");
     let before = std::fs::read_to_string(scratch.path("before.2"))
         .expect("the second attempt ran and looked");
     assert_eq!(before, "none");

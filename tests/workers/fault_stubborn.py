@@ -10,6 +10,8 @@ alive ("none" when none are). Then, by the mode in $2:
 - `fail`: prints what went wrong on stdout only and exits 1, its child
   still running;
 - `flaky`: exits 75 (try again) on the first attempt, else as `leave`;
+- `misfit`: on the first attempt prints an output of the wrong type
+  ({"done": "yes"}) and exits 0, its child still running; else as `leave`;
 - `check`: starts nothing and records nothing of its own, but writes to
   <dir>/checked the pids of every `pids.*` file that are still alive
   ("none" when none are), then prints {"done": true}.
@@ -76,4 +78,7 @@ if mode == "fail":
     sys.exit(1)
 if mode == "flaky" and attempt == 1:
     sys.exit(75)
+if mode == "misfit" and attempt == 1:
+    print(json.dumps({"done": "yes"}))
+    sys.exit(0)
 print(json.dumps({"done": True}))

@@ -329,6 +329,9 @@ async fn attempt_once<S: super::EventSink>(
 ) -> Result<Output, Failure> {
     let settings = &call.settings;
     let mock = cx.mocks.get(&call.worker);
+    // The processes of the attempt, which an output that does not fit its
+    // type must also outlast: a retry never runs beside them.
+    let mut teardowns = None;
     let output = match (&worker.executor, settings.timeout, mock) {
         // A mocked worker's outcome is the next of its list: nothing runs.
         (_, _, Some(mock)) => match mock.outcome(cx.mock_calls.next(call.worker.0 as usize)) {
@@ -344,7 +347,10 @@ async fn attempt_once<S: super::EventSink>(
         // A builtin worker is done at once: called directly, so that the
         // common future does not hold the executors' large ones.
         (Executor::Builtin(which), None, None) => builtin::call_with(*which, input)?,
-        _ => Box::pin(execute_within(cx, worker, &input, meta, call)).await?,
+        _ => {
+            let teardowns = teardowns.insert(exec::Teardowns::default());
+            Box::pin(execute_within(cx, worker, &input, meta, call, teardowns)).await?
+        }
     };
     let log = output.log;
     let usage = output.usage;
@@ -353,6 +359,9 @@ async fn attempt_once<S: super::EventSink>(
         // A failure after the worker ran keeps what it wrote to its log,
         // and the tokens it spent.
         Err(m) => {
+            if let Some(teardowns) = &teardowns {
+                teardowns.settled().await;
+            }
             return Err(Failure {
                 log,
                 usage,
@@ -373,13 +382,13 @@ async fn execute_within<S: super::EventSink>(
     input: &Value,
     meta: &CallMeta,
     call: &Call,
+    teardowns: &exec::Teardowns,
 ) -> Result<Output, Failure> {
     let settings = &call.settings;
     // The attempt ends only when the processes it started are gone: a
     // failed or timed-out attempt waits for them (SIGKILL after the grace
     // period included), so that a retry never runs beside them.
-    let teardowns = exec::Teardowns::default();
-    let work = execute(cx, worker, input, meta, settings.max_output, &teardowns);
+    let work = execute(cx, worker, input, meta, settings.max_output, teardowns);
     let output = match settings.timeout {
         Some(limit) => match tokio::time::timeout(limit, work).await {
             Ok(Ok(output)) => output,

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::events::{self, Event, EventSink};
+use super::events::{self, Event, EventKind, EventSink};
 use super::limits::Limits;
 use super::mock::{Mock, MockCalls};
 use super::retry::Rng;
@@ -36,6 +36,9 @@ pub(super) struct Ctx<'a, S> {
     pub base_dir: Option<PathBuf>,
     sink: &'a S,
     seq: AtomicU64,
+    /// The steps, branches and items started and not ended yet, by label:
+    /// when the run is stopped, each of them ends with `step_cancelled`.
+    open: Mutex<Vec<Arc<str>>>,
     clock: RunClock,
     http: OnceLock<Result<HttpExecutor, String>>,
     llm: OnceLock<Result<LlmExecutor, String>>,
@@ -117,6 +120,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             base_dir: options.base_dir,
             sink,
             seq: AtomicU64::new(0),
+            open: Mutex::new(Vec::new()),
             clock: RunClock::start(),
             http,
             llm,
@@ -138,6 +142,7 @@ impl<'a, S: EventSink> Ctx<'a, S> {
         mut event: Event,
         at: Instant,
     ) -> impl std::future::Future<Output = ()> + Send {
+        self.track(&event);
         event.run_id = self.run_id.clone();
         event.seq = self.seq.fetch_add(1, Ordering::Relaxed);
         event.ts = self.clock.at(at);
@@ -148,6 +153,31 @@ impl<'a, S: EventSink> Ctx<'a, S> {
             error.message = self.secrets.mask_owned(std::mem::take(&mut error.message));
         }
         self.sink.emit(event)
+    }
+
+    /// Keeps [`Ctx::open`] up to date: a start opens its label, an end
+    /// closes the latest start of the same label.
+    fn track(&self, event: &Event) {
+        let Some(step) = &event.step else { return };
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        match event.event {
+            EventKind::StepStarted => open.push(step.clone()),
+            EventKind::StepSucceeded
+            | EventKind::AttemptFailed
+            | EventKind::StepFailed
+            | EventKind::StepCancelled => {
+                if let Some(at) = open.iter().rposition(|s| s == step) {
+                    open.remove(at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The labels started and not ended, in the order they started; the
+    /// list is emptied.
+    pub fn take_open(&self) -> Vec<Arc<str>> {
+        std::mem::take(&mut *self.open.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn http(&self) -> Result<&HttpExecutor, String> {

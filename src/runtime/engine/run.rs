@@ -107,6 +107,13 @@ async fn started<S: EventSink>(
         outcome = drive(cx, &mut state) => Some(outcome),
     };
     let Some(outcome) = outcome else {
+        // The calls under way were dropped with `drive`: each step, branch
+        // and item they were ends here, so that every start has its end.
+        for label in cx.take_open() {
+            let mut event = Event::of_step(EventKind::StepCancelled, &label, None);
+            event.message = Some("cancelled because the run was stopped".to_owned());
+            cx.emit(event).await;
+        }
         cx.emit(Event::new(EventKind::RunCancelled)).await;
         return Finished {
             outcome: RunOutcome::Cancelled,
