@@ -834,6 +834,8 @@ workflow go() -> string {
         [
             (EventKind::RunStarted, None),
             (EventKind::StepStarted, Some("nap")),
+            // The step under way ends before the run does.
+            (EventKind::StepCancelled, Some("nap")),
             (EventKind::RunCancelled, None),
         ]
     );
