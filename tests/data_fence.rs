@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flow::ir::{FailureClass, Program, WorkflowId};
-use flow::runtime::engine::{self, Event, EventKind, Finished, RunOptions, RunOutcome, VecSink};
+use flow::runtime::engine::{self, Event, EventKind, Finished, RunOptions, VecSink};
 use serde_json::{Value, json};
+
+use common::outcome::{failed, succeeded};
 
 fn program(source: &str) -> Program {
     let parsed = flow::syntax::parse(source);
@@ -48,22 +50,6 @@ async fn run_with_env(source: &str, input: Value, env: &[(&str, &str)]) -> (Fini
 
 async fn run(source: &str, input: Value) -> (Finished, Vec<Event>) {
     run_with_env(source, input, &[]).await
-}
-
-fn failure(finished: &Finished) -> &engine::RunError {
-    match &finished.outcome {
-        RunOutcome::Failed { error } => error,
-        RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
-}
-
-fn succeeded(finished: &Finished) -> &Value {
-    match &finished.outcome {
-        RunOutcome::Succeeded { output } => output,
-        RunOutcome::Failed { error } => panic!("the run failed: {error}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
 }
 
 /// A fresh directory for one test's files.
@@ -113,7 +99,7 @@ workflow go(raw: string) -> [json] {{
     );
     let raw = r#"[{"lead":{"name":"Ada"}},{"lead":{"nope":1}}]"#;
     let (finished, events) = run(&source, json!({ "raw": raw })).await;
-    let error = failure(&finished);
+    let error = failed(&finished);
     assert_eq!(error.class, Some(FailureClass::Worker), "{error}");
     assert_eq!(error.attempts, 0, "not retried: {error}");
     for part in [
@@ -157,7 +143,7 @@ workflow go(raw: string) -> json {{
         command = marking_worker(&dir)
     );
     let (finished, events) = run(&source, json!({ "raw": r#""five""# })).await;
-    let error = failure(&finished);
+    let error = failed(&finished);
     assert_eq!(error.class, Some(FailureClass::Worker));
     assert_eq!(error.attempts, 0);
     assert!(
@@ -206,7 +192,7 @@ workflow go(raw: string) -> json {{
         command = marking_worker(&dir)
     );
     let (finished, events) = run(&source, json!({ "raw": r#""five""# })).await;
-    let error = failure(&finished);
+    let error = failed(&finished);
     assert_eq!(error.class, Some(FailureClass::Worker));
     for part in [
         "the hook `Strict`",

@@ -14,6 +14,8 @@ use flow::runtime::engine::{
 };
 use serde_json::{Value, json};
 
+use common::outcome::{failed, succeeded};
+
 fn workers() -> String {
     format!("{}/tests/workers", env!("CARGO_MANIFEST_DIR"))
 }
@@ -64,22 +66,6 @@ fn names(events: &[Event]) -> Vec<(EventKind, Option<&str>)> {
         .iter()
         .map(|e| (e.event, e.step.as_deref()))
         .collect()
-}
-
-fn failed(finished: &Finished) -> &engine::RunError {
-    match &finished.outcome {
-        RunOutcome::Failed { error } => error,
-        RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
-}
-
-fn succeeded(finished: &Finished) -> &Value {
-    match &finished.outcome {
-        RunOutcome::Succeeded { output } => output,
-        RunOutcome::Failed { error } => panic!("the run failed: {error}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
 }
 
 const HELLO: &str = r#"

@@ -3,14 +3,18 @@
 //! documented order and a failing hook names itself without running the
 //! worker again; mocked workers give their outcomes one per call.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use flow::ir::{FailureClass, Program, WorkerId, WorkflowId};
 use flow::runtime::engine::{
-    self, Event, EventKind, Finished, HookPlace, Mock, MockOutcome, RunOptions, RunOutcome, VecSink,
+    self, Event, EventKind, Finished, HookPlace, Mock, MockOutcome, RunOptions, VecSink,
 };
-use serde_json::{Value, json};
+use serde_json::json;
+
+use common::outcome::{failed, succeeded};
 
 fn workers() -> String {
     format!("{}/tests/workers", env!("CARGO_MANIFEST_DIR"))
@@ -45,20 +49,6 @@ async fn run_with(source: &str, options: RunOptions) -> (Finished, Vec<Event>) {
 
 async fn run(source: &str) -> (Finished, Vec<Event>) {
     run_with(source, options()).await
-}
-
-fn output(finished: &Finished) -> &Value {
-    match &finished.outcome {
-        RunOutcome::Succeeded { output } => output,
-        other => panic!("the run did not succeed: {other:?}"),
-    }
-}
-
-fn error(finished: &Finished) -> &engine::RunError {
-    match &finished.outcome {
-        RunOutcome::Failed { error } => error,
-        other => panic!("the run did not fail: {other:?}"),
-    }
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
@@ -129,7 +119,7 @@ workflow go() -> string {{
         w = workers()
     );
     let (finished, events) = run(&source).await;
-    assert_eq!(error(&finished).state, "both");
+    assert_eq!(failed(&finished).state, "both");
     assert_paired(&events);
     // The state starts like a step, before its branches.
     assert_eq!(events[1].event, EventKind::StepStarted);
@@ -177,7 +167,7 @@ workflow go() -> [int] {{
         w = workers()
     );
     let (finished, events) = run(&source).await;
-    assert_eq!(error(&finished).state, "each");
+    assert_eq!(failed(&finished).state, "each");
     assert_paired(&events);
     assert_eq!(kinds_of(&events, "each")[0], EventKind::StepStarted);
     for item in ["each[0]", "each[1]", "each[2]"] {
@@ -206,7 +196,7 @@ workflow go() -> int {
 }
 "#;
     let (finished, events) = run(source).await;
-    assert_eq!(output(&finished), &json!(2));
+    assert_eq!(succeeded(&finished), &json!(2));
     assert_paired(&events);
     assert_eq!(
         kinds_of(&events, "each"),
@@ -240,7 +230,7 @@ workflow go() -> int {{
         c = counter.display()
     );
     let (finished, events) = run(&source).await;
-    assert_eq!(output(&finished), &json!(3));
+    assert_eq!(succeeded(&finished), &json!(3));
     assert_paired(&events);
     // (the attempt to come, of how many, the wait, the class that caused it)
     type Retry = (Option<u32>, Option<u32>, Option<u64>, Option<FailureClass>);
@@ -304,7 +294,7 @@ workflow go() -> [string] {{
     let (finished, _) = run(&source).await;
     // State `before`, worker `before`, the worker, worker `after`, state
     // `after`: in a step, a branch and a map alike.
-    assert_eq!(output(&finished), &json!(["SWws", "SWws", "SWws"]));
+    assert_eq!(succeeded(&finished), &json!(["SWws", "SWws", "SWws"]));
 }
 
 #[tokio::test]
@@ -334,7 +324,7 @@ workflow go() -> int {{
         c = counter.display()
     );
     let (finished, events) = run(&source).await;
-    let error = error(&finished);
+    let error = failed(&finished);
     assert_eq!(error.state, "s");
     assert!(
         error
@@ -393,11 +383,11 @@ workflow go() -> int {{
     );
     let (finished, events) = run(&source).await;
     assert!(
-        error(&finished)
+        failed(&finished)
             .message
             .starts_with("the `before` hook `prepare` failed: "),
         "{}",
-        error(&finished).message
+        failed(&finished).message
     );
     assert!(!counter.exists(), "the worker ran");
     assert!(events.iter().all(|e| e.event != EventKind::StepStarted));
@@ -429,7 +419,7 @@ workflow go() -> string {
 }
 "#;
     let (finished, events) = run(source).await;
-    assert_eq!(output(&finished), &json!("tidy"));
+    assert_eq!(succeeded(&finished), &json!("tidy"));
     let succeeded = events.iter().find(|e| e.event == EventKind::StepSucceeded);
     assert_eq!(
         succeeded.and_then(|e| e.log.as_deref()),
@@ -454,7 +444,7 @@ workflow go() -> string {
 "#;
     let (finished, events) = run(source).await;
     assert_eq!(
-        output(&finished),
+        succeeded(&finished),
         &json!("`review` reached its limit of 3 visits")
     );
     assert_paired(&events);
@@ -495,7 +485,7 @@ workflow go() -> int {
     };
     let (finished, events) = run_with(source, options).await;
     // `s` failed once and was retried; `again` got the last outcome again.
-    assert_eq!(output(&finished), &json!(40));
+    assert_eq!(succeeded(&finished), &json!(40));
     assert_eq!(
         kinds_of(&events, "s"),
         vec![
@@ -539,5 +529,5 @@ workflow go() -> bool {
         ..options()
     };
     let (finished, _) = run_with(source, options).await;
-    assert_eq!(output(&finished), &json!(true));
+    assert_eq!(succeeded(&finished), &json!(true));
 }

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod outcome;
 pub mod server;
 
 // Not every test binary names every type.
