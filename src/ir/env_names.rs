@@ -1,4 +1,4 @@
-//! The environment variables a workflow reads for certain: the names of the
+//! The environment variables a workflow can read: the names of the
 //! `env("NAME")` calls in the executor settings of the workers its states
 //! call and of their hook programs, so that a run can refuse to start when
 //! one is not set instead of failing after the paid-for work is done.
@@ -23,9 +23,9 @@ pub enum Reader {
 impl Program {
     /// The names, each once, in the order the workflow's states name them.
     /// Workers for which `skip` holds (mocked ones, which run nothing) are
-    /// left out. A name inside an `if` branch is left out, since only the
-    /// branch taken reads the environment; so is a name that is not a
-    /// literal, which is known only when the call is made.
+    /// left out. A name in either branch of an `if` is in, since the run can
+    /// take either; a name that is not a literal is left out, since it is
+    /// known only when the call is made.
     pub fn env_names(&self, workflow: WorkflowId, skip: &dyn Fn(WorkerId) -> bool) -> Vec<EnvRead> {
         let mut names = Vec::new();
         let Some(wf) = self.workflows.get(workflow.0 as usize) else {
@@ -162,8 +162,17 @@ fn collect(expr: &Expr, reader: Reader, names: &mut Vec<EnvRead>) {
             go(lhs, names);
             go(rhs, names);
         }
-        // Only the branch taken is evaluated: its condition always is.
-        Expr::If { condition, .. } => go(condition, names),
+        // Either branch can be taken, so the workflow can read the names
+        // of both: each must be set.
+        Expr::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            go(condition, names);
+            go(then, names);
+            go(otherwise, names);
+        }
     }
 }
 
@@ -181,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn names_are_those_read_for_certain_each_once() {
+    fn names_are_those_the_workflow_can_read_each_once() {
         let p = program(
             r#"
 worker A(x: string) -> string {
@@ -206,7 +215,9 @@ workflow go(x: string) -> string {
                 .map(|r| r.name)
                 .collect()
         };
-        assert_eq!(names(&|_| false), ["A_URL", "A_KEY", "B_TOKEN"]);
+        // A name in either branch of an `if` counts; `env(x)` is known only
+        // when the call is made.
+        assert_eq!(names(&|_| false), ["A_URL", "A_KEY", "ONLY_IF", "B_TOKEN"]);
         // A mocked worker reads nothing.
         assert_eq!(names(&|w| w == WorkerId(0)), ["B_TOKEN"]);
     }

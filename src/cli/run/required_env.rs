@@ -1,5 +1,5 @@
-//! Before a run starts: every environment variable that the workflow reads
-//! for certain (`Program::env_names`) must be set, so that a typo in a
+//! Before a run starts: every environment variable that the workflow can read
+//! (`Program::env_names`) must be set, so that a typo in a
 //! variable's name costs nothing instead of failing the run at the step
 //! that reads it, after the paid-for work before it is done.
 
