@@ -141,8 +141,8 @@ fn record(map: &mut Map<String, Value>, fields: &[Field], types: &Types) -> Resu
     Ok(())
 }
 
-/// Whether `null` is a value of `ty` itself.
-fn takes_null(ty: TypeId, types: &Types) -> bool {
+/// Whether `null` is a value of `ty` itself (`T?`, `null`, `json`).
+pub(crate) fn takes_null(ty: TypeId, types: &Types) -> bool {
     matches!(
         types.resolve(ty),
         Type::Optional(_) | Type::Null | Type::Json

@@ -21,7 +21,7 @@ use crate::runtime::executor::exec::{self, ExecSpec};
 use crate::runtime::executor::http::{HttpSpec, UrlPiece, build_url};
 use crate::runtime::executor::llm::{LlmSpec, OutputType};
 use crate::runtime::executor::{CallMeta, Failure, Invocation, Output, builtin};
-use crate::runtime::validate::validate;
+use crate::runtime::validate::{takes_null, validate};
 
 /// Why a call failed, after its retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -537,10 +537,7 @@ async fn execute<S: super::EventSink>(
                         .transpose()?,
                 ),
                 max_retry_after: *max_retry_after,
-                empty_is_null: matches!(
-                    cx.program.types.resolve(worker.output),
-                    Type::Optional(_) | Type::Json | Type::Null
-                ),
+                empty_is_null: takes_null(worker.output, &cx.program.types),
             };
             let client = cx
                 .http()

@@ -9,6 +9,7 @@ use super::request::Shape;
 use super::{OutputType, Usage};
 use crate::ir::{Type, TypeId, Types};
 use crate::runtime::executor::http::excerpt;
+use crate::runtime::validate::takes_null;
 
 /// How many characters of the reply are quoted on each side of the place
 /// where it stopped being JSON.
@@ -241,13 +242,6 @@ fn without_optional(ty: TypeId, types: &Types) -> &Type {
             other => return other,
         }
     }
-}
-
-fn takes_null(ty: TypeId, types: &Types) -> bool {
-    matches!(
-        types.resolve(ty),
-        Type::Optional(_) | Type::Null | Type::Json
-    )
 }
 
 /// What an error answer says: the `message` of an OpenAI error body
