@@ -186,7 +186,7 @@ impl Event {
 
     /// An event of `kind` about `step`: the engine makes several per step,
     /// and moving an `Event` through the builder methods copied it each time.
-    pub(super) fn of_step(kind: EventKind, step: &Arc<str>, attempt: Option<u32>) -> Self {
+    pub(crate) fn of_step(kind: EventKind, step: &Arc<str>, attempt: Option<u32>) -> Self {
         Event {
             step: Some(step.clone()),
             attempt,

@@ -18,7 +18,7 @@ use crate::runtime::validate::validate;
 
 /// The worker's input record, validated against its parameters; its typed
 /// view on success, else the message of the failure.
-pub(super) fn worker_input(worker: &Worker, input: Value, types: &Types) -> Result<Value, String> {
+pub(crate) fn worker_input(worker: &Worker, input: Value, types: &Types) -> Result<Value, String> {
     validate(input, worker.input, types).map_err(|m| {
         format!(
             "the input of `{}` does not fit its parameters: {m}; the worker was not started",
@@ -28,7 +28,7 @@ pub(super) fn worker_input(worker: &Worker, input: Value, types: &Types) -> Resu
 }
 
 /// A hook's one argument, validated against the type of its parameter.
-pub(super) fn hook_input(hook: &Transformer, value: Value, types: &Types) -> Result<Value, String> {
+pub(crate) fn hook_input(hook: &Transformer, value: Value, types: &Types) -> Result<Value, String> {
     let Some(param) = hook.params.first() else {
         return Ok(value);
     };

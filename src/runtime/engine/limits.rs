@@ -31,7 +31,7 @@ impl Limits {
 
     /// Waits for a free slot of `worker` and holds it until the returned
     /// permit is dropped; `None` (at once) when the worker has no bound.
-    pub(super) async fn acquire(&self, worker: &Worker) -> Option<OwnedSemaphorePermit> {
+    pub(crate) async fn acquire(&self, worker: &Worker) -> Option<OwnedSemaphorePermit> {
         let permits = worker.concurrency?;
         let gate = {
             let mut gates = self

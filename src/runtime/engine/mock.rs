@@ -2,8 +2,6 @@
 //! outcomes, one per call, the last repeated, so that a review loop, a
 //! retry or a failure route can be exercised without the real worker.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde_json::Value;
 
 use crate::ir::FailureClass;
@@ -47,28 +45,9 @@ impl Mock {
     }
 
     /// The outcome of the call numbered `call` (from 0).
-    pub(super) fn outcome(&self, call: usize) -> &MockOutcome {
+    pub(crate) fn outcome(&self, call: usize) -> &MockOutcome {
         let last = self.outcomes.len().saturating_sub(1);
         &self.outcomes[call.min(last)]
-    }
-}
-
-/// How many calls each mocked worker of a run has had, so that each call
-/// takes the next outcome. Per run, not per mock: two runs sharing the
-/// mocks each start at the first outcome.
-#[derive(Debug, Default)]
-pub(super) struct MockCalls(Vec<AtomicUsize>);
-
-impl MockCalls {
-    pub(super) fn new(workers: usize) -> Self {
-        MockCalls((0..workers).map(|_| AtomicUsize::new(0)).collect())
-    }
-
-    /// The number of this call of worker `index`, counting from 0.
-    pub(super) fn next(&self, index: usize) -> usize {
-        self.0
-            .get(index)
-            .map_or(0, |n| n.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -87,8 +66,7 @@ mod tests {
         let Some(mock) = mock else {
             panic!("two outcomes make a mock");
         };
-        let calls = MockCalls::new(1);
-        let seen: Vec<&MockOutcome> = (0..4).map(|_| mock.outcome(calls.next(0))).collect();
+        let seen: Vec<&MockOutcome> = (0..4).map(|call| mock.outcome(call)).collect();
         assert_eq!(seen, vec![&fail, &ok, &ok, &ok]);
         assert_eq!(Mock::new(Vec::new()), None);
     }

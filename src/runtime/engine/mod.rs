@@ -1,17 +1,12 @@
-//! The engine: runs a workflow of a checked program as a state machine.
-//!
-//! A run moves from state to state; at each one it counts the visit, calls
-//! the worker (with hooks, a timeout, output validation and retries), and
-//! takes the first transition that matches. Every attempt and transition
-//! goes through one [`EventSink`] before the run goes on, and the run's
-//! [`RunState`] is plain serializable data, so that a journal can later
-//! record a run and resume it.
+//! The engine: the public face of the runtime. [`run`] and [`run_until`]
+//! run a workflow of a checked program in this process (the machine of
+//! `runtime::machine` on the local driver of `runtime::driver`), and this
+//! module holds what a run is made of and gives back: [`RunOptions`], the
+//! [`Event`]s, the run's [`RunState`] (plain serializable data) and how it
+//! ended.
 
-mod call;
-mod context;
 pub mod events;
-mod fanout;
-mod fence;
+pub(crate) mod fence;
 mod limits;
 mod mock;
 pub mod retry;
@@ -33,7 +28,7 @@ pub use events::{
 };
 pub use limits::Limits;
 pub use mock::{Mock, MockOutcome};
-pub use run::{run, run_until};
+pub use run::{run, run_until, run_with};
 
 use crate::runtime::executor::http::HttpExecutor;
 use crate::runtime::executor::llm::{Environment, LlmExecutor, ProcessEnvironment};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::ir::Backoff;
 
 /// SplitMix64: small, fast and good enough for jitter (not for secrets).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rng(u64);
 
 impl Rng {

@@ -1,0 +1,242 @@
+//! The local driver: runs the machine on tokio in this process, with no
+//! store. Attempts and hook programs go to an [`Invoke`], timers are
+//! tokio sleeps, events go to the sink (masked) before the run goes on,
+//! and a `cancel` future stops the run.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
+use std::time::Instant;
+
+use super::invoke::{Invoke, Pending};
+use crate::ir::FailureClass;
+use crate::runtime::engine::secrets::Secrets;
+use crate::runtime::engine::{Event, EventSink, Finished, RunError, RunOutcome, Timestamp};
+use crate::runtime::executor::Failure;
+use crate::runtime::machine::{CallId, Command, Input, Machine};
+
+/// The time of a run's events: the wall clock read once when the run
+/// starts, then the monotonic clock. One reading per input, and the times
+/// of one run never go backwards when the wall clock is adjusted during
+/// it.
+pub(crate) struct RunClock {
+    wall_ms: u64,
+    start: Instant,
+}
+
+impl RunClock {
+    pub(crate) fn start() -> Self {
+        RunClock {
+            wall_ms: Timestamp::now().0,
+            start: Instant::now(),
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub(crate) fn now(&self) -> u64 {
+        // Seconds and milliseconds rather than `as_millis`, whose u128
+        // arithmetic showed in profiles: this runs for every input.
+        let since = self.start.elapsed();
+        let millis = since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(since.subsec_millis()));
+        self.wall_ms.saturating_add(millis)
+    }
+}
+
+/// Hides the secrets in the text of an event (messages and logs; data is
+/// never rewritten).
+pub(crate) fn mask_event(secrets: &Secrets, mut event: Event) -> Event {
+    event.message = event.message.map(|m| secrets.mask_owned(m));
+    event.log = event.log.map(|m| secrets.mask_owned(m));
+    if let Some(error) = &mut event.error {
+        error.message = secrets.mask_owned(std::mem::take(&mut error.message));
+    }
+    event
+}
+
+/// Hides the secrets in what a worker said, before the machine (and the
+/// `error` of the workflow's expressions) sees it.
+pub(crate) fn mask_failure(secrets: &Secrets, mut failure: Failure) -> Failure {
+    failure.message = secrets.mask_owned(std::mem::take(&mut failure.message));
+    failure.log = secrets.mask_owned(std::mem::take(&mut failure.log));
+    failure
+}
+
+/// The calls under way: one future each (an attempt, a hook program or a
+/// timer), polled together.
+#[derive(Default)]
+struct InFlight<'a> {
+    running: Vec<(CallId, Pending<'a, Input>)>,
+}
+
+impl<'a> InFlight<'a> {
+    fn push(&mut self, call: CallId, future: Pending<'a, Input>) {
+        self.running.push((call, future));
+    }
+
+    /// Drops the future of `call`, which stops what it started.
+    fn cancel(&mut self, call: CallId) {
+        self.running.retain(|(c, _)| *c != call);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The next input from any of them.
+    async fn next(&mut self) -> Input {
+        poll_fn(|task| {
+            for i in 0..self.running.len() {
+                if let Poll::Ready(input) = self.running[i].1.as_mut().poll(task) {
+                    drop(self.running.swap_remove(i));
+                    return Poll::Ready(input);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// Runs a started machine to its end. `cancel` completing stops the run:
+/// the calls under way are dropped (processes killed, connections
+/// closed), each open step ends with `step_cancelled`, then the run with
+/// `run_cancelled`.
+pub async fn drive<S: EventSink, I: Invoke>(
+    mut machine: Machine<'_>,
+    invoke: &I,
+    sink: &S,
+    secrets: &Secrets,
+    cancel: impl Future<Output = ()>,
+) -> Finished {
+    let clock = RunClock::start();
+    let mut cancel = pin!(cancel);
+    let mut cancelled = false;
+    let mut out = Vec::with_capacity(16);
+    let mut commands = Vec::with_capacity(16);
+    let mut inflight = InFlight::default();
+    let mut ready: VecDeque<Input> = VecDeque::new();
+    machine.start(clock.now(), &mut out);
+    loop {
+        std::mem::swap(&mut out, &mut commands);
+        let mut ended = None;
+        for command in commands.drain(..) {
+            match command {
+                Command::Emit(event) => sink.emit(mask_event(secrets, event)).await,
+                Command::Invoke(attempt) => {
+                    let call = attempt.call;
+                    match invoke.now(attempt) {
+                        Ok((took_ms, result)) => ready.push_back(Input::Attempted {
+                            call,
+                            took_ms,
+                            result: result.map_err(|f| mask_failure(secrets, f)),
+                        }),
+                        Err(attempt) => {
+                            let future = invoke.attempt(attempt);
+                            inflight.push(
+                                call,
+                                Box::pin(async move {
+                                    let (took_ms, result) = future.await;
+                                    Input::Attempted {
+                                        call,
+                                        took_ms,
+                                        result: result.map_err(|f| mask_failure(secrets, f)),
+                                    }
+                                }),
+                            );
+                        }
+                    }
+                }
+                Command::RunHook(hook) => {
+                    let call = hook.call;
+                    let future = invoke.hook(hook);
+                    inflight.push(
+                        call,
+                        Box::pin(async move {
+                            let result = future.await;
+                            Input::Hooked {
+                                call,
+                                result: result.map_err(|f| mask_failure(secrets, f)),
+                            }
+                        }),
+                    );
+                }
+                Command::StartTimer { call, delay, .. } => inflight.push(
+                    call,
+                    Box::pin(async move {
+                        tokio::time::sleep(delay).await;
+                        Input::TimerFired { call }
+                    }),
+                ),
+                // Asking a person needs the store: a run without one was
+                // refused at its start, unless the worker was mocked, and
+                // then no question is asked. This answers one that slipped
+                // through rather than waiting for ever.
+                Command::AskHuman(question) => ready.push_back(Input::Attempted {
+                    call: question.call,
+                    took_ms: 0,
+                    result: Err(Failure::new(
+                        FailureClass::Worker,
+                        format!(
+                            "`{}` asks a person, which needs the run store; this run has none",
+                            question.step
+                        ),
+                    )),
+                }),
+                Command::Cancel { call } => {
+                    inflight.cancel(call);
+                    ready.retain(|input| input.call() != Some(call));
+                }
+                Command::Finish(outcome) => ended = Some(outcome),
+            }
+        }
+        if let Some(outcome) = ended {
+            let outcome = match outcome {
+                RunOutcome::Failed { mut error } => {
+                    error.message = secrets.mask_owned(std::mem::take(&mut error.message));
+                    RunOutcome::Failed { error }
+                }
+                other => other,
+            };
+            // What is still under way is dropped with `inflight` here.
+            drop(inflight);
+            return Finished {
+                outcome,
+                state: machine.into_state().run,
+            };
+        }
+        let input = match ready.pop_front() {
+            Some(input) => input,
+            None if inflight.is_empty() => {
+                // The machine waits for nothing: a bug, reported as the
+                // run's failure rather than a hang.
+                let error = RunError {
+                    state: machine.state().run.workflow.clone(),
+                    class: None,
+                    message: "the run stopped making progress (an internal error of flow)"
+                        .to_owned(),
+                    attempts: 0,
+                };
+                return Finished {
+                    outcome: RunOutcome::Failed { error },
+                    state: machine.into_state().run,
+                };
+            }
+            None if cancelled => inflight.next().await,
+            None => {
+                tokio::select! {
+                    biased;
+                    () = &mut cancel => {
+                        cancelled = true;
+                        Input::CancelRequested
+                    }
+                    input = inflight.next() => input,
+                }
+            }
+        };
+        machine.handle(clock.now(), input, &mut out);
+    }
+}
