@@ -489,3 +489,33 @@ async fn max_visits_is_decided_by_the_machine() {
     assert_eq!(error.class, Some(FailureClass::Limit));
     assert_eq!(finished.state.visits, vec![3, 2, 0]);
 }
+
+/// The machine's sources use nothing that waits, reads a clock or touches
+/// the outside world.
+#[test]
+fn the_machine_does_no_io() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/runtime/machine");
+    let forbidden = [
+        "tokio::",
+        "Instant::",
+        "SystemTime::",
+        "std::fs",
+        "std::net",
+        "std::process",
+        "std::thread",
+        "std::env",
+        "now_millis",
+        "Timestamp::now",
+        "reqwest",
+    ];
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        files += 1;
+        for word in forbidden {
+            assert!(!text.contains(word), "{} mentions `{word}`", path.display());
+        }
+    }
+    assert!(files >= 4, "only {files} files in {}", dir.display());
+}
