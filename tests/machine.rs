@@ -519,3 +519,39 @@ fn the_machine_does_no_io() {
     }
     assert!(files >= 4, "only {files} files in {}", dir.display());
 }
+
+#[test]
+fn an_interrupted_attempt_runs_again_without_using_a_retry() {
+    let program = program(RETRY);
+    let mut m = machine(&program, json!({ "url": "u" }));
+    m.keep_inputs();
+    let mut out = Vec::new();
+    m.start(0, &mut out);
+    let call = invoked(&out)[0].call;
+    out.clear();
+    m.handle(10, Input::Interrupted { call }, &mut out);
+    assert_eq!(
+        shape(&out),
+        [
+            "attempt_interrupted get",
+            "step_started get",
+            "invoke get #2"
+        ]
+    );
+    assert_eq!(invoked(&out)[0].input, json!({ "url": "u" }));
+    // Both retries are still there: attempts 3 and 4.
+    for attempt in 3..=4 {
+        out.clear();
+        m.handle(20, fail(call, FailureClass::Transient), &mut out);
+        assert!(
+            matches!(out.last(), Some(Command::StartTimer { .. })),
+            "{out:?}"
+        );
+        out.clear();
+        m.handle(30, Input::TimerFired { call }, &mut out);
+        assert_eq!(invoked(&out)[0].attempt, attempt);
+    }
+    out.clear();
+    m.handle(40, fail(call, FailureClass::Transient), &mut out);
+    assert_eq!(shape(&out)[1], "step_failed get");
+}

@@ -171,6 +171,12 @@ impl TraceSink {
                     .and_then(|()| class(out, event))
                     .and_then(|()| write!(out, ": {message}"))
             }
+            EventKind::AttemptInterrupted => {
+                self.paint(out, "✗", YELLOW);
+                write!(out, " {step} ")
+                    .and_then(|()| self.attempt(out, attempt, None))
+                    .and_then(|()| write!(out, " interrupted: {message}"))
+            }
             EventKind::RetryScheduled => {
                 self.paint(out, "↻", YELLOW);
                 write!(
@@ -347,6 +353,7 @@ impl EventSink for TraceSink {
                 EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
                 EventKind::StepSucceeded
                 | EventKind::AttemptFailed
+                | EventKind::AttemptInterrupted
                 | EventKind::StepFailed
                 | EventKind::StepCancelled => {
                     live.ended(step);

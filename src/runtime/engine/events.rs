@@ -37,6 +37,10 @@ pub enum EventKind {
     /// A branch or an item (or its wait for a turn) was stopped because
     /// another one failed: the end of what its `step_started` began.
     StepCancelled,
+    /// The process that drove the run stopped during this attempt (a
+    /// crash, `kill -9`); a resumed run makes a new attempt with the same
+    /// idempotency key.
+    AttemptInterrupted,
 }
 
 /// Why a run failed: the failed state, the class of the failure (none for a

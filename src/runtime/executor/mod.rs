@@ -57,7 +57,7 @@ pub struct Invocation<'a> {
 pub const DEFAULT_MAX_OUTPUT: usize = crate::ir::DEFAULT_MAX_OUTPUT;
 
 /// What a worker returned, before it is validated against its type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     pub value: Value,
     /// What the worker wrote for the run's log (an exec program's stderr,
@@ -68,7 +68,7 @@ pub struct Output {
 }
 
 /// Why a call failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     pub class: FailureClass,
     pub message: String,

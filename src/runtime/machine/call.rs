@@ -41,6 +41,10 @@ pub(super) struct Frame {
     /// call's events with the worker's own.
     pub hook_log: String,
     pub phase: Phase,
+    /// Attempts cut short by the end of the process that drove the run,
+    /// which do not count against `retries`.
+    #[serde(default)]
+    pub interrupted: u32,
 }
 
 /// What a call waits for.
@@ -167,6 +171,7 @@ impl<'p> Machine<'p> {
             attempt: 0,
             hook_log: String::new(),
             phase: Phase::Before(0),
+            interrupted: 0,
         };
         self.before(now, frame, out)
     }
@@ -393,7 +398,8 @@ impl<'p> Machine<'p> {
         }
         // The last attempt may have the input itself, so that `echo` need
         // not copy it; earlier ones get a copy, since a retry needs it.
-        let input = if attempt > call.settings.retries {
+        let last = attempt > call.settings.retries.saturating_add(frame.interrupted);
+        let input = if last && !self.state.keep_inputs {
             std::mem::take(&mut frame.input)
         } else {
             frame.input.clone()
@@ -460,7 +466,10 @@ impl<'p> Machine<'p> {
                 event.log = (!log.is_empty()).then_some(log);
                 event.usage = failure.usage;
                 self.emit(now, event, out);
-                let attempts = settings.retries.saturating_add(1);
+                let attempts = settings
+                    .retries
+                    .saturating_add(1)
+                    .saturating_add(frame.interrupted);
                 if attempt < attempts && settings.retry_on.contains(&failure.class) {
                     let wait = retry::delay(
                         settings.backoff,
@@ -609,6 +618,30 @@ impl<'p> Machine<'p> {
             }
             _ => Progress::Waiting(frame),
         }
+    }
+
+    /// The process that drove the run stopped during the attempt: it is
+    /// told, and the call makes a new attempt.
+    pub(super) fn interrupted(
+        &mut self,
+        now: u64,
+        mut frame: Frame,
+        out: &mut Vec<Command>,
+    ) -> Progress {
+        if frame.phase != Phase::Running {
+            return Progress::Waiting(frame);
+        }
+        let mut event = Event::of_step(
+            EventKind::AttemptInterrupted,
+            &frame.step,
+            Some(frame.attempt),
+        );
+        event.message = Some(
+            "the process that drove the run stopped during this attempt; it runs again".to_owned(),
+        );
+        self.emit(now, event, out);
+        frame.interrupted = frame.interrupted.saturating_add(1);
+        self.attempt(now, frame, out)
     }
 
     /// A timer of the call is due: the backoff before the next attempt

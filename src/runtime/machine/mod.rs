@@ -82,6 +82,11 @@ pub struct MachineState {
     /// What the current state is doing, while it waits.
     visit: Option<states::Visit>,
     ended: bool,
+    /// Whether a call keeps its input for an attempt that may have to run
+    /// again after the process stopped ([`Input::Interrupted`]); without
+    /// it the last attempt is handed the input itself.
+    #[serde(default)]
+    keep_inputs: bool,
 }
 
 /// A run's decisions. See the module's documentation.
@@ -148,6 +153,7 @@ impl<'p> Machine<'p> {
             open: Vec::new(),
             visit: None,
             ended: false,
+            keep_inputs: false,
         };
         let mut machine = Machine::resume(program, wf, state, setup.mocks);
         machine.unstarted = Some(input);
@@ -214,7 +220,17 @@ impl<'p> Machine<'p> {
             Input::TimerFired { call } => {
                 self.on_call(now, call, out, |m, frame, out| m.timer(now, frame, out))
             }
+            Input::Interrupted { call } => self.on_call(now, call, out, |m, frame, out| {
+                m.interrupted(now, frame, out)
+            }),
         }
+    }
+
+    /// Keeps every call's input until the call ends, so that an attempt
+    /// interrupted by the end of the process can run again: what a durable
+    /// driver asks for.
+    pub fn keep_inputs(&mut self) {
+        self.state.keep_inputs = true;
     }
 
     /// Whether the run has ended.
@@ -260,6 +276,7 @@ impl<'p> Machine<'p> {
             EventKind::StepStarted => open.push(step.clone()),
             EventKind::StepSucceeded
             | EventKind::AttemptFailed
+            | EventKind::AttemptInterrupted
             | EventKind::StepFailed
             | EventKind::StepCancelled => {
                 if let Some(at) = open.iter().rposition(|s| s == step) {

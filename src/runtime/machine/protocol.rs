@@ -105,8 +105,10 @@ pub enum Command {
     Finish(RunOutcome),
 }
 
-/// What happened, told to the machine.
-#[derive(Debug, Clone, PartialEq)]
+/// What happened, told to the machine. Serializable, so that a journal
+/// can keep every input and a resumed run replay them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
     /// An attempt ended: the worker's output (validated against its type)
     /// or its failure, with its messages already masked, and how long it
@@ -123,6 +125,11 @@ pub enum Input {
     },
     /// A timer set by [`Command::StartTimer`] is due.
     TimerFired { call: CallId },
+    /// The process that drove the run stopped while this attempt was
+    /// under way (a crash, `kill -9`): it runs again, as a new attempt of
+    /// the same visit with the same idempotency key, not counted against
+    /// the call's `retries`, since the worker did not fail.
+    Interrupted { call: CallId },
     /// The run is asked to stop (Ctrl-C, `flow cancel`).
     CancelRequested,
 }
@@ -133,7 +140,8 @@ impl Input {
         match self {
             Input::Attempted { call, .. }
             | Input::Hooked { call, .. }
-            | Input::TimerFired { call } => Some(*call),
+            | Input::TimerFired { call }
+            | Input::Interrupted { call } => Some(*call),
             Input::CancelRequested => None,
         }
     }
