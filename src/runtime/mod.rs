@@ -7,4 +7,5 @@ pub mod engine;
 pub mod eval;
 pub mod executor;
 pub mod schema;
+pub mod store;
 pub mod validate;
