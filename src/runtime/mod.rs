@@ -12,4 +12,5 @@ pub mod executor;
 pub mod machine;
 mod pure;
 pub mod schema;
+pub mod store;
 pub mod validate;

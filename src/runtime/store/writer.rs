@@ -1,0 +1,321 @@
+//! The journal writer: one thread with one connection that group-commits.
+//!
+//! It takes the first request, drains whatever else is queued (up to
+//! `MAX_BATCH`), writes them all in one transaction, commits, and answers
+//! every waiter. Appends of concurrent branches, items and runs thus share
+//! commits. A request that breaks a constraint (a seq already written, a run
+//! that is gone, a lease lost) fails alone: the transaction is rolled back
+//! and written again without it. A failure of the file (full disk, read-only,
+//! I/O) fails the whole batch; nothing of it is visible, and the writer goes
+//! on serving, so a later append may succeed once space is freed.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::task::{Context, Poll};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::oneshot;
+
+use super::error::{StoreError, extended_code, is_constraint, sqlite, to_i64};
+use super::journal::Entry;
+use super::runs::{RunKey, RunStatus, unknown, update_progress, update_status};
+use super::schema::set_max_page_count;
+
+/// The most requests one commit takes.
+pub const MAX_BATCH: usize = 1024;
+
+/// A change of the run's row committed with the entries of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub current_state: Option<String>,
+    pub due_at: Option<u64>,
+    /// A new status and the outcome JSON, as `Store::set_status` sets them.
+    pub status: Option<(RunStatus, Option<String>)>,
+    pub now_ms: u64,
+}
+
+/// One append: entries of one run, the row change that goes with them, and
+/// optionally the owner that must still hold the run's lease (a fence: an
+/// owner that lost the lease cannot write).
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub run: RunKey,
+    pub entries: Vec<Entry>,
+    pub progress: Option<Progress>,
+    pub owner: Option<String>,
+}
+
+/// Counters of the writer since the store was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Append requests committed.
+    pub appends: u64,
+    /// Journal entries committed.
+    pub entries: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    commits: AtomicU64,
+    appends: AtomicU64,
+    entries: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> StoreStats {
+        StoreStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            appends: self.appends.load(Ordering::Relaxed),
+            entries: self.entries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+pub(crate) type Reply = oneshot::Sender<Result<(), StoreError>>;
+
+pub(crate) enum Request {
+    Append(Append, Reply),
+    /// Changes the writer's page limit (`Store::set_max_page_count`).
+    PageLimit(Option<u64>, Reply),
+    Shutdown,
+}
+
+/// The answer to an append: await it from async code, or `wait()` from a
+/// thread that is not running async tasks.
+#[derive(Debug)]
+pub struct Commit {
+    rx: oneshot::Receiver<Result<(), StoreError>>,
+    store: Arc<Path>,
+}
+
+impl Commit {
+    pub(crate) fn new(rx: oneshot::Receiver<Result<(), StoreError>>, store: Arc<Path>) -> Commit {
+        Commit { rx, store }
+    }
+
+    /// Blocks until the entries are committed or have failed. Must not be
+    /// called on a thread that drives async tasks (tokio refuses it there);
+    /// await the `Commit` instead.
+    pub fn wait(self) -> Result<(), StoreError> {
+        let store = self.store;
+        self.rx.blocking_recv().unwrap_or_else(|_| {
+            Err(StoreError::WriterGone {
+                store: store.to_path_buf(),
+            })
+        })
+    }
+}
+
+impl Future for Commit {
+    type Output = Result<(), StoreError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let store = self.store.clone();
+        Pin::new(&mut self.rx).poll(cx).map(|answer| {
+            answer.unwrap_or_else(|_| {
+                Err(StoreError::WriterGone {
+                    store: store.to_path_buf(),
+                })
+            })
+        })
+    }
+}
+
+/// The writer thread's loop, until `Shutdown` or every sender is gone.
+pub(crate) fn run(
+    mut conn: Connection,
+    path: Arc<Path>,
+    rx: Receiver<Request>,
+    counters: Arc<Counters>,
+) {
+    let mut batch: Vec<(Append, Reply)> = Vec::new();
+    loop {
+        let first = match rx.recv() {
+            Ok(request) => request,
+            Err(_) => return,
+        };
+        let mut next = Some(first);
+        while let Some(request) = next.take() {
+            match request {
+                Request::Append(append, reply) => batch.push((append, reply)),
+                Request::PageLimit(pages, reply) => {
+                    // Appends queued before the change are written under
+                    // the old limit.
+                    commit_batch(&mut conn, &path, &mut batch, &counters);
+                    let _ = reply.send(set_max_page_count(&conn, pages, &path));
+                }
+                Request::Shutdown => {
+                    commit_batch(&mut conn, &path, &mut batch, &counters);
+                    return;
+                }
+            }
+            if batch.len() < MAX_BATCH {
+                next = match rx.try_recv() {
+                    Ok(request) => Some(request),
+                    Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => None,
+                };
+            }
+        }
+        commit_batch(&mut conn, &path, &mut batch, &counters);
+    }
+}
+
+/// How writing a batch failed.
+enum Fault {
+    /// Request `i` broke a constraint; the others may be written without it.
+    Request(usize, StoreError),
+    /// The transaction failed as a whole.
+    Batch(StoreError),
+}
+
+/// Writes and commits the batch, answers every request, and empties it.
+fn commit_batch(
+    conn: &mut Connection,
+    path: &Path,
+    batch: &mut Vec<(Append, Reply)>,
+    counters: &Counters,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut failed: Vec<Option<StoreError>> = vec![None; batch.len()];
+    let outcome = loop {
+        let live: Vec<usize> = (0..batch.len()).filter(|&i| failed[i].is_none()).collect();
+        if live.is_empty() {
+            break Ok(live);
+        }
+        match write(conn, path, batch, &live) {
+            Ok(()) => break Ok(live),
+            Err(Fault::Request(i, e)) => failed[i] = Some(e),
+            Err(Fault::Batch(e)) => break Err((live, e)),
+        }
+    };
+    match outcome {
+        Ok(live) => {
+            if !live.is_empty() {
+                counters.commits.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .appends
+                    .fetch_add(live.len() as u64, Ordering::Relaxed);
+                let entries: usize = live.iter().map(|&i| batch[i].0.entries.len()).sum();
+                counters
+                    .entries
+                    .fetch_add(entries as u64, Ordering::Relaxed);
+            }
+        }
+        Err((live, e)) => {
+            for i in live {
+                failed[i] = Some(e.clone());
+            }
+        }
+    }
+    for ((_, reply), failure) in batch.drain(..).zip(failed) {
+        // A waiter that went away does not need its answer.
+        let _ = reply.send(failure.map_or(Ok(()), Err));
+    }
+}
+
+/// One attempt at the transaction of the live requests; rolled back (by
+/// dropping it) on any fault.
+fn write(
+    conn: &mut Connection,
+    path: &Path,
+    batch: &[(Append, Reply)],
+    live: &[usize],
+) -> Result<(), Fault> {
+    let batch_fault = |e: rusqlite::Error| Fault::Batch(sqlite(&e, path));
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(batch_fault)?;
+    for &i in live {
+        write_one(&tx, path, &batch[i].0).map_err(|fault| match fault {
+            Fault::Request(_, e) => Fault::Request(i, e),
+            batch => batch,
+        })?;
+    }
+    tx.commit().map_err(batch_fault)
+}
+
+fn write_one(conn: &Connection, path: &Path, append: &Append) -> Result<(), Fault> {
+    let run = append.run;
+    let request = |e: StoreError| Fault::Request(0, e);
+    let db_fault = |e: rusqlite::Error, seq: Option<u64>| -> Fault {
+        if !is_constraint(&e) {
+            return Fault::Batch(sqlite(&e, path));
+        }
+        let id = run_id(conn, run).unwrap_or_else(|| format!("#{}", run.0));
+        match (extended_code(&e), seq) {
+            (Some(rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY), Some(seq)) => Fault::Request(
+                0,
+                StoreError::JournalConflict {
+                    run: id,
+                    seq,
+                    store: path.to_path_buf(),
+                },
+            ),
+            (Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY), _) => {
+                Fault::Request(0, unknown(run, path))
+            }
+            _ => Fault::Request(0, sqlite(&e, path)),
+        }
+    };
+    if let Some(owner) = &append.owner {
+        let held: Option<Option<String>> = conn
+            .prepare_cached("SELECT owner FROM runs WHERE key = ?1")
+            .and_then(|mut s| s.query_row([run.0], |row| row.get(0)).optional())
+            .map_err(|e| db_fault(e, None))?;
+        match held {
+            None => return Err(request(unknown(run, path))),
+            Some(held) if held.as_deref() != Some(owner.as_str()) => {
+                let id = run_id(conn, run).unwrap_or_else(|| format!("#{}", run.0));
+                return Err(request(StoreError::LeaseLost {
+                    run: id,
+                    owner: held,
+                    store: path.to_path_buf(),
+                }));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut insert = conn
+        .prepare_cached("INSERT INTO journal (run, seq, kind, data) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(|e| db_fault(e, None))?;
+    for entry in &append.entries {
+        let seq = to_i64(entry.seq, "the journal position", path).map_err(request)?;
+        insert
+            .execute(params![run.0, seq, entry.kind, entry.data])
+            .map_err(|e| db_fault(e, Some(entry.seq)))?;
+    }
+    if let Some(progress) = &append.progress {
+        let now = to_i64(progress.now_ms, "the time", path).map_err(request)?;
+        let due = progress
+            .due_at
+            .map(|due| to_i64(due, "the due time", path))
+            .transpose()
+            .map_err(request)?;
+        let changed = update_progress(conn, run, progress.current_state.as_deref(), due, now)
+            .map_err(|e| db_fault(e, None))?;
+        if changed == 0 {
+            return Err(request(unknown(run, path)));
+        }
+        if let Some((status, outcome)) = &progress.status {
+            update_status(conn, run, *status, outcome.as_deref(), now)
+                .map_err(|e| db_fault(e, None))?;
+        }
+    }
+    Ok(())
+}
+
+/// The text id of a run, for messages.
+fn run_id(conn: &Connection, run: RunKey) -> Option<String> {
+    conn.query_row("SELECT id FROM runs WHERE key = ?1", [run.0], |row| {
+        row.get(0)
+    })
+    .ok()
+}
