@@ -79,6 +79,7 @@ fn succeeded(finished: &Finished) -> &Value {
         RunOutcome::Succeeded { output } => output,
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
+        RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
     }
 }
 
@@ -472,6 +473,7 @@ async fn manuscript_analysis_reports_a_missing_file() {
         ),
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
+        RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
     }
 }
 

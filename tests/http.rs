@@ -660,21 +660,11 @@ async fn run_flow(source: &str, input: Value) -> flow::runtime::engine::Finished
 }
 
 fn run_output(finished: &flow::runtime::engine::Finished) -> &Value {
-    use flow::runtime::engine::RunOutcome;
-    match &finished.outcome {
-        RunOutcome::Succeeded { output } => output,
-        RunOutcome::Failed { error } => panic!("the run failed: {error}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
+    common::outcome::succeeded(finished)
 }
 
 fn run_error(finished: &flow::runtime::engine::Finished) -> &flow::runtime::engine::RunError {
-    use flow::runtime::engine::RunOutcome;
-    match &finished.outcome {
-        RunOutcome::Failed { error } => error,
-        RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
-        RunOutcome::Cancelled => panic!("the run was cancelled"),
-    }
+    common::outcome::failed(finished)
 }
 
 /// `DELETE {base}/drafts/${id}` with `query` and the output type `output`.

@@ -70,6 +70,7 @@ fn shape(commands: &[Command]) -> Vec<String> {
                 RunOutcome::Succeeded { .. } => "finish succeeded".to_owned(),
                 RunOutcome::Failed { .. } => "finish failed".to_owned(),
                 RunOutcome::Cancelled => "finish cancelled".to_owned(),
+                RunOutcome::Stopped { .. } => "finish stopped".to_owned(),
             },
         })
         .collect()

@@ -350,6 +350,12 @@ fn finish(
             print_stderr(&renderer.render_error(format!("the run failed: {error}")))?;
             Ok(ExitCode::from(EXIT_FAILED))
         }
+        RunOutcome::Stopped { reason } => {
+            print_stderr(
+                &renderer.render_error(format!("the run stopped before its end: {reason}")),
+            )?;
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
     }
 }
 

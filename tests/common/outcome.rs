@@ -10,6 +10,7 @@ pub fn succeeded(finished: &Finished) -> &Value {
         RunOutcome::Succeeded { output } => output,
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
+        RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
     }
 }
 
@@ -19,5 +20,6 @@ pub fn failed(finished: &Finished) -> &RunError {
         RunOutcome::Failed { error } => error,
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
+        RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
     }
 }

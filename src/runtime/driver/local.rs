@@ -101,15 +101,60 @@ impl<'a> InFlight<'a> {
     }
 }
 
-/// Runs a started machine to its end. `cancel` completing stops the run:
-/// the calls under way are dropped (processes killed, connections
-/// closed), each open step ends with `step_cancelled`, then the run with
+/// Where the inputs of a run are made durable. The driver notes an input
+/// before the machine takes it, and commits the note with the commands the
+/// machine gave for it before carrying any of them out: so an attempt is
+/// never started, nor a transition taken, that the journal does not hold.
+pub trait Journal: Sync {
+    /// What is kept of an input (the start: `None`) until it is committed.
+    type Note: Send;
+
+    fn note(&self, now: u64, input: Option<&Input>) -> Self::Note;
+
+    /// Makes the note durable with what it led to; an error stops the run
+    /// (it can be resumed from what was committed).
+    fn commit(
+        &self,
+        note: Self::Note,
+        commands: &[Command],
+    ) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// No journal: a run in memory only (`--no-store`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoJournal;
+
+impl Journal for NoJournal {
+    type Note = ();
+
+    fn note(&self, _: u64, _: Option<&Input>) {}
+
+    fn commit(&self, (): (), _: &[Command]) -> impl Future<Output = Result<(), String>> + Send {
+        std::future::ready(Ok(()))
+    }
+}
+
+/// Where a resumed run goes on from: the commands still to carry out
+/// (attempts and hooks to start again, timers to set again) and inputs to
+/// give the machine first.
+#[derive(Debug, Default)]
+pub struct Resumed {
+    pub commands: Vec<Command>,
+    pub inputs: Vec<Input>,
+}
+
+/// Runs a machine to its end: a new one from its start, or a resumed one
+/// from where its journal left it. `cancel` completing stops the run: the
+/// calls under way are dropped (processes killed, connections closed),
+/// each open step ends with `step_cancelled`, then the run with
 /// `run_cancelled`.
-pub async fn drive<S: EventSink, I: Invoke>(
+pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     mut machine: Machine<'_>,
     invoke: &I,
     sink: &S,
     secrets: &Secrets,
+    journal: &J,
+    resumed: Option<Resumed>,
     cancel: impl Future<Output = ()>,
 ) -> Finished {
     let clock = RunClock::start();
@@ -119,7 +164,20 @@ pub async fn drive<S: EventSink, I: Invoke>(
     let mut commands = Vec::with_capacity(16);
     let mut inflight = InFlight::default();
     let mut ready: VecDeque<Input> = VecDeque::new();
-    machine.start(clock.now(), &mut out);
+    match resumed {
+        None => {
+            let now = clock.now();
+            let note = journal.note(now, None);
+            machine.start(now, &mut out);
+            if let Err(reason) = journal.commit(note, &out).await {
+                return stopped(machine, reason);
+            }
+        }
+        Some(resumed) => {
+            out = resumed.commands;
+            ready.extend(resumed.inputs);
+        }
+    }
     loop {
         std::mem::swap(&mut out, &mut commands);
         let mut ended = None;
@@ -237,6 +295,22 @@ pub async fn drive<S: EventSink, I: Invoke>(
                 }
             }
         };
-        machine.handle(clock.now(), input, &mut out);
+        let now = clock.now();
+        let note = journal.note(now, Some(&input));
+        machine.handle(now, input, &mut out);
+        if let Err(reason) = journal.commit(note, &out).await {
+            // What is under way stops with `inflight`; nothing it does
+            // after this could be recorded.
+            drop(inflight);
+            return stopped(machine, reason);
+        }
+    }
+}
+
+/// The run stops short because its journal cannot be written.
+fn stopped(machine: Machine<'_>, reason: String) -> Finished {
+    Finished {
+        outcome: RunOutcome::Stopped { reason },
+        state: machine.into_state().run,
     }
 }

@@ -137,6 +137,12 @@ pub enum RunOutcome {
     },
     /// Stopped from outside ([`run_until`]) before it ended.
     Cancelled,
+    /// Stopped short, not ended: the journal could not be written (a full
+    /// disk, a store taken over by another process). The run can be
+    /// resumed from what was committed.
+    Stopped {
+        reason: String,
+    },
 }
 
 /// A finished run: how it ended and where it was.

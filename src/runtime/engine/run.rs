@@ -13,7 +13,8 @@ use super::mock::Mock;
 use super::secrets::Secrets;
 use super::{Finished, RunOptions, StartError};
 use crate::ir::{Executor, Program, StateKind, WorkerId, Workflow, WorkflowId};
-use crate::runtime::driver::{Executors, ExecutorsSetup, Invoke, local};
+use crate::runtime::driver::local::{self, NoJournal};
+use crate::runtime::driver::{Executors, ExecutorsSetup, Invoke};
 use crate::runtime::machine::{Machine, Setup};
 
 /// Runs workflow `workflow` of `program` with `input` (a record of its
@@ -77,9 +78,11 @@ pub async fn run_until<S: EventSink>(
             llm: options.llm,
         },
     );
-    Ok(local::drive(machine, &executors, sink, &secrets, cancel)
-        .instrument(span)
-        .await)
+    Ok(local::drive(
+        machine, &executors, sink, &secrets, &NoJournal, None, cancel,
+    )
+    .instrument(span)
+    .await)
 }
 
 /// [`run_until`] with workers run by `invoke` rather than by their
@@ -94,7 +97,7 @@ pub async fn run_with<S: EventSink, I: Invoke>(
 ) -> Result<Finished, StartError> {
     let machine = Machine::new(program, workflow, setup)?;
     let secrets = Secrets::default();
-    Ok(local::drive(machine, invoke, sink, &secrets, cancel).await)
+    Ok(local::drive(machine, invoke, sink, &secrets, &NoJournal, None, cancel).await)
 }
 
 /// A workflow that calls a `human` worker cannot run without the store,
