@@ -4,6 +4,7 @@
 //! executors sit behind one [`Invoke`] seam (`invoke.rs`), so that tests
 //! can script workers in process.
 
+pub mod durable;
 pub mod invoke;
 pub mod local;
 

@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::ir::FailureClass;
 
 /// What one call of a mocked worker gives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MockOutcome {
     /// The output, which is validated against the worker's type and goes
     /// through its `after` hooks as a real one would.

@@ -233,6 +233,12 @@ impl<'p> Machine<'p> {
         self.state.keep_inputs = true;
     }
 
+    /// The input, validated against the workflow's parameters, until the
+    /// run starts.
+    pub fn validated_input(&self) -> Option<&Value> {
+        self.unstarted.as_ref()
+    }
+
     /// Whether the run has ended.
     pub fn ended(&self) -> bool {
         self.state.ended
