@@ -92,7 +92,7 @@ fn read_stdin() -> Result<String, String> {
 /// Parses and checks the source and prints its diagnostics as `flow check`
 /// does (warnings included); `None` once the reason it cannot be used was
 /// printed: its errors, or an internal failure to build its program.
-fn check(
+pub(super) fn check(
     renderer: &HumanRenderer,
     name: String,
     source: String,

@@ -9,7 +9,10 @@ mod explain;
 mod files;
 mod fmt;
 mod graph;
+mod resume;
 mod run;
+mod runs;
+mod store_args;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -54,6 +57,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
     Run(run::RunArgs),
+    Resume(resume::ResumeArgs),
+    Runs(runs::RunsArgs),
 }
 
 /// `--color`, as in cargo.
@@ -130,6 +135,8 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args, cli.color),
         Command::Graph(args) => graph::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),
+        Command::Resume(args) => resume::run(&args, cli.color),
+        Command::Runs(args) => runs::run(&args),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -17,11 +17,14 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::checked::{self, Checked};
+use super::store_args::StoreArgs;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::{Program, WorkflowId};
+use crate::runtime::driver::durable::{self, DurableError, Source};
 use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, StartError};
 use crate::runtime::executor::exec;
+use crate::runtime::store::{Owner, RunRow, Store};
 use stop::{Signals, Stop};
 use trace::{NdjsonSink, TraceSink};
 
@@ -86,10 +89,17 @@ pub struct RunArgs {
     /// Print machine events on stdout instead of the output and the trace
     #[arg(long, value_enum, value_name = "FORMAT")]
     events: Option<EventsFormat>,
+
+    #[command(flatten)]
+    store: StoreArgs,
+
+    /// Run in memory only, even when FLOW_STORE names a store
+    #[arg(long, conflicts_with = "store")]
+    no_store: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum EventsFormat {
+pub(super) enum EventsFormat {
     /// One JSON object per line, for every event of the run
     Ndjson,
 }
@@ -110,7 +120,10 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     };
 
     let Some(Checked {
-        program, base_dir, ..
+        program,
+        base_dir,
+        source,
+        ..
     }) = checked::load(&renderer, &args.file)?
     else {
         return Ok(ExitCode::from(EXIT_USAGE));
@@ -130,13 +143,84 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     if let Err(message) = required_env::check(&program, workflow, &mocks) {
         return usage(message);
     }
+    // The file as a resumed run finds it: its absolute path.
+    let path = match (&base_dir, args.file.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name).display().to_string(),
+        _ => args.file.display().to_string(),
+    };
+    let store = if args.no_store || !args.store.named() {
+        None
+    } else {
+        match args.store.open() {
+            Ok(store) => Some(store),
+            Err(message) => return usage(message),
+        }
+    };
     let options = RunOptions {
         mocks: Arc::new(mocks),
         base_dir,
         ..RunOptions::default()
     };
 
-    let trace = args.events.is_none();
+    let job = Job::Start {
+        input,
+        durable: store.as_ref().map(|store| Durable {
+            store,
+            owner: Owner::this_process(),
+            path: &path,
+            source: &source,
+        }),
+    };
+    execute(
+        &renderer,
+        color,
+        args.events,
+        &program,
+        workflow,
+        options,
+        job,
+    )
+}
+
+/// What to run: a new run, or one resumed from the store.
+pub(super) enum Job<'a> {
+    Start {
+        input: Value,
+        durable: Option<Durable<'a>>,
+    },
+    Resume {
+        store: &'a Store,
+        owner: Owner,
+        row: &'a RunRow,
+    },
+}
+
+impl Job<'_> {
+    fn store(&self) -> Option<&Store> {
+        match self {
+            Job::Start { durable, .. } => durable.as_ref().map(|d| d.store),
+            Job::Resume { store, .. } => Some(store),
+        }
+    }
+}
+
+/// Runs the job with the trace (or the events) on, until it ends or a
+/// signal stops it; waits for every program it started to be gone; prints
+/// the output or why it failed; gives the exit status.
+pub(super) fn execute(
+    renderer: &HumanRenderer,
+    color: bool,
+    events: Option<EventsFormat>,
+    program: &Program,
+    workflow: WorkflowId,
+    options: RunOptions,
+    job: Job<'_>,
+) -> Result<ExitCode, ExitCode> {
+    let usage = |message: String| -> Result<ExitCode, ExitCode> {
+        print_stderr(&renderer.render_error(message))?;
+        Ok(ExitCode::from(EXIT_USAGE))
+    };
+    let trace = events.is_none();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -150,13 +234,14 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         let _entered = runtime.enter();
         Signals::install()
     };
+    let resume = job.store().map(|store| store.path().to_path_buf());
     let (ended, stop) = if trace {
         let live = live_line(color);
         let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
         let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
         let ended = runtime.block_on(trace::flushing(
             &sink,
-            run_until_stopped(&program, workflow, input, options, &sink, signals),
+            run_until_stopped(program, workflow, options, &sink, signals, job),
         ));
         if let Some(ticker) = ticker {
             ticker.abort();
@@ -169,7 +254,7 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         let sink = NdjsonSink::new();
         runtime.block_on(trace::flushing(
             &sink,
-            run_until_stopped(&program, workflow, input, options, &sink, signals),
+            run_until_stopped(program, workflow, options, &sink, signals, job),
         ))
     };
     // Tasks left behind by a cancelled run are dropped with the runtime,
@@ -182,9 +267,24 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
 
     match ended {
-        Ok(finished) => finish(&renderer, trace, finished, stop, clean),
-        Err(error) => usage(start_error(&program, workflow, &error)),
+        Ok(finished) => finish(renderer, trace, finished, stop, clean, resume.as_deref()),
+        Err(NotRun::Start(error)) => usage(start_error(program, workflow, &error)),
+        Err(NotRun::Durable(error)) => usage(error.to_string()),
     }
+}
+
+/// Where a durable run is recorded.
+pub(super) struct Durable<'a> {
+    pub store: &'a Store,
+    pub owner: Owner,
+    pub path: &'a str,
+    pub source: &'a str,
+}
+
+/// Why a run did not start (or, from a store, could not go on).
+pub(super) enum NotRun {
+    Start(StartError),
+    Durable(DurableError),
 }
 
 /// The live line with a spinner under the trace, when stderr is a terminal
@@ -267,16 +367,46 @@ fn json_kind(value: &Value) -> &'static str {
 async fn run_until_stopped<S: EventSink>(
     program: &Program,
     workflow: WorkflowId,
-    input: Value,
     options: RunOptions,
     sink: &S,
     mut signals: Signals,
-) -> (Result<Finished, StartError>, Option<Stop>) {
+    job: Job<'_>,
+) -> (Result<Finished, NotRun>, Option<Stop>) {
     let mut stop = None;
     let stopped = async {
         stop = Some(signals.first().await);
     };
-    let ended = engine::run_until(program, workflow, input, options, sink, stopped).await;
+    let not_run = |e| match e {
+        DurableError::Start(e) => NotRun::Start(e),
+        other => NotRun::Durable(other),
+    };
+    let ended = match job {
+        Job::Resume { store, owner, row } => durable::resume(
+            store, &owner, row, program, workflow, options, sink, stopped,
+        )
+        .await
+        .map_err(not_run),
+        Job::Start {
+            input,
+            durable: None,
+        } => engine::run_until(program, workflow, input, options, sink, stopped)
+            .await
+            .map_err(NotRun::Start),
+        Job::Start {
+            input,
+            durable: Some(d),
+        } => {
+            let source = Source {
+                path: d.path,
+                text: d.source,
+            };
+            durable::start(
+                d.store, &d.owner, program, workflow, source, input, options, sink, stopped,
+            )
+            .await
+            .map_err(not_run)
+        }
+    };
     (ended, stop)
 }
 
@@ -313,6 +443,7 @@ fn finish(
     finished: Finished,
     stop: Option<Stop>,
     clean: bool,
+    store: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
     let leftovers = || {
         let message = "some programs the run started were still running after SIGKILL \
@@ -351,9 +482,18 @@ fn finish(
             Ok(ExitCode::from(EXIT_FAILED))
         }
         RunOutcome::Stopped { reason } => {
-            print_stderr(
-                &renderer.render_error(format!("the run stopped before its end: {reason}")),
-            )?;
+            let resume = match store {
+                Some(store) => format!(
+                    "\n  = help: what it did is kept; go on with `flow resume {} --store {}`",
+                    finished.state.run_id,
+                    store.display()
+                ),
+                None => String::new(),
+            };
+            print_stderr(&renderer.render_error(format!(
+                "run {} stopped before its end: {reason}{resume}",
+                finished.state.run_id
+            )))?;
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }

@@ -107,6 +107,11 @@ impl HumanRenderer {
         format!("{}: {message}\n", self.paint("error", RED))
     }
 
+    /// A warning line that is not about a span of source: `warning: ...`.
+    pub fn render_warning(&self, message: impl fmt::Display) -> String {
+        format!("{}: {message}\n", self.paint("warning", YELLOW))
+    }
+
     fn paint(&self, word: &str, colour: &str) -> String {
         if self.style.color {
             format!("\x1b[1;{colour}m{word}\x1b[0m")

@@ -220,6 +220,7 @@ pub async fn start<S: EventSink>(
         .workflows
         .get(workflow.0 as usize)
         .ok_or(StartError::NoWorkflow(workflow.0))?;
+    crate::runtime::engine::refuse_humans(program, wf, &options.mocks)?;
     let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
     let seed = options
         .seed

@@ -28,6 +28,7 @@ pub use events::{
 };
 pub use limits::Limits;
 pub use mock::{Mock, MockOutcome};
+pub(crate) use run::refuse_humans;
 pub use run::{run, run_until, run_with};
 
 use crate::runtime::executor::http::HttpExecutor;

@@ -102,7 +102,7 @@ pub async fn run_with<S: EventSink, I: Invoke>(
 
 /// A workflow that calls a `human` worker cannot run without the store,
 /// unless the worker is mocked: then nobody is asked.
-fn refuse_humans(
+pub(crate) fn refuse_humans(
     program: &Program,
     wf: &Workflow,
     mocks: &HashMap<WorkerId, Mock>,
