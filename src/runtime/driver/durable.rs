@@ -341,6 +341,7 @@ pub fn replay<'p>(
     let mut ended = None;
     let mut out = Vec::new();
     let mut next_seq = first.seq + 1;
+    let mut started = false;
     for entry in rest {
         if entry.kind != KIND_INPUT {
             return Err(bad(format!(
@@ -352,7 +353,10 @@ pub fn replay<'p>(
         let record: InputRecord = serde_json::from_slice(&entry.data)
             .map_err(|e| bad(format!("entry {}: {e}", entry.seq)))?;
         match record.input {
-            None => machine.start(record.now, &mut out),
+            None => {
+                started = true;
+                machine.start(record.now, &mut out);
+            }
             Some(input) => {
                 if let Some(call) = input.call() {
                     // An attempt, a hook or a timer ends with its input.
@@ -373,7 +377,10 @@ pub fn replay<'p>(
             }
         }
     }
-    let mut resumed = Resumed::default();
+    let mut resumed = Resumed {
+        start: !started,
+        ..Resumed::default()
+    };
     if ended.is_none() {
         for (call, command) in open {
             match command {
@@ -434,7 +441,28 @@ async fn resume_leased<S: EventSink>(
     sink: &S,
     cancel: impl Future<Output = ()>,
 ) -> Result<Finished, DurableError> {
-    let entries = store.journal(row.key, None)?;
+    let mut entries = store.journal(row.key, None)?;
+    if entries.is_empty() {
+        // The process stopped between recording the run and its setup:
+        // the row has what the setup says (a run with mocks is not
+        // resumable from here, as they were not recorded yet).
+        let input = serde_json::from_str(&row.input_json).map_err(|e| DurableError::Replay {
+            run: row.id.clone(),
+            reason: format!("its input: {e}"),
+        })?;
+        let record = SetupRecord {
+            input,
+            seed: row.seed,
+            mocks: Vec::new(),
+        };
+        let data = serde_json::to_vec(&record).map_err(|e| DurableError::Replay {
+            run: row.id.clone(),
+            reason: e.to_string(),
+        })?;
+        let entry = Entry::new(0, KIND_SETUP, data);
+        store.append(row.key, vec![entry.clone()]).await?;
+        entries.push(entry);
+    }
     let replayed = replay(program, workflow, &row.id, &entries, now_ms())?;
     if let Some(outcome) = replayed.ended {
         // The end was journaled but the row not updated: record it now.

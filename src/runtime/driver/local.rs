@@ -139,6 +139,8 @@ impl Journal for NoJournal {
 /// give the machine first.
 #[derive(Debug, Default)]
 pub struct Resumed {
+    /// The run was recorded but never started: start it.
+    pub start: bool,
     pub commands: Vec<Command>,
     pub inputs: Vec<Input>,
 }
@@ -165,7 +167,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     let mut inflight = InFlight::default();
     let mut ready: VecDeque<Input> = VecDeque::new();
     match resumed {
-        None => {
+        None | Some(Resumed { start: true, .. }) => {
             let now = clock.now();
             let note = journal.note(now, None);
             machine.start(now, &mut out);
