@@ -81,7 +81,7 @@ fn runs(dir: &Path) -> Vec<serde_json::Value> {
     if !dir.join(".flow/runs.db").exists() {
         return Vec::new();
     }
-    let out = flow(dir, &["runs", "--format", "json"])
+    let out = flow(dir, &["runs", "--format", "json", "--limit", "100000"])
         .output()
         .unwrap_or_else(|e| panic!("flow runs: {e}"));
     assert!(
