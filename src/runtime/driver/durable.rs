@@ -521,14 +521,7 @@ async fn drive<S: EventSink>(
         program,
         wf,
         &secrets,
-        ExecutorsSetup {
-            run_id,
-            env: options.env,
-            limits: options.limits,
-            base_dir: options.base_dir,
-            http: options.http,
-            llm: options.llm,
-        },
+        ExecutorsSetup::from_options(run_id, options),
     );
     let stop = async {
         tokio::select! {

@@ -84,6 +84,20 @@ pub struct ExecutorsSetup {
     pub llm: Option<LlmExecutor>,
 }
 
+impl ExecutorsSetup {
+    /// The executors' part of a run's options.
+    pub fn from_options(run_id: Arc<str>, options: crate::runtime::engine::RunOptions) -> Self {
+        ExecutorsSetup {
+            run_id,
+            env: options.env,
+            limits: options.limits,
+            base_dir: options.base_dir,
+            http: options.http,
+            llm: options.llm,
+        }
+    }
+}
+
 impl<'a> Executors<'a> {
     pub fn new(
         program: &'a Program,

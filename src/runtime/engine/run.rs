@@ -60,7 +60,7 @@ pub async fn run_until<S: EventSink>(
         run_id: run_id.clone(),
         input,
         seed: options.seed.unwrap_or_else(super::fresh_seed),
-        mocks: options.mocks,
+        mocks: options.mocks.clone(),
     };
     let machine = Machine::new(program, workflow, setup)?;
     let span = tracing::info_span!("run", run_id = %run_id, workflow = %wf.name);
@@ -69,14 +69,7 @@ pub async fn run_until<S: EventSink>(
         program,
         wf,
         &secrets,
-        ExecutorsSetup {
-            run_id,
-            env: options.env,
-            limits: options.limits,
-            base_dir: options.base_dir,
-            http: options.http,
-            llm: options.llm,
-        },
+        ExecutorsSetup::from_options(run_id, options),
     );
     Ok(local::drive(
         machine, &executors, sink, &secrets, &NoJournal, None, cancel,
