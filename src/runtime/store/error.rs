@@ -126,7 +126,9 @@ pub enum StoreError {
     #[error("entry {seq} of run {run} is already in the journal of {}", store.display())]
     #[diagnostic(
         code(flow::store::journal_conflict),
-        help("another process may be driving this run; `flow status {run}` shows who owns it")
+        help(
+            "another process may be driving this run; `flow runs --format json` shows who owns it"
+        )
     )]
     JournalConflict {
         run: String,
@@ -142,7 +144,7 @@ pub enum StoreError {
     #[diagnostic(
         code(flow::store::leased),
         help(
-            "wait for that process to finish, stop it, or `flow cancel {run}`; a run whose owner has stopped beating for {} s (or whose process on this machine is gone) is taken over",
+            "wait for that process to finish, or stop it; a run whose owner has stopped beating for {} s (or whose process on this machine is gone) is taken over",
             super::lease::STALE_AFTER_MS / 1000
         )
     )]
@@ -160,9 +162,7 @@ pub enum StoreError {
     )]
     #[diagnostic(
         code(flow::store::lease_lost),
-        help(
-            "stop driving the run here; the process that owns it now continues it (`flow status {run}`)"
-        )
+        help("stop driving the run here; the process that owns it now continues it")
     )]
     LeaseLost {
         run: String,
@@ -174,7 +174,7 @@ pub enum StoreError {
     #[diagnostic(
         code(flow::store::prune_running),
         help(
-            "`flow cancel RUN` ends a run; `--status paused` prunes paused runs, which nobody drives"
+            "a running run is never pruned; `--status paused` prunes paused runs, which nobody drives"
         )
     )]
     PruneRunning { store: PathBuf },
