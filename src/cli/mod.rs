@@ -3,6 +3,7 @@
 //! One file per subcommand; this one holds the top-level parser, the options
 //! every subcommand shares and the small helpers for writing output.
 
+mod cancel;
 mod check;
 mod checked;
 mod explain;
@@ -59,6 +60,7 @@ enum Command {
     Run(run::RunArgs),
     Resume(resume::ResumeArgs),
     Runs(runs::RunsArgs),
+    Cancel(cancel::CancelArgs),
 }
 
 /// `--color`, as in cargo.
@@ -137,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args, cli.color),
         Command::Resume(args) => resume::run(&args, cli.color),
         Command::Runs(args) => runs::run(&args),
+        Command::Cancel(args) => cancel::run(&args),
     };
     result.unwrap_or_else(|code| code)
 }

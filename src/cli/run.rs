@@ -460,8 +460,16 @@ fn finish(
             }
             Ok(ExitCode::SUCCESS)
         }
+        RunOutcome::Cancelled if stop.is_none() && store.is_some() => {
+            // No signal: `flow cancel`, seen at a heartbeat.
+            print_stderr(&renderer.render_error(format!(
+                "run {} was cancelled by `flow cancel`",
+                finished.state.run_id
+            )))?;
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
         RunOutcome::Cancelled => {
-            // Only a signal cancels a run of `flow run`.
+            // Only a signal cancels a run of `flow run` without a store.
             let stop = stop.unwrap_or(Stop::Interrupt);
             let what = stop.what();
             let message = if clean {

@@ -251,6 +251,8 @@ pub async fn start<S: EventSink>(
         owner: Some(owner.as_str()),
     })?;
     let lease = store.acquire(key, owner, now)?;
+    let start_state = wf.states.get(wf.start.0 as usize).map(|s| s.name.clone());
+    store.set_progress(key, start_state.as_deref(), None, now)?;
     let setup_entry = serde_json::to_vec(&record).map_err(|e| DurableError::Replay {
         run: run_id.clone(),
         reason: e.to_string(),
@@ -264,7 +266,7 @@ pub async fn start<S: EventSink>(
         owner: owner.as_str().to_owned(),
         inner: Mutex::new(JournalState {
             next_seq: 1,
-            current: Some(wf.states[wf.start.0 as usize].name.clone()),
+            current: start_state,
             timers: BTreeMap::new(),
         }),
     };
