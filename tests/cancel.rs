@@ -2,8 +2,12 @@
 //! second of the request, its program killed; a run nobody drives (its
 //! process was killed) is cancelled at once and cannot be resumed.
 
+mod common;
+
+use common::cli::flow_with_store as flow;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn tempdir(name: &str) -> PathBuf {
@@ -25,17 +29,6 @@ workflow slow() -> string {
   succeed done = wait
 }
 "#;
-
-fn flow(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("FLOW_STORE", dir.join(".flow/runs.db"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    command
-}
 
 /// The only run of the store, once it is recorded.
 fn the_run(dir: &Path) -> serde_json::Value {

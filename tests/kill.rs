@@ -7,9 +7,13 @@
 //! effect is there, and a key appears more than once only for a call that
 //! was under way at a kill.
 
+mod common;
+
+use common::cli::flow_with_store as flow;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const KILLS: usize = 200;
@@ -63,17 +67,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
-}
-
-fn flow(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("FLOW_STORE", dir.join(".flow/runs.db"))
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null());
-    command
 }
 
 /// The runs of the store as JSON (empty when there is no store yet).

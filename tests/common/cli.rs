@@ -20,6 +20,17 @@ pub fn flow(dir: &Path) -> Command {
     command
 }
 
+/// `flow ARGS` in `dir` with the run store `dir/.flow/runs.db`
+/// (`FLOW_STORE`) and no standard input.
+pub fn flow_with_store(dir: &Path, args: &[&str]) -> Command {
+    let mut command = flow(dir);
+    command
+        .args(args)
+        .env("FLOW_STORE", dir.join(".flow/runs.db"))
+        .stdin(Stdio::null());
+    command
+}
+
 /// Runs the command with `stdin` as its standard input (none when `None`).
 pub fn output(mut command: Command, stdin: Option<&str>) -> Output {
     command.stdin(if stdin.is_some() {
