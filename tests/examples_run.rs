@@ -80,6 +80,7 @@ fn succeeded(finished: &Finished) -> &Value {
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
         RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
+        RunOutcome::Paused { questions } => panic!("the run paused: {questions:?}"),
     }
 }
 
@@ -474,6 +475,7 @@ async fn manuscript_analysis_reports_a_missing_file() {
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
         RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
+        RunOutcome::Paused { questions } => panic!("the run paused: {questions:?}"),
     }
 }
 

@@ -71,6 +71,7 @@ fn shape(commands: &[Command]) -> Vec<String> {
                 RunOutcome::Failed { .. } => "finish failed".to_owned(),
                 RunOutcome::Cancelled => "finish cancelled".to_owned(),
                 RunOutcome::Stopped { .. } => "finish stopped".to_owned(),
+                RunOutcome::Paused { .. } => "finish paused".to_owned(),
             },
         })
         .collect()

@@ -172,12 +172,9 @@ pub(super) fn listed(names: &[&str]) -> String {
 
 /// The closest of `candidates` to a misspelt `name`, if one is close enough.
 pub(super) fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(name, c), *c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    // The checker's suggestion, so that the command line and the
+    // diagnostics find the same neighbour for the same typo.
+    crate::check::suggest::closest(name, candidates.iter().copied())
 }
 
 /// The text of a file, or a message that names it as `what` ("the file",

@@ -3,6 +3,8 @@
 //! One file per subcommand; this one holds the top-level parser, the options
 //! every subcommand shares and the small helpers for writing output.
 
+mod answer;
+mod approve;
 mod cancel;
 mod check;
 mod checked;
@@ -10,10 +12,12 @@ mod explain;
 mod files;
 mod fmt;
 mod graph;
+mod reject;
 mod resume;
 mod run;
 mod runs;
 mod store_args;
+mod stored;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -61,6 +65,8 @@ enum Command {
     Resume(resume::ResumeArgs),
     Runs(runs::RunsArgs),
     Cancel(cancel::CancelArgs),
+    Approve(approve::ApproveArgs),
+    Reject(reject::RejectArgs),
 }
 
 /// `--color`, as in cargo.
@@ -140,6 +146,8 @@ pub fn main() -> ExitCode {
         Command::Resume(args) => resume::run(&args, cli.color),
         Command::Runs(args) => runs::run(&args),
         Command::Cancel(args) => cancel::run(&args),
+        Command::Approve(args) => approve::run(&args, cli.color),
+        Command::Reject(args) => reject::run(&args, cli.color),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -1,19 +1,16 @@
 //! `flow resume`: continue a run from the store, on the source it started
 //! from.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::checked;
+use super::stored;
 use super::run::{EventsFormat, Job, execute};
 use super::store_args::StoreArgs;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
-use crate::ir::WorkflowId;
-use crate::runtime::engine::RunOptions;
-use crate::runtime::store::Owner;
+use crate::runtime::store::{ListFilter, Owner, RunRow, Store, now_ms};
 
 /// Continue a run that was stopped, from the run store
 #[derive(Debug, Args)]
@@ -25,15 +22,24 @@ use crate::runtime::store::Owner;
         so a worker that honours the key acts once. A backoff that was running ends when \
         it was due. The run goes on with the source it started from, even if the file \
         changed since; `flow resume` says so when it did.\n\n\
-        Exit status: as for `flow run`.",
+        With `--due`, every run that has something to do and nobody doing it (a \
+        deadline or a backoff that has passed, an answer recorded with `--no-continue`, a \
+        process that is gone) is continued in turn, oldest first: what cron runs.\n\n\
+        Exit status: as for `flow run`. With `--due`: 0 when every run ended well or \
+        waits for a person again, else the status of the last one that did not.",
     after_help = "Examples:\n  \
         flow resume 3f9a2c              a run by any unique prefix of its id\n  \
-        flow resume 3f9a2c --store /var/flow/runs.db"
+        flow resume 3f9a2c --store /var/flow/runs.db\n  \
+        flow resume --due               every run that is due (for cron)"
 )]
 pub struct ResumeArgs {
     /// The run's id, or any unique prefix of it
-    #[arg(value_name = "RUN")]
-    run: String,
+    #[arg(value_name = "RUN", required_unless_present = "due", conflicts_with = "due")]
+    run: Option<String>,
+
+    /// Continue every run that is due, rather than one
+    #[arg(long)]
+    due: bool,
 
     /// Print machine events on stdout instead of the output and the trace
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -57,39 +63,69 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
         Ok(store) => store,
         Err(message) => return usage(message),
     };
-    let row = match store.resolve(&args.run) {
+    let Some(run) = &args.run else {
+        return resume_due(args, &renderer, color, &store);
+    };
+    let row = match store.resolve(run) {
         Ok(row) => row,
         Err(e) => return usage(e.to_string()),
     };
-    let source = match store.source(row.key) {
-        Ok((text, _)) => text,
-        Err(e) => return usage(e.to_string()),
+    resume_one(args, &renderer, color, &store, &row)
+}
+
+/// Continues every due run in turn, oldest first; a signal stops the
+/// round with the run it stopped.
+fn resume_due(
+    args: &ResumeArgs,
+    renderer: &HumanRenderer,
+    color: bool,
+    store: &Store,
+) -> Result<ExitCode, ExitCode> {
+    let now = now_ms();
+    let mut rows = match store.list(&ListFilter::default()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            print_stderr(&renderer.render_error(e.to_string()))?;
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
     };
-    if row.path != "-"
-        && let Ok(now) = std::fs::read_to_string(&row.path)
-        && now != source
-    {
-        print_stderr(&renderer.render_warning(format!(
-            "`{}` changed since run {} started; the run goes on with the source it started from",
-            row.path, row.id
-        )))?;
+    rows.retain(|row| row.is_due(now));
+    rows.reverse();
+    if rows.is_empty() {
+        print_stderr(&format!(
+            "no run in {} is due\n",
+            store.path().display()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
     }
-    let Some(checked) = checked::check(&renderer, row.path.clone(), source)? else {
-        return usage(format!(
-            "the source run {} started from does not check with this version of flow",
-            row.id
-        ));
+    let mut worst = ExitCode::SUCCESS;
+    for row in &rows {
+        let code = resume_one(args, renderer, color, store, row)?;
+        if [129u8, 130, 143].iter().any(|&s| code == ExitCode::from(s)) {
+            return Ok(code);
+        }
+        if code != ExitCode::SUCCESS && code != ExitCode::from(3) {
+            worst = code;
+        }
+    }
+    Ok(worst)
+}
+
+/// Continues one run.
+fn resume_one(
+    args: &ResumeArgs,
+    renderer: &HumanRenderer,
+    color: bool,
+    store: &Store,
+    row: &RunRow,
+) -> Result<ExitCode, ExitCode> {
+    let usage = |message: String| -> Result<ExitCode, ExitCode> {
+        print_stderr(&renderer.render_error(message))?;
+        Ok(ExitCode::from(EXIT_USAGE))
     };
-    let program = checked.program;
-    let Some(index) = program
-        .workflows
-        .iter()
-        .position(|w| w.name == row.workflow)
-    else {
-        return usage(format!(
-            "the source of run {} has no workflow `{}`",
-            row.id, row.workflow
-        ));
+    let stored = match stored::load(renderer, store, row)? {
+        Ok(stored) => stored,
+        Err(message) => return usage(message),
     };
     print_stderr(&format!(
         "resuming run {} of workflow `{}`{} from {}\n",
@@ -100,25 +136,18 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
             .map_or_else(String::new, |s| format!(" at `{s}`")),
         store.path().display()
     ))?;
-    let base_dir = (row.path != "-")
-        .then(|| Path::new(&row.path).parent().map(Path::to_path_buf))
-        .flatten();
-    let options = RunOptions {
-        base_dir,
-        ..RunOptions::default()
-    };
     let job = Job::Resume {
-        store: &store,
+        store,
         owner: Owner::this_process(),
-        row: &row,
+        row,
     };
     execute(
-        &renderer,
+        renderer,
         color,
         args.events,
-        &program,
-        WorkflowId(index as u32),
-        options,
+        &stored.program,
+        stored.workflow,
+        stored.options,
         job,
     )
 }

@@ -17,11 +17,11 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::checked::{self, Checked};
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, store_flag};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::{Program, WorkflowId};
-use crate::runtime::driver::durable::{self, DurableError, Source};
+use crate::runtime::driver::durable::{self, Answer, DurableError, Source};
 use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, StartError};
 use crate::runtime::executor::exec;
 use crate::runtime::store::{Owner, RunRow, Store};
@@ -106,6 +106,8 @@ pub(super) enum EventsFormat {
 
 /// The run failed: a `fail` state or an unhandled failure.
 const EXIT_FAILED: u8 = 1;
+/// Exit status of a run that waits for a person.
+const EXIT_PAUSED: u8 = 3;
 
 pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let color = color.for_stderr();
@@ -193,13 +195,21 @@ pub(super) enum Job<'a> {
         owner: Owner,
         row: &'a RunRow,
     },
+    /// A paused run, given a person's answer first.
+    Answer {
+        store: &'a Store,
+        owner: Owner,
+        row: &'a RunRow,
+        step: &'a str,
+        answer: Answer,
+    },
 }
 
 impl Job<'_> {
     fn store(&self) -> Option<&Store> {
         match self {
             Job::Start { durable, .. } => durable.as_ref().map(|d| d.store),
-            Job::Resume { store, .. } => Some(store),
+            Job::Resume { store, .. } | Job::Answer { store, .. } => Some(store),
         }
     }
 }
@@ -267,7 +277,15 @@ pub(super) fn execute(
     let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
 
     match ended {
-        Ok(finished) => finish(renderer, trace, finished, stop, clean, resume.as_deref()),
+        Ok(finished) => finish(
+            renderer,
+            program,
+            trace,
+            finished,
+            stop,
+            clean,
+            resume.as_deref(),
+        ),
         Err(NotRun::Start(error)) => usage(start_error(program, workflow, &error)),
         Err(NotRun::Durable(error)) => usage(error.to_string()),
     }
@@ -386,6 +404,17 @@ async fn run_until_stopped<S: EventSink>(
         )
         .await
         .map_err(not_run),
+        Job::Answer {
+            store,
+            owner,
+            row,
+            step,
+            answer,
+        } => durable::answer(
+            store, &owner, row, program, workflow, step, answer, options, sink, stopped,
+        )
+        .await
+        .map_err(not_run),
         Job::Start {
             input,
             durable: None,
@@ -437,8 +466,10 @@ fn start_error(program: &Program, workflow: WorkflowId, error: &StartError) -> S
 /// Prints the output (unless events were asked for, which carry it) or the
 /// failure, and gives the exit status.
 /// `clean` says whether every program the run started is gone.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     renderer: &HumanRenderer,
+    program: &Program,
     trace: bool,
     finished: Finished,
     stop: Option<Stop>,
@@ -489,18 +520,53 @@ fn finish(
             print_stderr(&renderer.render_error(format!("the run failed: {error}")))?;
             Ok(ExitCode::from(EXIT_FAILED))
         }
+        RunOutcome::Paused { questions } => {
+            let run = &finished.state.run_id;
+            let flag = store.map_or_else(String::new, store_flag);
+            for q in &questions {
+                let expects = program
+                    .workers
+                    .get(q.worker.0 as usize)
+                    .map_or_else(|| "?".to_owned(), |w| program.types.show(w.output).to_string());
+                let due = q.deadline.map_or_else(String::new, |d| {
+                    format!(" (due {})", crate::runtime::engine::Timestamp(d))
+                });
+                print_stderr(&format!(
+                    "paused: run {run} waits for a person at `{step}`{due}\n  \
+                     = help: answer with `flow approve {short} {step}{flag} --output '<JSON>'`, \
+                     a value of type `{expects}`\n  \
+                     = help: or refuse with `flow reject {short} {step}{flag} --reason '<TEXT>'`\n",
+                    step = q.step,
+                    short = run,
+                ))?;
+            }
+            Ok(ExitCode::from(EXIT_PAUSED))
+        }
         RunOutcome::Stopped { reason } => {
+            let run = &finished.state.run_id;
             let resume = match store {
                 Some(store) => format!(
-                    "\n  = help: what it did is kept; go on with `flow resume {} --store {}`",
-                    finished.state.run_id,
-                    store.display()
+                    "\n  = help: what it did is kept; go on with `flow resume {run}{}`",
+                    store_flag(store)
                 ),
                 None => String::new(),
             };
+            // A signal lets a durable run go, to be resumed; the exit
+            // status says which signal, as for a run without a store.
+            if let Some(stop) = stop {
+                let what = stop.what();
+                let programs = if clean {
+                    "every program it started was stopped"
+                } else {
+                    "some programs it started may still be running"
+                };
+                print_stderr(&renderer.render_error(format!(
+                    "{what}: run {run} was stopped before its end and {programs}{resume}"
+                )))?;
+                return Ok(ExitCode::from(stop.exit_status()));
+            }
             print_stderr(&renderer.render_error(format!(
-                "run {} stopped before its end: {reason}{resume}",
-                finished.state.run_id
+                "run {run} stopped before its end: {reason}{resume}"
             )))?;
             Ok(ExitCode::from(EXIT_FAILED))
         }

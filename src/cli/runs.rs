@@ -7,13 +7,14 @@ use clap::{Args, ValueEnum};
 use super::store_args::StoreArgs;
 use super::{EXIT_USAGE, print_stderr, print_stdout};
 use crate::runtime::engine::Timestamp;
-use crate::runtime::store::{ListFilter, RunRow, RunStatus};
+use crate::runtime::store::{ListFilter, RunRow, RunStatus, now_ms};
 
 /// List the runs of the run store, newest first
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
         flow runs                       the latest runs\n  \
         flow runs --status failed       only the failed ones\n  \
+        flow runs --due                 what `flow resume --due` would continue\n  \
         flow runs --format json | jq -r '.[].id'")]
 pub struct RunsArgs {
     /// Only runs with this status: running, paused, succeeded, failed or cancelled
@@ -23,6 +24,11 @@ pub struct RunsArgs {
     /// Only runs of this workflow
     #[arg(long, value_name = "NAME")]
     workflow: Option<String>,
+
+    /// Only runs with something to do that nobody is doing: a deadline or
+    /// backoff that has passed, an answer recorded, or a process gone
+    #[arg(long)]
+    due: bool,
 
     /// At most this many runs
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -59,13 +65,20 @@ pub(super) fn run(args: &RunsArgs) -> Result<ExitCode, ExitCode> {
     let filter = ListFilter {
         status,
         workflow: args.workflow.clone(),
-        limit: Some(args.limit),
+        // Whether a run is due is decided here, on every run, so that the
+        // limit counts the due ones.
+        limit: (!args.due).then_some(args.limit),
         ..ListFilter::default()
     };
-    let rows = match store.list(&filter) {
+    let mut rows = match store.list(&filter) {
         Ok(rows) => rows,
         Err(e) => return usage(e.to_string()),
     };
+    if args.due {
+        let now = now_ms();
+        rows.retain(|row| row.is_due(now));
+        rows.truncate(args.limit);
+    }
     let text = match args.format {
         Format::Json => match serde_json::to_string_pretty(&rows) {
             Ok(json) => format!("{json}\n"),

@@ -65,3 +65,14 @@ impl StoreArgs {
         self.open()
     }
 }
+
+/// ` --store PATH` for the commands a message suggests, or nothing for the
+/// default store, which they find by themselves.
+pub(super) fn store_flag(path: &Path) -> String {
+    let default = default_path(Path::new("."));
+    if path == default {
+        String::new()
+    } else {
+        format!(" --store {}", path.display())
+    }
+}

@@ -11,6 +11,7 @@ pub fn succeeded(finished: &Finished) -> &Value {
         RunOutcome::Failed { error } => panic!("the run failed: {error}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
         RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
+        RunOutcome::Paused { questions } => panic!("the run paused: {questions:?}"),
     }
 }
 
@@ -21,5 +22,6 @@ pub fn failed(finished: &Finished) -> &RunError {
         RunOutcome::Succeeded { output } => panic!("the run succeeded with {output}"),
         RunOutcome::Cancelled => panic!("the run was cancelled"),
         RunOutcome::Stopped { reason } => panic!("the run stopped: {reason}"),
+        RunOutcome::Paused { questions } => panic!("the run paused: {questions:?}"),
     }
 }

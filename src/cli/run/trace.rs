@@ -177,6 +177,23 @@ impl TraceSink {
                     .and_then(|()| self.attempt(out, attempt, None))
                     .and_then(|()| write!(out, " interrupted: {message}"))
             }
+            EventKind::RunPaused => {
+                self.paint(out, "?", YELLOW);
+                write!(out, " {step} waits for a person").and_then(|()| {
+                    let Some(q) = &event.question else {
+                        return Ok(());
+                    };
+                    if let Some(due) = q.deadline {
+                        write!(out, " (due {due})")?;
+                    }
+                    out.push(b':');
+                    for line in q.prompt.trim_end().lines() {
+                        out.extend_from_slice(b"\n    ");
+                        out.extend_from_slice(line.as_bytes());
+                    }
+                    Ok(())
+                })
+            }
             EventKind::RetryScheduled => {
                 self.paint(out, "↻", YELLOW);
                 write!(

@@ -20,14 +20,14 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::local::{self, Journal, Resumed};
+use super::local::{self, Halt, Journal, Resumed};
 use super::{Executors, ExecutorsSetup};
 use crate::ir::{Program, WorkerId, WorkflowId};
 use crate::runtime::engine::secrets::Secrets;
 use crate::runtime::engine::{
-    Event, EventSink, Finished, Mock, MockOutcome, RunOptions, RunOutcome, StartError,
+    Event, EventSink, Finished, Mock, MockOutcome, RunOptions, RunOutcome, StartError, Timestamp,
 };
-use crate::runtime::machine::{CallId, Command, Input, Machine, Setup};
+use crate::runtime::machine::{CallId, Command, Input, Machine, Question, Setup};
 use crate::runtime::store::{
     Append, Entry, Lease, NewRun, Owner, Progress, RunKey, RunRow, RunStatus, Store, StoreError,
     new_run_id, now_ms,
@@ -37,6 +37,10 @@ use crate::runtime::store::{
 pub const KIND_SETUP: u8 = 0;
 /// The kind of every other entry: [`InputRecord`].
 pub const KIND_INPUT: u8 = 1;
+/// An [`InputRecord`] of a person's answer that `flow approve
+/// --no-continue` (or `flow reject --no-continue`) recorded: no process
+/// acted on it, so what it leads to has not started when a run resumes.
+pub const KIND_ANSWER: u8 = 2;
 
 /// What a run started with, besides its program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +80,47 @@ pub enum DurableError {
     /// The run has ended already; there is nothing to resume.
     #[error("run {run} has already {status}")]
     Ended { run: String, status: RunStatus },
+    /// `flow approve` or `flow reject` of a step that asks nobody now.
+    #[error("{}", no_question(run, step, waiting))]
+    NoQuestion {
+        run: String,
+        step: String,
+        /// The steps that do wait for an answer.
+        waiting: Vec<String>,
+    },
+    /// An answer after the question's deadline.
+    #[error(
+        "the answer to `{step}` of run {run} is too late: it was due at {due}; \
+         `flow resume {run}` fails the step with class `timeout`"
+    )]
+    TooLate { run: String, step: String, due: Timestamp },
+    /// An approval whose output does not fit the worker's output type.
+    #[error("the output for `{step}` of run {run} does not fit `{worker}`'s output type: {mismatch}")]
+    InvalidAnswer {
+        run: String,
+        step: String,
+        worker: String,
+        mismatch: crate::runtime::validate::Mismatch,
+    },
+}
+
+fn no_question(run: &str, step: &str, waiting: &[String]) -> String {
+    if let Some(near) = crate::check::suggest::closest(step, waiting.iter().map(String::as_str)) {
+        return format!("step `{step}` of run {run} waits for no answer; did you mean `{near}`?");
+    }
+    match waiting {
+        [] => format!("run {run} waits for no answer: no step of it asks a person now"),
+        [one] => format!(
+            "step `{step}` of run {run} waits for no answer; `{one}` does"
+        ),
+        many => format!(
+            "step `{step}` of run {run} waits for no answer; these do: {}",
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// The journal of one run in the store.
@@ -101,6 +146,10 @@ pub struct Noted {
 
 impl Journal for StoreJournal<'_> {
     type Note = Noted;
+
+    fn keeps_questions(&self) -> bool {
+        true
+    }
 
     fn note(&self, now: u64, input: Option<&Input>) -> Noted {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -190,6 +239,8 @@ fn final_status(outcome: &RunOutcome) -> Option<(RunStatus, Option<String>)> {
         RunOutcome::Cancelled => Some((RunStatus::Cancelled, None)),
         // Not an end: the run stays `running`, to be resumed.
         RunOutcome::Stopped { .. } => None,
+        // Recorded when the driver lets the run go (`settle`).
+        RunOutcome::Paused { .. } => None,
     }
 }
 
@@ -220,7 +271,6 @@ pub async fn start<S: EventSink>(
         .workflows
         .get(workflow.0 as usize)
         .ok_or(StartError::NoWorkflow(workflow.0))?;
-    crate::runtime::engine::refuse_humans(program, wf, &options.mocks)?;
     let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
     let seed = options
         .seed
@@ -274,8 +324,38 @@ pub async fn start<S: EventSink>(
         store, &lease, machine, &journal, None, options, sink, cancel,
     )
     .await;
+    let finished = settle(store, &journal, finished);
     let _ = store.release(&lease);
     Ok(finished)
+}
+
+/// Records a run the driver let go because it waits for people: status
+/// `paused`, due at its first deadline. A run that cannot be recorded so
+/// is stopped instead (it stays `running`, and `flow resume` asks again).
+fn settle(store: &Store, journal: &StoreJournal<'_>, finished: Finished) -> Finished {
+    let RunOutcome::Paused { questions } = &finished.outcome else {
+        return finished;
+    };
+    let current = journal
+        .inner
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .current
+        .clone();
+    let due = questions.iter().filter_map(|q| q.deadline).min();
+    let now = now_ms();
+    let recorded = store
+        .set_status(journal.key, RunStatus::Paused, None, now)
+        .and_then(|()| store.set_progress(journal.key, current.as_deref(), due, now));
+    match recorded {
+        Ok(()) => finished,
+        Err(e) => Finished {
+            outcome: RunOutcome::Stopped {
+                reason: e.to_string(),
+            },
+            state: finished.state,
+        },
+    }
 }
 
 /// The mocks as the setup entry keeps them.
@@ -299,6 +379,8 @@ pub struct Replayed<'p> {
     pub next_seq: u64,
     /// How it ended, if it has.
     pub ended: Option<RunOutcome>,
+    /// The questions asked and not answered, with when each was asked.
+    pub questions: Vec<(Question, u64)>,
 }
 
 /// Rebuilds a run of `workflow` from its journal `entries`, as of `now`.
@@ -337,20 +419,23 @@ pub fn replay<'p>(
     };
     let mut machine = Machine::new(program, workflow, setup)?;
     machine.keep_inputs();
-    // The effects the inputs so far started and did not end, by call.
-    let mut open: Vec<(CallId, Command)> = Vec::new();
+    // The effects the inputs so far started and did not end, by call,
+    // with whether a process may have carried them out (an answer that
+    // `--no-continue` recorded was acted on by nobody) and when.
+    let mut open: Vec<(CallId, Command, bool, u64)> = Vec::new();
     let mut events = Vec::new();
     let mut ended = None;
     let mut out = Vec::new();
     let mut next_seq = first.seq + 1;
     let mut started = false;
     for entry in rest {
-        if entry.kind != KIND_INPUT {
+        if entry.kind != KIND_INPUT && entry.kind != KIND_ANSWER {
             return Err(bad(format!(
                 "entry {} is of kind {}",
                 entry.seq, entry.kind
             )));
         }
+        let acted = entry.kind == KIND_INPUT;
         next_seq = entry.seq + 1;
         let record: InputRecord = serde_json::from_slice(&entry.data)
             .map_err(|e| bad(format!("entry {}: {e}", entry.seq)))?;
@@ -362,7 +447,7 @@ pub fn replay<'p>(
             Some(input) => {
                 if let Some(call) = input.call() {
                     // An attempt, a hook or a timer ends with its input.
-                    open.retain(|(c, _)| *c != call);
+                    open.retain(|(c, ..)| *c != call);
                 }
                 machine.handle(record.now, input, &mut out);
             }
@@ -370,11 +455,14 @@ pub fn replay<'p>(
         for command in out.drain(..) {
             match command {
                 Command::Emit(event) => events.push(event),
-                Command::Invoke(ref a) => open.push((a.call, command)),
-                Command::RunHook(ref h) => open.push((h.call, command)),
-                Command::AskHuman(ref q) => open.push((q.call, command)),
-                Command::StartTimer { call, .. } => open.push((call, command)),
-                Command::Cancel { call } => open.retain(|(c, _)| *c != call),
+                Command::Invoke(ref a) => open.push((a.call, command, acted, record.now)),
+                Command::RunHook(ref h) => open.push((h.call, command, acted, record.now)),
+                Command::AskHuman(ref q) => open.push((q.call, command, acted, record.now)),
+                // A question's deadline shares its call: both are open.
+                Command::StartTimer { call, .. } => {
+                    open.push((call, command, acted, record.now))
+                }
+                Command::Cancel { call } => open.retain(|(c, ..)| *c != call),
                 Command::Finish(outcome) => ended = Some(outcome),
             }
         }
@@ -383,16 +471,21 @@ pub fn replay<'p>(
         start: !started,
         ..Resumed::default()
     };
+    let mut questions = Vec::new();
     if ended.is_none() {
-        for (call, command) in open {
+        for (call, command, acted, at_ms) in open {
             match command {
-                Command::Invoke(_) => resumed.inputs.push(Input::Interrupted { call }),
+                Command::Invoke(_) if acted => resumed.inputs.push(Input::Interrupted { call }),
                 Command::StartTimer { call, at, .. } => {
                     resumed.commands.push(Command::StartTimer {
                         call,
                         at,
                         delay: std::time::Duration::from_millis(at.saturating_sub(now)),
                     })
+                }
+                Command::AskHuman(q) => {
+                    questions.push((q.clone(), at_ms));
+                    resumed.commands.push(Command::AskHuman(q));
                 }
                 other => resumed.commands.push(other),
             }
@@ -404,6 +497,7 @@ pub fn replay<'p>(
         events,
         next_seq,
         ended,
+        questions,
     })
 }
 
@@ -420,86 +514,335 @@ pub async fn resume<S: EventSink>(
     sink: &S,
     cancel: impl Future<Output = ()>,
 ) -> Result<Finished, DurableError> {
-    if row.status.is_final() {
-        return Err(DurableError::Ended {
-            run: row.id.clone(),
-            status: row.status,
-        });
-    }
-    let lease = store.acquire(row.key, owner, now_ms())?;
-    let result = resume_leased(store, &lease, row, program, workflow, options, sink, cancel).await;
+    let to = Resuming {
+        store,
+        row,
+        program,
+        workflow,
+    };
+    let lease = to.lease(owner)?;
+    let result = to.go_on(&lease, None, options, sink, cancel).await;
     let _ = store.release(&lease);
     result
 }
 
+/// A person's answer to the question of a `human` step.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// `flow approve`: the step's output, checked against the worker's
+    /// output type.
+    Approve(Value),
+    /// `flow reject`: the step fails with class `worker` and this message.
+    Reject(String),
+}
+
+/// Answers the question of `step` in paused run `row` and continues the
+/// run in this process, as [`resume`] does. A wrong answer (no such
+/// question, too late, an output of the wrong type) is refused before
+/// anything is recorded.
 #[allow(clippy::too_many_arguments)]
-async fn resume_leased<S: EventSink>(
+pub async fn answer<S: EventSink>(
     store: &Store,
-    lease: &Lease,
+    owner: &Owner,
     row: &RunRow,
     program: &Program,
     workflow: WorkflowId,
+    step: &str,
+    answer: Answer,
     options: RunOptions,
     sink: &S,
     cancel: impl Future<Output = ()>,
 ) -> Result<Finished, DurableError> {
-    let mut entries = store.journal(row.key, None)?;
-    if entries.is_empty() {
-        // The process stopped between recording the run and its setup:
-        // the row has what the setup says (a run with mocks is not
-        // resumable from here, as they were not recorded yet).
-        let input = serde_json::from_str(&row.input_json).map_err(|e| DurableError::Replay {
-            run: row.id.clone(),
-            reason: format!("its input: {e}"),
-        })?;
-        let record = SetupRecord {
-            input,
-            seed: row.seed,
-            mocks: Vec::new(),
-        };
-        let data = serde_json::to_vec(&record).map_err(|e| DurableError::Replay {
-            run: row.id.clone(),
-            reason: e.to_string(),
-        })?;
-        let entry = Entry::new(0, KIND_SETUP, data);
-        store.append(row.key, vec![entry.clone()]).await?;
-        entries.push(entry);
-    }
-    let replayed = replay(program, workflow, &row.id, &entries, now_ms())?;
-    if let Some(outcome) = replayed.ended {
-        // The end was journaled but the row not updated: record it now.
-        let status = final_status(&outcome);
-        if let Some((status, json)) = &status {
-            store.set_status(row.key, *status, json.as_deref(), now_ms())?;
-        }
-        return Err(DurableError::Ended {
-            run: row.id.clone(),
-            status: status.map_or(RunStatus::Running, |(s, _)| s),
-        });
-    }
-    let journal = StoreJournal {
+    let to = Resuming {
         store,
-        key: row.key,
-        owner: lease.owner().as_str().to_owned(),
-        inner: Mutex::new(JournalState {
-            next_seq: replayed.next_seq,
-            current: row.current_state.clone(),
-            timers: BTreeMap::new(),
-        }),
+        row,
+        program,
+        workflow,
     };
-    let mut options = options;
-    options.run_id = Some(row.id.clone());
-    Ok(drive(
+    let lease = to.lease(owner)?;
+    let result = to
+        .go_on(&lease, Some((step, answer)), options, sink, cancel)
+        .await;
+    let _ = store.release(&lease);
+    result
+}
+
+/// What [`record_answer`] left: the steps that still wait for a person,
+/// and whether the run has something to do now (`flow resume` continues
+/// it; it is due at once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub waiting: Vec<String>,
+    pub status: RunStatus,
+}
+
+/// Records the answer to the question of `step` in run `row` without
+/// continuing the run (`--no-continue`): checked as [`answer`] checks it,
+/// journaled as an answer nobody acted on yet.
+pub async fn record_answer(
+    store: &Store,
+    owner: &Owner,
+    row: &RunRow,
+    program: &Program,
+    workflow: WorkflowId,
+    step: &str,
+    answer: Answer,
+) -> Result<Recorded, DurableError> {
+    let to = Resuming {
         store,
-        lease,
-        replayed.machine,
-        &journal,
-        Some(replayed.resumed),
-        options,
-        sink,
-        cancel,
-    )
-    .await)
+        row,
+        program,
+        workflow,
+    };
+    let lease = to.lease(owner)?;
+    let result = to.record(&lease, step, answer).await;
+    let _ = store.release(&lease);
+    result
+}
+
+/// A run to go on with.
+struct Resuming<'a> {
+    store: &'a Store,
+    row: &'a RunRow,
+    program: &'a Program,
+    workflow: WorkflowId,
+}
+
+impl Resuming<'_> {
+    /// Takes the run's lease, once it is known not to have ended.
+    fn lease(&self, owner: &Owner) -> Result<Lease, DurableError> {
+        if self.row.status.is_final() {
+            return Err(DurableError::Ended {
+                run: self.row.id.clone(),
+                status: self.row.status,
+            });
+        }
+        Ok(self.store.acquire(self.row.key, owner, now_ms())?)
+    }
+
+    fn bad(&self, reason: String) -> DurableError {
+        DurableError::Replay {
+            run: self.row.id.clone(),
+            reason,
+        }
+    }
+
+    /// The run's journal, with its setup entry written from the row when
+    /// the process stopped between recording the run and its setup (a run
+    /// with mocks is not resumable from there: they were not recorded
+    /// yet).
+    async fn entries(&self) -> Result<Vec<Entry>, DurableError> {
+        let (store, row) = (self.store, self.row);
+        let mut entries = store.journal(row.key, None)?;
+        if entries.is_empty() {
+            let input = serde_json::from_str(&row.input_json)
+                .map_err(|e| self.bad(format!("its input: {e}")))?;
+            let record = SetupRecord {
+                input,
+                seed: row.seed,
+                mocks: Vec::new(),
+            };
+            let data = serde_json::to_vec(&record).map_err(|e| self.bad(e.to_string()))?;
+            let entry = Entry::new(0, KIND_SETUP, data);
+            store.append(row.key, vec![entry.clone()]).await?;
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+
+    /// The journal replayed; a run whose end was journaled but whose row
+    /// was not updated is recorded as ended now.
+    fn replayed(&self, entries: &[Entry], now: u64) -> Result<Replayed<'_>, DurableError> {
+        let replayed = replay(self.program, self.workflow, &self.row.id, entries, now)?;
+        if let Some(outcome) = &replayed.ended {
+            let status = final_status(outcome);
+            if let Some((status, json)) = &status {
+                self.store
+                    .set_status(self.row.key, *status, json.as_deref(), now_ms())?;
+            }
+            return Err(DurableError::Ended {
+                run: self.row.id.clone(),
+                status: status.map_or(RunStatus::Running, |(s, _)| s),
+            });
+        }
+        Ok(replayed)
+    }
+
+    /// The input an answer to `step` is, checked against the question.
+    fn answer_input(
+        &self,
+        replayed: &Replayed<'_>,
+        step: &str,
+        answer: Answer,
+        now: u64,
+    ) -> Result<Input, DurableError> {
+        let run = &self.row.id;
+        let Some((question, asked_at)) = replayed
+            .questions
+            .iter()
+            .find(|(q, _)| &*q.step == step)
+        else {
+            return Err(DurableError::NoQuestion {
+                run: run.clone(),
+                step: step.to_owned(),
+                waiting: replayed
+                    .questions
+                    .iter()
+                    .map(|(q, _)| q.step.to_string())
+                    .collect(),
+            });
+        };
+        if let Some(due) = question.deadline
+            && due <= now
+        {
+            return Err(DurableError::TooLate {
+                run: run.clone(),
+                step: step.to_owned(),
+                due: Timestamp(due),
+            });
+        }
+        let result = match answer {
+            Answer::Approve(value) => {
+                let Some(worker) = self.program.workers.get(question.worker.0 as usize) else {
+                    return Err(self.bad("a question names no worker of the program".into()));
+                };
+                match crate::runtime::validate::validate(value, worker.output, &self.program.types)
+                {
+                    Ok(value) => Ok(crate::runtime::executor::Output {
+                        value,
+                        log: String::new(),
+                        usage: None,
+                    }),
+                    Err(mismatch) => {
+                        return Err(DurableError::InvalidAnswer {
+                            run: run.clone(),
+                            step: step.to_owned(),
+                            worker: worker.name.clone(),
+                            mismatch,
+                        });
+                    }
+                }
+            }
+            Answer::Reject(reason) => Err(crate::runtime::executor::Failure::new(
+                crate::ir::FailureClass::Worker,
+                reason,
+            )),
+        };
+        Ok(Input::Attempted {
+            call: question.call,
+            took_ms: now.saturating_sub(*asked_at),
+            result,
+        })
+    }
+
+    /// Journals an answer as one nobody acted on, and sets the run's
+    /// status from what it then waits for.
+    async fn record(
+        &self,
+        lease: &Lease,
+        step: &str,
+        answer: Answer,
+    ) -> Result<Recorded, DurableError> {
+        let mut entries = self.entries().await?;
+        let now = now_ms();
+        let replayed = self.replayed(&entries, now)?;
+        let input = self.answer_input(&replayed, step, answer, now)?;
+        let data = serde_json::to_vec(&InputRecord {
+            now,
+            input: Some(input),
+        })
+        .map_err(|e| self.bad(e.to_string()))?;
+        let entry = Entry::new(replayed.next_seq, KIND_ANSWER, data);
+        drop(replayed);
+        self.store
+            .submit(Append {
+                run: self.row.key,
+                entries: vec![entry.clone()],
+                progress: None,
+                owner: Some(lease.owner().as_str().to_owned()),
+            })
+            .await?;
+        entries.push(entry);
+        let after = replay(self.program, self.workflow, &self.row.id, &entries, now)?;
+        let waiting: Vec<String> = after
+            .questions
+            .iter()
+            .map(|(q, _)| q.step.to_string())
+            .collect();
+        // Only questions and their deadlines left: still paused.
+        let idle = after.resumed.inputs.is_empty()
+            && after.resumed.commands.iter().all(|c| match c {
+                Command::AskHuman(_) => true,
+                Command::StartTimer { call, .. } => after.questions.iter().any(|(q, _)| q.call == *call),
+                _ => false,
+            });
+        let (status, due) = if idle && after.ended.is_none() {
+            let due = after.questions.iter().filter_map(|(q, _)| q.deadline).min();
+            (RunStatus::Paused, due)
+        } else {
+            (RunStatus::Running, Some(now))
+        };
+        self.store.set_status(self.row.key, status, None, now)?;
+        self.store
+            .set_progress(self.row.key, self.row.current_state.as_deref(), due, now)?;
+        Ok(Recorded { waiting, status })
+    }
+
+    /// Drives the run on from its journal, with the answer to a question
+    /// first when there is one.
+    async fn go_on<S: EventSink>(
+        &self,
+        lease: &Lease,
+        answer: Option<(&str, Answer)>,
+        options: RunOptions,
+        sink: &S,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<Finished, DurableError> {
+        let (store, row) = (self.store, self.row);
+        let entries = self.entries().await?;
+        let now = now_ms();
+        let mut replayed = self.replayed(&entries, now)?;
+        if let Some((step, answer)) = answer {
+            let input = self.answer_input(&replayed, step, answer, now)?;
+            replayed.resumed.inputs.push(input);
+        }
+        if row.status == RunStatus::Paused {
+            store.set_status(row.key, RunStatus::Running, None, now)?;
+        }
+        let timers = replayed
+            .resumed
+            .commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::StartTimer { call, at, .. } => Some((*call, *at)),
+                _ => None,
+            })
+            .collect();
+        let journal = StoreJournal {
+            store,
+            key: row.key,
+            owner: lease.owner().as_str().to_owned(),
+            inner: Mutex::new(JournalState {
+                next_seq: replayed.next_seq,
+                current: row.current_state.clone(),
+                timers,
+            }),
+        };
+        let mut options = options;
+        options.run_id = Some(row.id.clone());
+        let finished = drive(
+            store,
+            lease,
+            replayed.machine,
+            &journal,
+            Some(replayed.resumed),
+            options,
+            sink,
+            cancel,
+        )
+        .await;
+        Ok(settle(store, &journal, finished))
+    }
 }
 
 /// The local driver with the store's journal, stopped by `cancel`, by a
@@ -527,23 +870,24 @@ async fn drive<S: EventSink>(
     );
     let stop = async {
         tokio::select! {
-            () = cancel => {}
-            () = heartbeats(store, lease) => {}
+            () = cancel => Halt::Stop("the process was asked to stop".to_owned()),
+            halt = heartbeats(store, lease) => halt,
         }
     };
     local::drive(machine, &executors, sink, &secrets, journal, resumed, stop).await
 }
 
 /// Renews the lease every [`crate::runtime::store::HEARTBEAT_EVERY_MS`];
-/// ends when a cancel is requested or the lease is lost.
-async fn heartbeats(store: &Store, lease: &Lease) {
+/// ends when a cancel is requested (the run is cancelled) or the lease is
+/// lost (the run is let go: another process drives it now).
+async fn heartbeats(store: &Store, lease: &Lease) -> Halt {
     let every = std::time::Duration::from_millis(crate::runtime::store::HEARTBEAT_EVERY_MS);
     loop {
         tokio::time::sleep(every).await;
         match store.heartbeat(lease, now_ms()) {
-            Ok(reply) if reply.cancel_requested => return,
+            Ok(reply) if reply.cancel_requested => return Halt::Cancel,
             Ok(_) => {}
-            Err(StoreError::LeaseLost { .. }) => return,
+            Err(e @ StoreError::LeaseLost { .. }) => return Halt::Stop(e.to_string()),
             // A store that cannot be read now may be readable at the next
             // beat; a journal write that fails stops the run anyway.
             Err(_) => {}

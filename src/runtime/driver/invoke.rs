@@ -24,7 +24,7 @@ use crate::runtime::executor::http::{HttpExecutor, HttpSpec, UrlPiece, build_url
 use crate::runtime::executor::llm::{Environment, LlmExecutor, LlmSpec, OutputType};
 use crate::runtime::executor::{CallMeta, Failure, Invocation, Output, builtin};
 use crate::runtime::machine::call_at;
-use crate::runtime::machine::protocol::{Attempt, HookRun};
+use crate::runtime::machine::protocol::{Attempt, HookRun, Question};
 use crate::runtime::machine::show;
 use crate::runtime::pure::Pure;
 use crate::runtime::validate::{takes_null, validate};
@@ -48,6 +48,19 @@ pub trait Invoke: Sync {
 
     /// A hook program, with its output validated against the hook's type.
     fn hook(&self, hook: HookRun) -> Pending<'_, Result<Output, Failure>>;
+
+    /// The prompt of a `human` worker's question, rendered with the
+    /// call's input. A prompt that cannot be rendered (an `env()` that is
+    /// not set) fails the call as a worker's setting would.
+    fn prompt(&self, question: &Question) -> Result<String, Failure> {
+        Err(Failure::new(
+            FailureClass::Worker,
+            format!(
+                "`{}` asks a person, which this driver cannot do",
+                question.step
+            ),
+        ))
+    }
 }
 
 /// The real executors of a run.
@@ -534,6 +547,55 @@ impl Invoke for Executors<'_> {
     fn hook(&self, hook: HookRun) -> Pending<'_, Result<Output, Failure>> {
         Box::pin(self.run_hook(hook))
     }
+
+    fn prompt(&self, question: &Question) -> Result<String, Failure> {
+        render_prompt(
+            self.program,
+            question,
+            self.env.as_ref(),
+            self.secrets,
+        )
+    }
+}
+
+/// The prompt of a `human` worker's question, rendered with the call's
+/// input and masked: what `flow run` shows the person and `flow status`
+/// shows again.
+pub fn render_prompt(
+    program: &Program,
+    question: &Question,
+    env: &dyn Environment,
+    secrets: &Secrets,
+) -> Result<String, Failure> {
+    let Some(worker) = program.workers.get(question.worker.0 as usize) else {
+        return Err(Failure::new(
+            FailureClass::Worker,
+            "the question names no worker of the program",
+        ));
+    };
+    let Executor::Human { prompt } = &worker.executor else {
+        return Err(Failure::new(
+            FailureClass::Worker,
+            format!("`{}` does not ask a person", worker.name),
+        ));
+    };
+    let params = param_values(worker, &question.input);
+    let pure = Pure(program);
+    let scope = Scope {
+        params: &params,
+        states: &[],
+        item: None,
+        error: None,
+        transformers: &pure,
+    };
+    eval_setting(prompt, &scope, env, secrets)
+        .map(|value| secrets.mask_owned(text(value)))
+        .map_err(|m| {
+            Failure::new(
+                FailureClass::Worker,
+                format!("the `prompt` setting of `{}`: {m}", worker.name),
+            )
+        })
 }
 
 /// A string setting; the checker has proven the type, and anything else

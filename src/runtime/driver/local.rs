@@ -12,7 +12,9 @@ use std::time::Instant;
 use super::invoke::{Invoke, Pending};
 use crate::ir::FailureClass;
 use crate::runtime::engine::secrets::Secrets;
-use crate::runtime::engine::{Event, EventSink, Finished, RunError, RunOutcome, Timestamp};
+use crate::runtime::engine::{
+    Event, EventSink, Finished, RunError, RunOutcome, Timestamp, Waiting,
+};
 use crate::runtime::executor::Failure;
 use crate::runtime::machine::{CallId, Command, Input, Machine};
 
@@ -66,31 +68,39 @@ pub(crate) fn mask_failure(secrets: &Secrets, mut failure: Failure) -> Failure {
 }
 
 /// The calls under way: one future each (an attempt, a hook program or a
-/// timer), polled together.
+/// timer, with when it is due), polled together.
 #[derive(Default)]
 struct InFlight<'a> {
-    running: Vec<(CallId, Pending<'a, Input>)>,
+    running: Vec<(CallId, Option<u64>, Pending<'a, Input>)>,
 }
 
 impl<'a> InFlight<'a> {
-    fn push(&mut self, call: CallId, future: Pending<'a, Input>) {
-        self.running.push((call, future));
+    fn push(&mut self, call: CallId, timer_at: Option<u64>, future: Pending<'a, Input>) {
+        self.running.push((call, timer_at, future));
     }
 
     /// Drops the future of `call`, which stops what it started.
     fn cancel(&mut self, call: CallId) {
-        self.running.retain(|(c, _)| *c != call);
+        self.running.retain(|(c, _, _)| *c != call);
     }
 
     fn is_empty(&self) -> bool {
         self.running.is_empty()
     }
 
+    /// Whether all that runs is the deadlines of questions, none due yet:
+    /// the run waits for people only.
+    fn only_deadlines(&self, asking: &[Asking], now: u64) -> bool {
+        self.running.iter().all(|(call, at, _)| {
+            at.is_some_and(|at| at > now) && asking.iter().any(|a| a.call == *call)
+        })
+    }
+
     /// The next input from any of them.
     async fn next(&mut self) -> Input {
         poll_fn(|task| {
             for i in 0..self.running.len() {
-                if let Poll::Ready(input) = self.running[i].1.as_mut().poll(task) {
+                if let Poll::Ready(input) = self.running[i].2.as_mut().poll(task) {
                     drop(self.running.swap_remove(i));
                     return Poll::Ready(input);
                 }
@@ -99,6 +109,15 @@ impl<'a> InFlight<'a> {
         })
         .await
     }
+}
+
+/// A question put to a person and not answered yet.
+struct Asking {
+    call: CallId,
+    worker: crate::ir::WorkerId,
+    step: std::sync::Arc<str>,
+    prompt: String,
+    deadline: Option<u64>,
 }
 
 /// Where the inputs of a run are made durable. The driver notes an input
@@ -118,6 +137,13 @@ pub trait Journal: Sync {
         note: Self::Note,
         commands: &[Command],
     ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Whether a question for a person may wait for its answer: only a
+    /// journal keeps it for `flow approve` to answer once this process has
+    /// let the run go.
+    fn keeps_questions(&self) -> bool {
+        false
+    }
 }
 
 /// No journal: a run in memory only (`--no-store`).
@@ -145,11 +171,23 @@ pub struct Resumed {
     pub inputs: Vec<Input>,
 }
 
+/// How a run is stopped from outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Halt {
+    /// The run is cancelled: what runs is stopped, each open step ends
+    /// with `step_cancelled` and the run with `run_cancelled`, its end.
+    Cancel,
+    /// The run is let go unfinished, to be resumed (a durable run on
+    /// Ctrl-C): what runs is stopped and nothing more is recorded; the
+    /// reason is the outcome's.
+    Stop(String),
+}
+
 /// Runs a machine to its end: a new one from its start, or a resumed one
-/// from where its journal left it. `cancel` completing stops the run: the
-/// calls under way are dropped (processes killed, connections closed),
-/// each open step ends with `step_cancelled`, then the run with
-/// `run_cancelled`.
+/// from where its journal left it. `cancel` completing stops the run as
+/// its [`Halt`] says: the calls under way are dropped (processes killed,
+/// connections closed), and a cancelled run ends each open step with
+/// `step_cancelled`, then itself with `run_cancelled`.
 pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     mut machine: Machine<'_>,
     invoke: &I,
@@ -157,7 +195,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     secrets: &Secrets,
     journal: &J,
     resumed: Option<Resumed>,
-    cancel: impl Future<Output = ()>,
+    cancel: impl Future<Output = Halt>,
 ) -> Finished {
     let clock = RunClock::start();
     let mut cancel = pin!(cancel);
@@ -166,6 +204,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     let mut commands = Vec::with_capacity(16);
     let mut inflight = InFlight::default();
     let mut ready: VecDeque<Input> = VecDeque::new();
+    let mut asking: Vec<Asking> = Vec::new();
     match resumed {
         None | Some(Resumed { start: true, .. }) => {
             let now = clock.now();
@@ -185,7 +224,14 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
         let mut ended = None;
         for command in commands.drain(..) {
             match command {
-                Command::Emit(event) => sink.emit(mask_event(secrets, event)).await,
+                Command::Emit(mut event) => {
+                    if let Some(question) = &mut event.question
+                        && let Some(asked) = asking.iter().find(|a| Some(&a.step) == event.step.as_ref())
+                    {
+                        question.prompt = asked.prompt.clone();
+                    }
+                    sink.emit(mask_event(secrets, event)).await
+                }
                 Command::Invoke(attempt) => {
                     let call = attempt.call;
                     match invoke.now(attempt) {
@@ -198,6 +244,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                             let future = invoke.attempt(attempt);
                             inflight.push(
                                 call,
+                                None,
                                 Box::pin(async move {
                                     let (took_ms, result) = future.await;
                                     Input::Attempted {
@@ -215,6 +262,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                     let future = invoke.hook(hook);
                     inflight.push(
                         call,
+                        None,
                         Box::pin(async move {
                             let result = future.await;
                             Input::Hooked {
@@ -224,17 +272,34 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                         }),
                     );
                 }
-                Command::StartTimer { call, delay, .. } => inflight.push(
+                Command::StartTimer { call, at, delay } => inflight.push(
                     call,
+                    Some(at),
                     Box::pin(async move {
                         tokio::time::sleep(delay).await;
                         Input::TimerFired { call }
                     }),
                 ),
-                // Asking a person needs the store: a run without one was
-                // refused at its start, unless the worker was mocked, and
-                // then no question is asked. This answers one that slipped
-                // through rather than waiting for ever.
+                // A question waits for its answer where a journal keeps it;
+                // without one (a mocked `human` worker asks nobody, and an
+                // unmocked one was refused at the start) it is answered with
+                // a failure rather than waited for for ever.
+                Command::AskHuman(question) if journal.keeps_questions() => {
+                    match invoke.prompt(&question) {
+                        Ok(prompt) => asking.push(Asking {
+                            call: question.call,
+                            worker: question.worker,
+                            step: question.step.clone(),
+                            prompt,
+                            deadline: question.deadline,
+                        }),
+                        Err(failure) => ready.push_back(Input::Attempted {
+                            call: question.call,
+                            took_ms: 0,
+                            result: Err(mask_failure(secrets, failure)),
+                        }),
+                    }
+                }
                 Command::AskHuman(question) => ready.push_back(Input::Attempted {
                     call: question.call,
                     took_ms: 0,
@@ -248,6 +313,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                 }),
                 Command::Cancel { call } => {
                     inflight.cancel(call);
+                    asking.retain(|a| a.call != call);
                     ready.retain(|input| input.call() != Some(call));
                 }
                 Command::Finish(outcome) => ended = Some(outcome),
@@ -270,6 +336,24 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
         }
         let input = match ready.pop_front() {
             Some(input) => input,
+            // Every call left waits for a person: the run is let go, to go
+            // on when they answer.
+            None if !cancelled && !asking.is_empty() && inflight.only_deadlines(&asking, clock.now()) => {
+                drop(inflight);
+                let questions = asking
+                    .into_iter()
+                    .map(|a| Waiting {
+                        step: a.step.to_string(),
+                        worker: a.worker,
+                        prompt: a.prompt,
+                        deadline: a.deadline,
+                    })
+                    .collect();
+                return Finished {
+                    outcome: RunOutcome::Paused { questions },
+                    state: machine.into_state().run,
+                };
+            }
             None if inflight.is_empty() => {
                 // The machine waits for nothing: a bug, reported as the
                 // run's failure rather than a hang.
@@ -289,10 +373,19 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
             None => {
                 tokio::select! {
                     biased;
-                    () = &mut cancel => {
-                        cancelled = true;
-                        Input::CancelRequested
-                    }
+                    halt = &mut cancel => match halt {
+                        Halt::Cancel => {
+                            cancelled = true;
+                            Input::CancelRequested
+                        }
+                        Halt::Stop(reason) => {
+                            // What runs stops with `inflight`: an attempt
+                            // under way is run again on resume, with the
+                            // same idempotency key.
+                            drop(inflight);
+                            return stopped(machine, reason);
+                        }
+                    },
                     input = inflight.next() => input,
                 }
             }

@@ -41,6 +41,11 @@ pub enum EventKind {
     /// crash, `kill -9`); a resumed run makes a new attempt with the same
     /// idempotency key.
     AttemptInterrupted,
+    /// A `human` step waits for a person, and nothing else of the run is
+    /// under way: the run is paused until someone answers (`flow approve`,
+    /// `flow reject`) or the step's deadline passes. `question` has the
+    /// prompt, the expected output and the deadline. One per question.
+    RunPaused,
 }
 
 /// Why a run failed: the failed state, the class of the failure (none for a
@@ -128,6 +133,22 @@ pub struct Event {
     /// the model spent on the attempt, when its server counted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// `run_paused`: what the person is asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<Box<Asked>>,
+}
+
+/// A question for a person, as `run_paused` tells it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Asked {
+    /// The worker's `prompt`, rendered with the call's input (empty until
+    /// the driver, which can read `env()`, renders it).
+    pub prompt: String,
+    /// The worker's output type as JSON Schema: what an answer must be.
+    pub schema: Value,
+    /// When the answer is due, if the step has a `timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Timestamp>,
 }
 
 /// Which hook failed a call: its place and the transformer's name.
@@ -185,6 +206,7 @@ impl Event {
             delay_ms: None,
             max_attempts: None,
             hook: None,
+            question: None,
         }
     }
 

@@ -24,11 +24,11 @@ use serde_json::Value;
 use crate::ir::{FailureClass, WorkerId};
 
 pub use events::{
-    Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError, Timestamp, VecSink,
+    Asked, Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError, Timestamp,
+    VecSink,
 };
 pub use limits::Limits;
 pub use mock::{Mock, MockOutcome};
-pub(crate) use run::refuse_humans;
 pub use run::{run, run_until, run_with};
 
 use crate::runtime::executor::http::HttpExecutor;
@@ -144,6 +144,25 @@ pub enum RunOutcome {
     Stopped {
         reason: String,
     },
+    /// Not ended: every call under way waits for a person (a `human`
+    /// step), so the driver let the run go. It is recorded as `paused`
+    /// and goes on once the questions are answered.
+    Paused {
+        questions: Vec<Waiting>,
+    },
+}
+
+/// A question of a paused run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    /// The step that asks: `state`, `state.branch` or `state[i]`.
+    pub step: String,
+    /// The `human` worker that asks.
+    pub worker: WorkerId,
+    /// The worker's prompt, rendered and masked.
+    pub prompt: String,
+    /// When the answer is due, in milliseconds since the Unix epoch.
+    pub deadline: Option<u64>,
 }
 
 /// A finished run: how it ended and where it was.

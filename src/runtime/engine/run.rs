@@ -71,6 +71,10 @@ pub async fn run_until<S: EventSink>(
         &secrets,
         ExecutorsSetup::from_options(run_id, options),
     );
+    let cancel = async {
+        cancel.await;
+        local::Halt::Cancel
+    };
     Ok(local::drive(
         machine, &executors, sink, &secrets, &NoJournal, None, cancel,
     )
@@ -90,6 +94,10 @@ pub async fn run_with<S: EventSink, I: Invoke>(
 ) -> Result<Finished, StartError> {
     let machine = Machine::new(program, workflow, setup)?;
     let secrets = Secrets::default();
+    let cancel = async {
+        cancel.await;
+        local::Halt::Cancel
+    };
     Ok(local::drive(machine, invoke, sink, &secrets, &NoJournal, None, cancel).await)
 }
 

@@ -47,6 +47,12 @@ pub(super) struct Frame {
     pub interrupted: u32,
 }
 
+impl Frame {
+    pub(super) fn is_asking(&self) -> bool {
+        matches!(self.phase, Phase::Asking { .. })
+    }
+}
+
 /// What a call waits for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) enum Phase {
@@ -54,8 +60,9 @@ pub(super) enum Phase {
     Before(u32),
     /// The attempt.
     Running,
-    /// A person's answer (or the deadline's timer).
-    Asking,
+    /// A person's answer (or the deadline's timer, due at `deadline`).
+    /// `told` is whether `run_paused` has told the question.
+    Asking { deadline: Option<u64>, told: bool },
     /// The timer before the next attempt.
     Backoff,
     /// The program of `after` hook `hook`, on the attempt's output.
@@ -397,7 +404,10 @@ impl<'p> Machine<'p> {
                     delay,
                 });
             }
-            frame.phase = Phase::Asking;
+            frame.phase = Phase::Asking {
+                deadline,
+                told: false,
+            };
             return Progress::Waiting(frame);
         }
         // The last attempt may have the input itself, so that `echo` need
@@ -433,7 +443,7 @@ impl<'p> Machine<'p> {
         match frame.phase {
             Phase::Running => {}
             // The deadline's timer, if any, is no longer needed.
-            Phase::Asking => out.push(Command::Cancel { call: frame.id }),
+            Phase::Asking { .. } => out.push(Command::Cancel { call: frame.id }),
             _ => return Progress::Waiting(frame),
         }
         let Some(call) = self.call_at(frame.site) else {
@@ -653,7 +663,7 @@ impl<'p> Machine<'p> {
     pub(super) fn timer(&mut self, now: u64, frame: Frame, out: &mut Vec<Command>) -> Progress {
         match frame.phase {
             Phase::Backoff => self.attempt(now, frame, out),
-            Phase::Asking => {
+            Phase::Asking { .. } => {
                 let timeout = self
                     .call_at(frame.site)
                     .and_then(|c| c.settings.timeout)

@@ -53,6 +53,29 @@ impl Fanout {
             .collect()
     }
 
+    /// The frames of the calls under way, in slot order.
+    pub(super) fn frames_mut(&mut self) -> impl Iterator<Item = &mut Frame> {
+        self.slots.iter_mut().filter_map(|s| match s {
+            Slot::Running(frame) => Some(frame),
+            _ => None,
+        })
+    }
+
+    /// Whether at least one call is under way and every one waits for a
+    /// person.
+    pub(super) fn all_asking(&self) -> bool {
+        let mut any = false;
+        for slot in &self.slots {
+            if let Slot::Running(frame) = slot {
+                if !frame.is_asking() {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        any
+    }
+
     /// Takes the frame of `call` out of its slot, if it is running.
     pub(super) fn take(&mut self, call: CallId) -> Option<(usize, Frame)> {
         let i = usize::try_from(call.0.checked_sub(self.first_call)?).ok()?;

@@ -32,7 +32,7 @@ pub use protocol::{Attempt, CallId, CallSite, Command, HookRun, Input, Question}
 use crate::ir::{FailureClass, Program, WorkerId, Workflow, WorkflowId};
 use crate::runtime::engine::retry::Rng;
 use crate::runtime::engine::{
-    Event, EventKind, Mock, RoutedFailure, RunState, StartError, Timestamp,
+    Asked, Event, EventKind, Mock, RoutedFailure, RunState, StartError, Timestamp,
 };
 use crate::runtime::validate::validate;
 
@@ -195,6 +195,7 @@ impl<'p> Machine<'p> {
         event.input = Some(Box::new(input));
         self.emit(now, event, out);
         self.enter(now, out);
+        self.tell_paused(now, out);
     }
 
     /// Acts on `input` at `now` (milliseconds since the Unix epoch),
@@ -223,6 +224,48 @@ impl<'p> Machine<'p> {
             Input::Interrupted { call } => self.on_call(now, call, out, |m, frame, out| {
                 m.interrupted(now, frame, out)
             }),
+        }
+        self.tell_paused(now, out);
+    }
+
+    /// When every call under way waits for a person, the run is paused:
+    /// each question not told yet is told with `run_paused`, with the
+    /// worker's output type as JSON Schema and the deadline.
+    fn tell_paused(&mut self, now: u64, out: &mut Vec<Command>) {
+        if self.state.ended {
+            return;
+        }
+        let Some(visit) = self.state.visit.as_mut() else {
+            return;
+        };
+        if !visit.all_asking() {
+            return;
+        }
+        let mut told = Vec::new();
+        for frame in visit.frames_mut() {
+            if let call::Phase::Asking {
+                deadline,
+                told: done @ false,
+            } = &mut frame.phase
+            {
+                *done = true;
+                told.push((frame.step.clone(), frame.attempt, frame.worker, *deadline));
+            }
+        }
+        for (step, attempt, worker, deadline) in told {
+            let schema = self
+                .program
+                .workers
+                .get(worker.0 as usize)
+                .map(|w| crate::runtime::schema::json_schema(w.output, &self.program.types))
+                .unwrap_or(Value::Null);
+            let mut event = Event::of_step(EventKind::RunPaused, &step, Some(attempt));
+            event.question = Some(Box::new(Asked {
+                prompt: String::new(),
+                schema,
+                deadline: deadline.map(Timestamp),
+            }));
+            self.emit(now, event, out);
         }
     }
 

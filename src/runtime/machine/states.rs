@@ -33,6 +33,22 @@ impl Visit {
             Visit::Fanout(fan) => fan.running(),
         }
     }
+
+    /// Whether every call under way waits for a person.
+    pub(super) fn all_asking(&self) -> bool {
+        match self {
+            Visit::Step(frame) => frame.is_asking(),
+            Visit::Fanout(fan) => fan.all_asking(),
+        }
+    }
+
+    /// The frames of the calls under way.
+    pub(super) fn frames_mut(&mut self) -> Vec<&mut Frame> {
+        match self {
+            Visit::Step(frame) => vec![frame],
+            Visit::Fanout(fan) => fan.frames_mut().collect(),
+        }
+    }
 }
 
 pub(super) fn run_error(

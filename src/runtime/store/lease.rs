@@ -114,6 +114,31 @@ fn process_alive(pid: i32) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
+impl crate::runtime::store::RunRow {
+    /// Whether a live process drives the run: its lease is held and not
+    /// stale at `now_ms`.
+    pub fn is_driven(&self, now_ms: u64) -> bool {
+        self.owner
+            .as_deref()
+            .is_some_and(|owner| !is_stale(owner, self.heartbeat_at.map(to_i64_lossy), now_ms))
+    }
+
+    /// Whether the run has something to do that nobody is doing: a
+    /// deadline or the end of a backoff has passed, an answer was recorded,
+    /// or the process that drove it is gone. `flow runs --due` lists these
+    /// and `flow resume --due` continues them.
+    pub fn is_due(&self, now_ms: u64) -> bool {
+        use crate::runtime::store::RunStatus;
+        !self.status.is_final()
+            && !self.is_driven(now_ms)
+            && (self.due_at.is_some_and(|due| due <= now_ms) || self.status == RunStatus::Running)
+    }
+}
+
+fn to_i64_lossy(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
 impl Store {
     /// Takes the lease of a run for `owner`, in one `BEGIN IMMEDIATE`
     /// transaction so that of two processes asking at once exactly one gets
