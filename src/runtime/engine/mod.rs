@@ -183,7 +183,7 @@ pub enum StartError {
         mismatch: Mismatch,
     },
     #[error(
-        "workflow `{workflow}` calls `{worker}`, which asks a person; that needs the run store, which `flow run` does not have yet"
+        "workflow `{workflow}` calls `{worker}`, which asks a person; that needs the run store, which this run does not have\n  = help: run it without `--no-store`, so that the run can wait for the answer, or mock the worker with `--mock {worker}=@answer.json`"
     )]
     NeedsStore { workflow: String, worker: String },
 }
