@@ -9,6 +9,7 @@
 mod common;
 
 use common::cli::{flow_with_store as flow, transcript};
+use common::mask::masked;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -47,46 +48,6 @@ fn the_run(dir: &Path) -> String {
     let runs = runs(dir);
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs[0]["id"].as_str().unwrap_or_default().to_owned()
-}
-
-/// The transcript with what differs from one run to the next replaced:
-/// the run id, the temporary directory and the times (deadlines).
-fn masked(out: &Output, dir: &Path, id: &str) -> String {
-    let text = transcript(out)
-        .replace(&dir.display().to_string(), "[dir]")
-        .replace(id, "[run]");
-    mask_times(&text)
-}
-
-/// Replaces each RFC 3339 time such as `2026-12-03T13:06:12.787Z` by
-/// `[time]`.
-fn mask_times(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if i + 24 <= bytes.len() && is_time(&bytes[i..i + 24]) {
-            out.push_str("[time]");
-            i += 24;
-        } else {
-            let c = text[i..].chars().next().unwrap_or_default();
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
-fn is_time(b: &[u8]) -> bool {
-    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
-    digits.iter().all(|&i| b[i].is_ascii_digit())
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'.'
-        && b[23] == b'Z'
 }
 
 fn examples() -> PathBuf {
@@ -145,10 +106,7 @@ fn ticket_triage_runs_end_to_end_with_a_person_answering() {
         ],
     );
     insta::assert_snapshot!("triage_wrong_answer", masked(&wrong, &dir, &id));
-    let typo = run(
-        &dir,
-        &["approve", &id[..6], "escalat", "--output", "{}"],
-    );
+    let typo = run(&dir, &["approve", &id[..6], "escalat", "--output", "{}"]);
     insta::assert_snapshot!("triage_wrong_step", masked(&typo, &dir, &id));
     assert_eq!(runs(&dir)[0]["status"], "paused");
 
@@ -269,11 +227,21 @@ fn parallel_branches_each_wait_for_a_person() {
     insta::assert_snapshot!("parallel_paused", masked(&out, &dir, &id));
     let first = run(
         &dir,
-        &["approve", &id, "gate.legal", "--output", "true", "--no-continue"],
+        &[
+            "approve",
+            &id,
+            "gate.legal",
+            "--output",
+            "true",
+            "--no-continue",
+        ],
     );
     insta::assert_snapshot!("parallel_recorded", masked(&first, &dir, &id));
     assert_eq!(runs(&dir)[0]["status"], "paused");
-    let second = run(&dir, &["approve", &id, "gate.security", "--output", "false"]);
+    let second = run(
+        &dir,
+        &["approve", &id, "gate.security", "--output", "false"],
+    );
     insta::assert_snapshot!("parallel_approved", masked(&second, &dir, &id));
 }
 
@@ -304,7 +272,14 @@ fn map_items_each_wait_for_a_person() {
     insta::assert_snapshot!("map_first_answer", masked(&first, &dir, &id));
     let second = run(
         &dir,
-        &["approve", &id, "check[2]", "--output", "false", "--no-continue"],
+        &[
+            "approve",
+            &id,
+            "check[2]",
+            "--output",
+            "false",
+            "--no-continue",
+        ],
     );
     insta::assert_snapshot!("map_recorded", masked(&second, &dir, &id));
     let last = run(&dir, &["approve", &id, "check[1]", "--output", "true"]);
@@ -317,7 +292,13 @@ fn without_a_store_a_person_cannot_be_asked() {
     write(&dir, "ship.flow", DEADLINE);
     let out = run(
         &dir,
-        &["run", "ship.flow", "--no-store", "--input", r#"{"q": "v1"}"#],
+        &[
+            "run",
+            "ship.flow",
+            "--no-store",
+            "--input",
+            r#"{"q": "v1"}"#,
+        ],
     );
     insta::assert_snapshot!("no_store", masked(&out, &dir, "no run id"));
 }

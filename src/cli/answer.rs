@@ -31,7 +31,12 @@ pub(super) struct AnswerArgs {
 
     /// Print machine events on stdout instead of the output and the trace,
     /// while the run goes on
-    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "no_continue")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "no_continue"
+    )]
     pub events: Option<EventsFormat>,
 
     #[command(flatten)]

@@ -97,6 +97,25 @@ pub(super) fn check(
     name: String,
     source: String,
 ) -> Result<Option<Checked>, ExitCode> {
+    check_with(renderer, name, source, true)
+}
+
+/// [`check`] for a source that checked when its run started (the run
+/// store's copy): its warnings were shown then, so only errors are printed.
+pub(super) fn check_stored(
+    renderer: &HumanRenderer,
+    name: String,
+    source: String,
+) -> Result<Option<Checked>, ExitCode> {
+    check_with(renderer, name, source, false)
+}
+
+fn check_with(
+    renderer: &HumanRenderer,
+    name: String,
+    source: String,
+    warnings: bool,
+) -> Result<Option<Checked>, ExitCode> {
     let parsed = crate::syntax::parse(&source);
     let (program, diagnostics): (Option<Program>, Vec<Diagnostic>) = if parsed.errors.is_empty() {
         let (program, problems) = crate::check::check_program(&parsed.file);
@@ -114,7 +133,9 @@ pub(super) fn check(
         source,
         diagnostics,
     };
-    print_stderr(&renderer.render_file(&report, false))?;
+    if warnings || report.counts().errors > 0 {
+        print_stderr(&renderer.render_file(&report, false))?;
+    }
     if report.counts().errors > 0 {
         return Ok(None);
     }

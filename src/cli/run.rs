@@ -524,10 +524,10 @@ fn finish(
             let run = &finished.state.run_id;
             let flag = store.map_or_else(String::new, store_flag);
             for q in &questions {
-                let expects = program
-                    .workers
-                    .get(q.worker.0 as usize)
-                    .map_or_else(|| "?".to_owned(), |w| program.types.show(w.output).to_string());
+                let expects = program.workers.get(q.worker.0 as usize).map_or_else(
+                    || "?".to_owned(),
+                    |w| program.types.show(w.output).to_string(),
+                );
                 let due = q.deadline.map_or_else(String::new, |d| {
                     format!(" (due {})", crate::runtime::engine::Timestamp(d))
                 });

@@ -29,20 +29,41 @@ pub(super) fn load(
     store: &Store,
     row: &RunRow,
 ) -> Result<Result<Stored, String>, ExitCode> {
+    load_with(renderer, store, row, true)
+}
+
+/// [`load`] without the warning that the file changed: for `--upgrade`,
+/// which moves the run to the file as it is.
+pub(super) fn load_quietly(
+    renderer: &HumanRenderer,
+    store: &Store,
+    row: &RunRow,
+) -> Result<Result<Stored, String>, ExitCode> {
+    load_with(renderer, store, row, false)
+}
+
+fn load_with(
+    renderer: &HumanRenderer,
+    store: &Store,
+    row: &RunRow,
+    warn: bool,
+) -> Result<Result<Stored, String>, ExitCode> {
     let source = match store.source(row.key) {
         Ok((text, _)) => text,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    if row.path != "-"
+    if warn
+        && row.path != "-"
         && let Ok(now) = std::fs::read_to_string(&row.path)
         && now != source
     {
         print_stderr(&renderer.render_warning(format!(
-            "`{}` changed since run {} started; the run goes on with the source it started from",
-            row.path, row.id
+            "`{}` changed since run {} started; the run goes on with the source it started from\n  \
+             = help: `flow resume {} --upgrade` moves it to the file as it is, if that is safe",
+            row.path, row.id, row.id
         )))?;
     }
-    let Some(checked) = checked::check(renderer, row.path.clone(), source)? else {
+    let Some(checked) = checked::check_stored(renderer, row.path.clone(), source)? else {
         return Ok(Err(format!(
             "the source run {} started from does not check with this version of flow",
             row.id

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod mask;
 pub mod outcome;
 pub mod server;
 

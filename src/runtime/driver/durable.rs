@@ -37,10 +37,39 @@ use crate::runtime::store::{
 pub const KIND_SETUP: u8 = 0;
 /// The kind of every other entry: [`InputRecord`].
 pub const KIND_INPUT: u8 = 1;
-/// An [`InputRecord`] of a person's answer that `flow approve
-/// --no-continue` (or `flow reject --no-continue`) recorded: no process
-/// acted on it, so what it leads to has not started when a run resumes.
-pub const KIND_ANSWER: u8 = 2;
+/// An [`InputRecord`] that a process recorded without carrying out what
+/// it leads to: a person's answer recorded by `flow approve --no-continue`
+/// (or `flow reject --no-continue`), or the new attempts `flow resume
+/// --upgrade` gives interrupted calls before it takes its snapshot. What it
+/// leads to has not started when a run resumes.
+pub const KIND_RECORDED: u8 = 2;
+/// A [`SnapshotRecord`]: the run moved to another program by `flow resume
+/// --upgrade`. Replay starts from the latest one.
+pub const KIND_SNAPSHOT: u8 = 3;
+
+/// Where a run is, on the program it was moved to: its machine's state,
+/// what was under way (in that program's ids), its mocks and the events
+/// it had emitted, which the new program could not replay.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotRecord {
+    pub now: u64,
+    pub state: crate::runtime::machine::MachineState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mocks: Vec<(WorkerId, Vec<MockOutcome>)>,
+    pub open: Vec<OpenRecord>,
+    pub events: Vec<Event>,
+}
+
+/// Something under way when a snapshot was taken; none of it had started
+/// (interrupted attempts are given their new attempt first).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "open", rename_all = "snake_case")]
+pub enum OpenRecord {
+    Invoke(crate::runtime::machine::Attempt),
+    Hook(crate::runtime::machine::HookRun),
+    Ask { question: Question, asked_at: u64 },
+    Timer { call: CallId, at: u64 },
+}
 
 /// What a run started with, besides its program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,20 +117,40 @@ pub enum DurableError {
         /// The steps that do wait for an answer.
         waiting: Vec<String>,
     },
+    /// `flow resume --upgrade` of a run that the new file would not fit.
+    #[error("{}", unsafe_upgrade(run, reasons))]
+    Unsafe { run: String, reasons: Vec<String> },
     /// An answer after the question's deadline.
     #[error(
         "the answer to `{step}` of run {run} is too late: it was due at {due}; \
          `flow resume {run}` fails the step with class `timeout`"
     )]
-    TooLate { run: String, step: String, due: Timestamp },
+    TooLate {
+        run: String,
+        step: String,
+        due: Timestamp,
+    },
     /// An approval whose output does not fit the worker's output type.
-    #[error("the output for `{step}` of run {run} does not fit `{worker}`'s output type: {mismatch}")]
+    #[error(
+        "the output for `{step}` of run {run} does not fit `{worker}`'s output type: {mismatch}"
+    )]
     InvalidAnswer {
         run: String,
         step: String,
         worker: String,
-        mismatch: crate::runtime::validate::Mismatch,
+        mismatch: Box<crate::runtime::validate::Mismatch>,
     },
+}
+
+fn unsafe_upgrade(run: &str, reasons: &[String]) -> String {
+    let mut text = format!(
+        "run {run} cannot move to the current file; it goes on with the source it started from"
+    );
+    for reason in reasons {
+        text.push_str("\n  = note: ");
+        text.push_str(reason);
+    }
+    text
 }
 
 fn no_question(run: &str, step: &str, waiting: &[String]) -> String {
@@ -110,9 +159,7 @@ fn no_question(run: &str, step: &str, waiting: &[String]) -> String {
     }
     match waiting {
         [] => format!("run {run} waits for no answer: no step of it asks a person now"),
-        [one] => format!(
-            "step `{step}` of run {run} waits for no answer; `{one}` does"
-        ),
+        [one] => format!("step `{step}` of run {run} waits for no answer; `{one}` does"),
         many => format!(
             "step `{step}` of run {run} waits for no answer; these do: {}",
             many.iter()
@@ -417,8 +464,6 @@ pub fn replay<'p>(
         seed: record.seed,
         mocks: Arc::new(mocks),
     };
-    let mut machine = Machine::new(program, workflow, setup)?;
-    machine.keep_inputs();
     // The effects the inputs so far started and did not end, by call,
     // with whether a process may have carried them out (an answer that
     // `--no-continue` recorded was acted on by nobody) and when.
@@ -428,8 +473,56 @@ pub fn replay<'p>(
     let mut out = Vec::new();
     let mut next_seq = first.seq + 1;
     let mut started = false;
+    // A run moved to another program (`flow resume --upgrade`) goes on
+    // from its latest snapshot: what came before was for the old program.
+    let snapshot = rest.iter().rposition(|e| e.kind == KIND_SNAPSHOT);
+    let (mut machine, rest) = match snapshot {
+        None => {
+            let mut machine = Machine::new(program, workflow, setup)?;
+            machine.keep_inputs();
+            (machine, rest)
+        }
+        Some(at) => {
+            let entry = &rest[at];
+            let snap: SnapshotRecord = serde_json::from_slice(&entry.data)
+                .map_err(|e| bad(format!("entry {}: {e}", entry.seq)))?;
+            let wf = program
+                .workflows
+                .get(workflow.0 as usize)
+                .ok_or(StartError::NoWorkflow(workflow.0))?;
+            let mocks: HashMap<WorkerId, Mock> = snap
+                .mocks
+                .into_iter()
+                .filter_map(|(id, outcomes)| Mock::new(outcomes).map(|m| (id, m)))
+                .collect();
+            let machine = Machine::resume(program, wf, snap.state, Arc::new(mocks));
+            for item in snap.open {
+                open.push(match item {
+                    OpenRecord::Invoke(a) => (a.call, Command::Invoke(a), false, snap.now),
+                    OpenRecord::Hook(h) => (h.call, Command::RunHook(h), false, snap.now),
+                    OpenRecord::Ask { question, asked_at } => {
+                        (question.call, Command::AskHuman(question), false, asked_at)
+                    }
+                    OpenRecord::Timer { call, at } => (
+                        call,
+                        Command::StartTimer {
+                            call,
+                            at,
+                            delay: std::time::Duration::ZERO,
+                        },
+                        false,
+                        snap.now,
+                    ),
+                });
+            }
+            events = snap.events;
+            started = true;
+            next_seq = entry.seq + 1;
+            (machine, &rest[at + 1..])
+        }
+    };
     for entry in rest {
-        if entry.kind != KIND_INPUT && entry.kind != KIND_ANSWER {
+        if entry.kind != KIND_INPUT && entry.kind != KIND_RECORDED {
             return Err(bad(format!(
                 "entry {} is of kind {}",
                 entry.seq, entry.kind
@@ -459,9 +552,7 @@ pub fn replay<'p>(
                 Command::RunHook(ref h) => open.push((h.call, command, acted, record.now)),
                 Command::AskHuman(ref q) => open.push((q.call, command, acted, record.now)),
                 // A question's deadline shares its call: both are open.
-                Command::StartTimer { call, .. } => {
-                    open.push((call, command, acted, record.now))
-                }
+                Command::StartTimer { call, .. } => open.push((call, command, acted, record.now)),
                 Command::Cancel { call } => open.retain(|(c, ..)| *c != call),
                 Command::Finish(outcome) => ended = Some(outcome),
             }
@@ -600,6 +691,38 @@ pub async fn record_answer(
     result
 }
 
+/// Moves run `row`, whose program is `old` (built from its stored
+/// source), to `new`, checked from `text`, the file as it is now: when the
+/// checker proves it safe ([`crate::runtime::machine::upgrade`]) the run's
+/// state is rewritten for the new program and journaled as a snapshot, in
+/// the same transaction as the run's source is switched; otherwise every
+/// reason is returned and nothing changes. The run is not continued here.
+pub async fn upgrade(
+    store: &Store,
+    owner: &Owner,
+    row: &RunRow,
+    old: &Program,
+    new: &Program,
+    text: &str,
+) -> Result<(), DurableError> {
+    let Some(old_index) = old.workflows.iter().position(|w| w.name == row.workflow) else {
+        return Err(DurableError::Unsafe {
+            run: row.id.clone(),
+            reasons: vec![format!("its source has no workflow `{}`", row.workflow)],
+        });
+    };
+    let to = Resuming {
+        store,
+        row,
+        program: old,
+        workflow: WorkflowId(old_index as u32),
+    };
+    let lease = to.lease(owner)?;
+    let result = to.upgrade(&lease, new, text).await;
+    let _ = store.release(&lease);
+    result
+}
+
 /// A run to go on with.
 struct Resuming<'a> {
     store: &'a Store,
@@ -677,10 +800,7 @@ impl Resuming<'_> {
         now: u64,
     ) -> Result<Input, DurableError> {
         let run = &self.row.id;
-        let Some((question, asked_at)) = replayed
-            .questions
-            .iter()
-            .find(|(q, _)| &*q.step == step)
+        let Some((question, asked_at)) = replayed.questions.iter().find(|(q, _)| &*q.step == step)
         else {
             return Err(DurableError::NoQuestion {
                 run: run.clone(),
@@ -718,7 +838,7 @@ impl Resuming<'_> {
                             run: run.clone(),
                             step: step.to_owned(),
                             worker: worker.name.clone(),
-                            mismatch,
+                            mismatch: Box::new(mismatch),
                         });
                     }
                 }
@@ -752,7 +872,7 @@ impl Resuming<'_> {
             input: Some(input),
         })
         .map_err(|e| self.bad(e.to_string()))?;
-        let entry = Entry::new(replayed.next_seq, KIND_ANSWER, data);
+        let entry = Entry::new(replayed.next_seq, KIND_RECORDED, data);
         drop(replayed);
         self.store
             .submit(Append {
@@ -773,7 +893,9 @@ impl Resuming<'_> {
         let idle = after.resumed.inputs.is_empty()
             && after.resumed.commands.iter().all(|c| match c {
                 Command::AskHuman(_) => true,
-                Command::StartTimer { call, .. } => after.questions.iter().any(|(q, _)| q.call == *call),
+                Command::StartTimer { call, .. } => {
+                    after.questions.iter().any(|(q, _)| q.call == *call)
+                }
                 _ => false,
             });
         let (status, due) = if idle && after.ended.is_none() {
@@ -786,6 +908,94 @@ impl Resuming<'_> {
         self.store
             .set_progress(self.row.key, self.row.current_state.as_deref(), due, now)?;
         Ok(Recorded { waiting, status })
+    }
+
+    async fn upgrade(&self, lease: &Lease, new: &Program, text: &str) -> Result<(), DurableError> {
+        let mut entries = self.entries().await?;
+        let now = now_ms();
+        let mut replayed = self.replayed(&entries, now)?;
+        // What a new attempt or the start would be is decided on the old
+        // program first, and recorded as inputs nobody acted on: then
+        // nothing under way has started, and the snapshot holds it all.
+        let mut pending: Vec<Option<Input>> = std::mem::take(&mut replayed.resumed.inputs)
+            .into_iter()
+            .map(Some)
+            .collect();
+        if replayed.resumed.start {
+            pending.insert(0, None);
+        }
+        if !pending.is_empty() {
+            let mut more = Vec::new();
+            for (seq, input) in (replayed.next_seq..).zip(pending) {
+                let data = serde_json::to_vec(&InputRecord { now, input })
+                    .map_err(|e| self.bad(e.to_string()))?;
+                more.push(Entry::new(seq, KIND_RECORDED, data));
+            }
+            drop(replayed);
+            self.store
+                .submit(Append {
+                    run: self.row.key,
+                    entries: more.clone(),
+                    progress: None,
+                    owner: Some(lease.owner().as_str().to_owned()),
+                })
+                .await?;
+            entries.extend(more);
+            replayed = self.replayed(&entries, now)?;
+        }
+        let next_seq = replayed.next_seq;
+        let events = std::mem::take(&mut replayed.events);
+        let commands = std::mem::take(&mut replayed.resumed.commands);
+        let questions = std::mem::take(&mut replayed.questions);
+        let mocks = mocks_record(replayed.machine.mocks());
+        let old_wf = replayed.machine.workflow();
+        let state = replayed.machine.into_state();
+        let unsafe_ = |reasons| DurableError::Unsafe {
+            run: self.row.id.clone(),
+            reasons,
+        };
+        let (_, moved) =
+            crate::runtime::machine::upgrade::upgrade(self.program, old_wf, new, state)
+                .map_err(unsafe_)?;
+        let ids = &moved.ids;
+        let lost = |what: &str| unsafe_(vec![format!("{what} under way could not be moved")]);
+        let mut open = Vec::new();
+        for command in commands {
+            open.push(match command {
+                Command::Invoke(a) => {
+                    OpenRecord::Invoke(ids.attempt(a).ok_or_else(|| lost("an attempt"))?)
+                }
+                Command::RunHook(h) => OpenRecord::Hook(ids.hook(h).ok_or_else(|| lost("a hook"))?),
+                Command::AskHuman(q) => {
+                    let asked_at = questions
+                        .iter()
+                        .find(|(o, _)| o.call == q.call)
+                        .map_or(now, |(_, at)| *at);
+                    OpenRecord::Ask {
+                        question: ids.question(q).ok_or_else(|| lost("a question"))?,
+                        asked_at,
+                    }
+                }
+                Command::StartTimer { call, at, .. } => OpenRecord::Timer { call, at },
+                _ => continue,
+            });
+        }
+        let mocks = mocks
+            .into_iter()
+            .filter_map(|(id, outcomes)| ids.worker(id).map(|id| (id, outcomes)))
+            .collect();
+        let record = SnapshotRecord {
+            now,
+            state: moved.state,
+            mocks,
+            open,
+            events,
+        };
+        let data = serde_json::to_vec(&record).map_err(|e| self.bad(e.to_string()))?;
+        let entry = Entry::new(next_seq, KIND_SNAPSHOT, data);
+        self.store
+            .switch_source(self.row.key, lease.owner().as_str(), text, &entry, now)?;
+        Ok(())
     }
 
     /// Drives the run on from its journal, with the answer to a question

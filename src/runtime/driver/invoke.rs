@@ -549,12 +549,7 @@ impl Invoke for Executors<'_> {
     }
 
     fn prompt(&self, question: &Question) -> Result<String, Failure> {
-        render_prompt(
-            self.program,
-            question,
-            self.env.as_ref(),
-            self.secrets,
-        )
+        render_prompt(self.program, question, self.env.as_ref(), self.secrets)
     }
 }
 

@@ -226,7 +226,8 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
             match command {
                 Command::Emit(mut event) => {
                     if let Some(question) = &mut event.question
-                        && let Some(asked) = asking.iter().find(|a| Some(&a.step) == event.step.as_ref())
+                        && let Some(asked) =
+                            asking.iter().find(|a| Some(&a.step) == event.step.as_ref())
                     {
                         question.prompt = asked.prompt.clone();
                     }
@@ -338,7 +339,10 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
             Some(input) => input,
             // Every call left waits for a person: the run is let go, to go
             // on when they answer.
-            None if !cancelled && !asking.is_empty() && inflight.only_deadlines(&asking, clock.now()) => {
+            None if !cancelled
+                && !asking.is_empty()
+                && inflight.only_deadlines(&asking, clock.now()) =>
+            {
                 drop(inflight);
                 let questions = asking
                     .into_iter()

@@ -53,6 +53,11 @@ impl Fanout {
             .collect()
     }
 
+    /// Moves the fan-out to its state's id in another program.
+    pub(super) fn set_state(&mut self, state: StateId) {
+        self.state = state;
+    }
+
     /// The frames of the calls under way, in slot order.
     pub(super) fn frames_mut(&mut self) -> impl Iterator<Item = &mut Frame> {
         self.slots.iter_mut().filter_map(|s| match s {

@@ -19,6 +19,7 @@ mod call;
 mod fanout;
 pub mod protocol;
 mod states;
+pub mod upgrade;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -295,6 +296,11 @@ impl<'p> Machine<'p> {
     /// The run's state, taken when it is over.
     pub fn into_state(self) -> MachineState {
         self.state
+    }
+
+    /// The mocked workers and their outcomes.
+    pub fn mocks(&self) -> &Arc<HashMap<WorkerId, Mock>> {
+        &self.mocks
     }
 
     pub fn program(&self) -> &'p Program {

@@ -30,7 +30,7 @@ pub struct CallSite {
 }
 
 /// One attempt of a call, for the driver's executor.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     pub call: CallId,
     pub site: CallSite,
@@ -48,7 +48,7 @@ pub struct Attempt {
 }
 
 /// A hook that runs a program (a pure one is evaluated by the machine).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HookRun {
     pub call: CallId,
     pub hook: TransformerId,
@@ -62,7 +62,7 @@ pub struct HookRun {
 }
 
 /// A call of a `human` worker: a question for a person.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Question {
     pub call: CallId,
     pub site: CallSite,

@@ -42,6 +42,17 @@ impl Visit {
         }
     }
 
+    /// Rewrites where each call under way is written and its worker (for
+    /// another program's ids).
+    pub(super) fn remap(
+        &mut self,
+        f: &mut impl FnMut(&mut super::CallSite, &mut crate::ir::WorkerId),
+    ) {
+        for frame in self.frames_mut() {
+            f(&mut frame.site, &mut frame.worker);
+        }
+    }
+
     /// The frames of the calls under way.
     pub(super) fn frames_mut(&mut self) -> Vec<&mut Frame> {
         match self {

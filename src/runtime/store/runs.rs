@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Store;
 use super::error::{StoreError, UnknownName, extended_code, sqlite, to_i64, to_u64};
 use super::ids::{is_hex_prefix, is_run_id};
+use super::journal::Entry;
 
 /// A run's key inside one store: small and fast to join on. The text id
 /// (`RunRow::id`) is what people see.
@@ -427,6 +428,63 @@ impl Store {
             let changed = update_progress(conn, key, current_state, due, now)
                 .map_err(|e| sqlite(&e, path))?;
             found(changed, key, path)
+        })
+    }
+
+    /// Moves run `key` to another source text (`flow resume --upgrade`),
+    /// with the journal entry that says where the run is on it, in one
+    /// transaction, and only while `owner` holds the run's lease: a run is
+    /// never left with the new source and the old journal, or the reverse.
+    pub fn switch_source(
+        &self,
+        key: RunKey,
+        owner: &str,
+        text: &str,
+        entry: &Entry,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        let path = self.path();
+        let now = to_i64(now_ms, "the time", path)?;
+        let seq = to_i64(entry.seq, "the journal position", path)?;
+        let hash = source_hash(text);
+        self.with_conn(|conn| {
+            let fail = |e: rusqlite::Error| sqlite(&e, path);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            tx.prepare_cached(
+                "INSERT INTO sources (hash, text) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![hash, text]))
+            .map_err(fail)?;
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE runs SET source = (SELECT key FROM sources WHERE hash = ?3), \
+                     updated_at = ?4 WHERE key = ?1 AND owner = ?2",
+                )
+                .and_then(|mut s| s.execute(params![key.0, owner, hash, now]))
+                .map_err(fail)?;
+            if changed == 0 {
+                let id: Option<(String, Option<String>)> = tx
+                    .prepare_cached("SELECT id, owner FROM runs WHERE key = ?1")
+                    .and_then(|mut s| {
+                        s.query_row([key.0], |row| Ok((row.get(0)?, row.get(1)?)))
+                            .optional()
+                    })
+                    .map_err(fail)?;
+                let Some((run, now_owner)) = id else {
+                    return Err(unknown(key, path));
+                };
+                return Err(StoreError::LeaseLost {
+                    run,
+                    owner: now_owner,
+                    store: path.to_path_buf(),
+                });
+            }
+            tx.prepare_cached("INSERT INTO journal (run, seq, kind, data) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![key.0, seq, entry.kind, entry.data]))
+                .map_err(fail)?;
+            tx.commit().map_err(fail)
         })
     }
 
