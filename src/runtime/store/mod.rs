@@ -19,13 +19,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use tokio::sync::oneshot;
 
 pub use error::{StoreError, UnknownName};
 pub use ids::{new_run_id, now_ms};
@@ -122,26 +119,12 @@ struct Inner {
     /// `settings` generation it was opened with.
     idle: Mutex<Vec<(u64, Connection)>>,
     generation: AtomicU64,
-    tx: Sender<writer::Request>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    writer: writer::Writer,
     counters: Arc<writer::Counters>,
 }
 
 /// Idle connections kept for reuse; more may be open while busy.
 const IDLE_CONNECTIONS: usize = 8;
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // The writer finishes what is queued, then closes its connection
-        // (checkpointing the WAL when it is the last).
-        let _ = self.tx.send(writer::Request::Shutdown);
-        if let Ok(mut writer) = self.writer.lock() {
-            if let Some(handle) = writer.take() {
-                let _ = handle.join();
-            }
-        }
-    }
-}
 
 impl Store {
     /// Opens (creating it and its directory if missing) the store at `path`.
@@ -174,27 +157,15 @@ impl Store {
         schema::migrate(&mut first, path, options.read_only)?;
         let writer_conn = schema::connect(path, &settings)?;
         let path: Arc<Path> = Arc::from(path);
-        let (tx, rx) = mpsc::channel();
         let counters = Arc::new(writer::Counters::default());
-        let handle = {
-            let writer_path = path.clone();
-            let counters = counters.clone();
-            std::thread::Builder::new()
-                .name("flow-store-writer".into())
-                .spawn(move || writer::run(writer_conn, writer_path, rx, counters))
-                .map_err(|e| StoreError::Open {
-                    store: path.to_path_buf(),
-                    reason: format!("cannot start the journal writer thread: {e}"),
-                })?
-        };
+        let writer = writer::Writer::new(writer_conn, path.clone(), counters.clone());
         Ok(Store {
             inner: Arc::new(Inner {
                 path,
                 settings: Mutex::new(settings),
                 idle: Mutex::new(vec![(0, first)]),
                 generation: AtomicU64::new(0),
-                tx,
-                writer: Mutex::new(Some(handle)),
+                writer,
                 counters,
             }),
         })
@@ -240,11 +211,7 @@ impl Store {
     /// Appends with every option, including the owner that must still hold
     /// the lease (else `StoreError::LeaseLost` and nothing is written).
     pub fn submit(&self, append: Append) -> Commit {
-        let (reply, rx) = oneshot::channel();
-        // If the writer is gone the request is dropped with its reply, and
-        // the Commit answers `WriterGone`.
-        let _ = self.inner.tx.send(writer::Request::Append(append, reply));
-        Commit::new(rx, self.inner.path.clone())
+        self.inner.writer.submit(append)
     }
 
     /// Changes the page cap of `OpenOptions::max_page_count` for the writer
@@ -257,9 +224,7 @@ impl Store {
         if let Ok(mut idle) = self.inner.idle.lock() {
             idle.clear();
         }
-        let (reply, rx) = oneshot::channel();
-        let _ = self.inner.tx.send(writer::Request::PageLimit(pages, reply));
-        Commit::new(rx, self.inner.path.clone()).wait()
+        self.inner.writer.set_max_page_count(pages)
     }
 
     /// Moves the WAL into the database file and truncates it, so the file's
