@@ -534,7 +534,26 @@ fn a_lease_is_refused_while_its_owner_lives_and_taken_when_stale() {
         .wait()
         .unwrap_err();
     assert!(matches!(fenced, StoreError::LeaseLost { .. }), "{fenced:?}");
+    // With a change of the row, the fence is in the row's update: the same
+    // refusal, and neither the entry nor the change is written.
+    let fenced = store
+        .submit(flow::runtime::store::Append {
+            run: key,
+            entries: vec![Entry::new(0, 1, "late")],
+            progress: Some(flow::runtime::store::Progress {
+                current_state: Some("late".into()),
+                due_at: None,
+                status: None,
+                now_ms: 1_800,
+            }),
+            owner: Some(first.as_str().to_owned()),
+        })
+        .wait()
+        .unwrap_err();
+    assert!(matches!(fenced, StoreError::LeaseLost { .. }), "{fenced:?}");
+    assert!(fenced.to_string().contains(second.as_str()), "{fenced}");
     assert!(store.journal(key, None).unwrap().is_empty());
+    assert_ne!(store.run(key).unwrap().current_state.as_deref(), Some("late"));
 
     store.release(&lease).unwrap();
     assert_eq!(

@@ -222,6 +222,23 @@ pub(crate) fn update_progress(
     .execute(params![key.0, current_state, due_at, now])
 }
 
+/// [`update_progress`] only while `owner` holds the run's lease: the fence
+/// and the change in one statement.
+pub(crate) fn update_progress_owned(
+    conn: &Connection,
+    key: RunKey,
+    owner: &str,
+    current_state: Option<&str>,
+    due_at: Option<i64>,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE runs SET current_state = ?2, due_at = ?3, updated_at = ?4 \
+         WHERE key = ?1 AND owner = ?5",
+    )?
+    .execute(params![key.0, current_state, due_at, now, owner])
+}
+
 impl Store {
     /// Records a new run as `running`, owned by `run.owner` with a heartbeat
     /// at `run.now_ms`, and its source text unless the store has it already.

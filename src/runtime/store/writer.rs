@@ -25,7 +25,9 @@ use tokio::sync::oneshot;
 
 use super::error::{StoreError, extended_code, is_constraint, sqlite, to_i64};
 use super::journal::Entry;
-use super::runs::{RunKey, RunStatus, unknown, update_progress, update_status};
+use super::runs::{
+    RunKey, RunStatus, unknown, update_progress, update_progress_owned, update_status,
+};
 use super::schema::set_max_page_count;
 
 /// The most requests one commit takes.
@@ -316,22 +318,56 @@ fn write_one(conn: &Connection, path: &Path, append: &Append) -> Result<(), Faul
             _ => Fault::Request(0, sqlite(&e, path)),
         }
     };
-    if let Some(owner) = &append.owner {
+    // The lease fence: folded into the row's update when there is one (one
+    // statement per append instead of two), else a read of the owner.
+    let lease_lost = |conn: &Connection| -> Fault {
+        let held: Option<Option<String>> = match conn
+            .prepare_cached("SELECT owner FROM runs WHERE key = ?1")
+            .and_then(|mut s| s.query_row([run.0], |row| row.get(0)).optional())
+        {
+            Ok(held) => held,
+            Err(e) => return Fault::Batch(sqlite(&e, path)),
+        };
+        match held {
+            None => request(unknown(run, path)),
+            Some(held) => {
+                let id = run_id(conn, run).unwrap_or_else(|| format!("#{}", run.0));
+                request(StoreError::LeaseLost {
+                    run: id,
+                    owner: held,
+                    store: path.to_path_buf(),
+                })
+            }
+        }
+    };
+    if let (Some(owner), None) = (&append.owner, &append.progress) {
         let held: Option<Option<String>> = conn
             .prepare_cached("SELECT owner FROM runs WHERE key = ?1")
             .and_then(|mut s| s.query_row([run.0], |row| row.get(0)).optional())
             .map_err(|e| db_fault(e, None))?;
-        match held {
-            None => return Err(request(unknown(run, path))),
-            Some(held) if held.as_deref() != Some(owner.as_str()) => {
-                let id = run_id(conn, run).unwrap_or_else(|| format!("#{}", run.0));
-                return Err(request(StoreError::LeaseLost {
-                    run: id,
-                    owner: held,
-                    store: path.to_path_buf(),
-                }));
-            }
-            Some(_) => {}
+        if held.as_ref().is_none_or(|held| held.as_deref() != Some(owner.as_str())) {
+            return Err(lease_lost(conn));
+        }
+    }
+    if let Some(progress) = &append.progress {
+        let now = to_i64(progress.now_ms, "the time", path).map_err(request)?;
+        let due = progress
+            .due_at
+            .map(|due| to_i64(due, "the due time", path))
+            .transpose()
+            .map_err(request)?;
+        let state = progress.current_state.as_deref();
+        let changed = match &append.owner {
+            Some(owner) => update_progress_owned(conn, run, owner, state, due, now),
+            None => update_progress(conn, run, state, due, now),
+        }
+        .map_err(|e| db_fault(e, None))?;
+        if changed == 0 {
+            return Err(lease_lost(conn));
+        }
+        if let Some((status, outcome)) = &progress.status {
+            update_status(conn, run, *status, outcome.as_deref(), now)
+                .map_err(|e| db_fault(e, None))?;
         }
     }
     let mut insert = conn
@@ -342,23 +378,6 @@ fn write_one(conn: &Connection, path: &Path, append: &Append) -> Result<(), Faul
         insert
             .execute(params![run.0, seq, entry.kind, entry.data])
             .map_err(|e| db_fault(e, Some(entry.seq)))?;
-    }
-    if let Some(progress) = &append.progress {
-        let now = to_i64(progress.now_ms, "the time", path).map_err(request)?;
-        let due = progress
-            .due_at
-            .map(|due| to_i64(due, "the due time", path))
-            .transpose()
-            .map_err(request)?;
-        let changed = update_progress(conn, run, progress.current_state.as_deref(), due, now)
-            .map_err(|e| db_fault(e, None))?;
-        if changed == 0 {
-            return Err(request(unknown(run, path)));
-        }
-        if let Some((status, outcome)) = &progress.status {
-            update_status(conn, run, *status, outcome.as_deref(), now)
-                .map_err(|e| db_fault(e, None))?;
-        }
     }
     Ok(())
 }
