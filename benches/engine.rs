@@ -102,6 +102,31 @@ fn review_loop(c: &mut Criterion) {
 }
 
 fn main() {
+    // `FLOW_BENCH_RUNS=N`: N runs and nothing else, for counting
+    // instructions with `valgrind --tool=callgrind`, which is stable where
+    // the wall clock of a shared VM is not.
+    if let Some(runs) = std::env::var("FLOW_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        let program = program();
+        let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => runtime,
+            Err(e) => panic!("no tokio runtime: {e}"),
+        };
+        let env = Arc::new(std::collections::HashMap::new());
+        for _ in 0..runs {
+            let finished = runtime.block_on(engine::run(
+                &program,
+                WorkflowId(0),
+                black_box(json!({ "goal": "a parser" })),
+                options(&env),
+                &NoSink,
+            ));
+            black_box(finished.is_ok());
+        }
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     review_loop(&mut criterion);
     criterion.final_summary();
