@@ -14,6 +14,7 @@ mod resume;
 mod run;
 mod runs;
 mod store_args;
+mod stored;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -6,12 +6,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::checked;
 use super::run::{EventsFormat, Job, execute};
 use super::store_args::StoreArgs;
+use super::stored::{self, Diagnostics, StoredRun};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
-use crate::ir::WorkflowId;
 use crate::runtime::engine::RunOptions;
 use crate::runtime::store::Owner;
 
@@ -53,18 +52,17 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
         print_stderr(&renderer.render_error(message))?;
         Ok(ExitCode::from(EXIT_USAGE))
     };
-    let store = match args.store.open_existing() {
-        Ok(store) => store,
+    let stored = match stored::load(&args.store, &args.run, &renderer, Diagnostics::Print)? {
+        Ok(stored) => stored,
         Err(message) => return usage(message),
     };
-    let row = match store.resolve(&args.run) {
-        Ok(row) => row,
-        Err(e) => return usage(e.to_string()),
-    };
-    let source = match store.source(row.key) {
-        Ok((text, _)) => text,
-        Err(e) => return usage(e.to_string()),
-    };
+    let StoredRun {
+        store,
+        row,
+        source,
+        program,
+        workflow,
+    } = stored;
     if row.path != "-"
         && let Ok(now) = std::fs::read_to_string(&row.path)
         && now != source
@@ -74,23 +72,6 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
             row.path, row.id
         )))?;
     }
-    let Some(checked) = checked::check(&renderer, row.path.clone(), source)? else {
-        return usage(format!(
-            "the source run {} started from does not check with this version of flow",
-            row.id
-        ));
-    };
-    let program = checked.program;
-    let Some(index) = program
-        .workflows
-        .iter()
-        .position(|w| w.name == row.workflow)
-    else {
-        return usage(format!(
-            "the source of run {} has no workflow `{}`",
-            row.id, row.workflow
-        ));
-    };
     print_stderr(&format!(
         "resuming run {} of workflow `{}`{} from {}\n",
         row.id,
@@ -117,7 +98,7 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
         color,
         args.events,
         &program,
-        WorkflowId(index as u32),
+        workflow,
         options,
         job,
     )

@@ -114,6 +114,19 @@ fn process_alive(pid: i32) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
+impl super::RunRow {
+    /// Whether a process drives the run now: it holds the lease and the
+    /// lease is not stale (its heartbeat is recent and, when it runs on this
+    /// machine, its process is alive). Read for `flow status` and for
+    /// `flow logs --follow`, which stops following a run nobody drives.
+    pub fn driven(&self, now_ms: u64) -> bool {
+        self.owner.as_deref().is_some_and(|owner| {
+            let beat = self.heartbeat_at.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
+            !is_stale(owner, beat, now_ms)
+        })
+    }
+}
+
 impl Store {
     /// Takes the lease of a run for `owner`, in one `BEGIN IMMEDIATE`
     /// transaction so that of two processes asking at once exactly one gets
