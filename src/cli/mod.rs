@@ -10,9 +10,12 @@ mod explain;
 mod files;
 mod fmt;
 mod graph;
+mod logs;
+mod prune;
 mod resume;
 mod run;
 mod runs;
+mod status;
 mod store_args;
 mod stored;
 
@@ -62,6 +65,9 @@ enum Command {
     Resume(resume::ResumeArgs),
     Runs(runs::RunsArgs),
     Cancel(cancel::CancelArgs),
+    Status(status::StatusArgs),
+    Logs(logs::LogsArgs),
+    Prune(prune::PruneArgs),
 }
 
 /// `--color`, as in cargo.
@@ -76,6 +82,19 @@ enum ColorChoice {
 }
 
 impl ColorChoice {
+    /// Whether to colour what goes to stdout (`flow logs`, whose trace is
+    /// printed there).
+    fn for_stdout(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_color && io::stdout().is_terminal()
+            }
+        }
+    }
+
     /// Whether to colour what goes to stderr.
     fn for_stderr(self) -> bool {
         match self {
@@ -141,6 +160,9 @@ pub fn main() -> ExitCode {
         Command::Resume(args) => resume::run(&args, cli.color),
         Command::Runs(args) => runs::run(&args),
         Command::Cancel(args) => cancel::run(&args),
+        Command::Status(args) => status::run(&args, cli.color),
+        Command::Logs(args) => logs::run(&args, cli.color),
+        Command::Prune(args) => prune::run(&args),
     };
     result.unwrap_or_else(|code| code)
 }
