@@ -14,6 +14,7 @@ use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::runtime::driver::history::History;
 use crate::runtime::engine::{Event, EventSink, RunOutcome};
+use crate::runtime::executor::llm::ProcessEnvironment;
 use crate::runtime::store::{RunStatus, now_ms};
 
 /// How often `--follow` reads the journal.
@@ -27,8 +28,9 @@ const POLL: Duration = Duration::from_millis(150);
         on stdout as `flow run` prints it on stderr (set FLOW_TRACE_DURATIONS=0 to leave the \
         durations out); with `--events ndjson`, its events are printed instead, one JSON \
         object per line, the very events `flow run --events ndjson` printed: the same \
-        numbers, times and text, secrets masked as they were. Nothing runs and nothing is \
-        written.\n\n\
+        numbers, times and text. Secrets are masked as `flow run` masked them: the values \
+        its `env(\"NAME\")` settings read are taken from the environment of `flow logs`, so \
+        give it the same variables. Nothing runs and nothing is written.\n\n\
         With `--follow`, the journal is read again every 150 ms and the new events are \
         printed as the process driving the run commits them. It ends when the run ends, or \
         when no process drives it any more (it was stopped, or its process was killed; \
@@ -180,7 +182,8 @@ async fn show<S: EventSink + Flush>(
             .journal(row.key, None)
             .map_err(|e| journal_error(&e))?;
     }
-    let (mut history, events) = History::new(program, *workflow, &row.id, &entries, now_ms())
+    let env = ProcessEnvironment;
+    let (mut history, events) = History::new(program, *workflow, &row.id, &entries, now_ms(), &env)
         .map_err(|e| journal_error(&e))?;
     emit_all(sink, events).await;
     loop {

@@ -269,6 +269,9 @@ fn human(status: &Status) -> String {
     if let Some(call) = &status.call {
         let what = match (call.status, call.max_attempts) {
             ("retrying", Some(max)) => format!("waiting to retry (of {max} attempts)"),
+            ("under_way", _) if !status.driven && !status.status.is_final() => {
+                "under way when its process stopped".to_owned()
+            }
             ("under_way", _) => "under way".to_owned(),
             (other, _) => other.to_owned(),
         };

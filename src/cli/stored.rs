@@ -60,12 +60,10 @@ pub(super) fn load(
         )
     };
     let program = match diagnostics {
-        Diagnostics::Print => {
-            match checked::check(renderer, row.path.clone(), source.clone())? {
-                Some(checked) => checked.program,
-                None => return Ok(Err(unusable())),
-            }
-        }
+        Diagnostics::Print => match checked::check(renderer, row.path.clone(), source.clone())? {
+            Some(checked) => checked.program,
+            None => return Ok(Err(unusable())),
+        },
         Diagnostics::Quiet => {
             let parsed = crate::syntax::parse(&source);
             let program = parsed

@@ -6,14 +6,23 @@
 //! [`History::feed`] hands the machine the entries committed since, and
 //! answers the events they led to. The machine is deterministic, so the
 //! events are those the driving process emitted, in the same order, with
-//! the same numbers and times. They are as masked as the driver's: what a
-//! worker said (a failure's message, a program's stderr) had its secrets
-//! masked before it was journaled, and the machine's own messages carry
-//! no secret (the values `env()` reads only reach executor settings).
+//! the same numbers and times.
+//!
+//! They are masked as the driver masked them, with [`History::masking`]:
+//! a failure's message was masked before it was journaled, but what a
+//! program that succeeded wrote to stderr (an event's `log`) is journaled
+//! as it was, and the driver masked it only when it emitted the event. The
+//! secrets are the values `env()` read for the executor settings, which
+//! the journal does not keep; a reader takes them from its own environment
+//! (`Program::env_names`), which is the run's when it runs where the run
+//! ran.
 
 use super::durable::{self, DurableError, InputRecord, KIND_INPUT};
+use super::local::mask_event;
 use crate::ir::{Program, WorkflowId};
+use crate::runtime::engine::secrets::Secrets;
 use crate::runtime::engine::{Event, RunOutcome};
+use crate::runtime::executor::llm::Environment;
 use crate::runtime::machine::{Command, Machine};
 use crate::runtime::store::Entry;
 
@@ -23,17 +32,20 @@ pub struct History<'p> {
     run_id: String,
     next_seq: u64,
     ended: Option<RunOutcome>,
+    secrets: Secrets,
 }
 
 impl<'p> History<'p> {
     /// Replays `entries` (the journal from its setup entry on); returns the
-    /// history and the events so far.
+    /// history and the events so far, masked with the values of `env` the
+    /// workflow's executor settings read.
     pub fn new(
         program: &'p Program,
         workflow: WorkflowId,
         run_id: &str,
         entries: &[Entry],
         now: u64,
+        env: &dyn Environment,
     ) -> Result<(History<'p>, Vec<Event>), DurableError> {
         let replayed = durable::replay(program, workflow, run_id, entries, now)?;
         let history = History {
@@ -41,8 +53,29 @@ impl<'p> History<'p> {
             run_id: run_id.to_owned(),
             next_seq: replayed.next_seq,
             ended: replayed.ended,
+            secrets: Self::masking(program, workflow, env),
         };
-        Ok((history, replayed.events))
+        let events = history.masked(replayed.events);
+        Ok((history, events))
+    }
+
+    /// The secrets of a run of `workflow`: the values in `env` of the
+    /// variables its executor settings read.
+    pub fn masking(program: &Program, workflow: WorkflowId, env: &dyn Environment) -> Secrets {
+        let secrets = Secrets::default();
+        for read in program.env_names(workflow, &|_| false) {
+            if let Some(value) = env.var(&read.name) {
+                secrets.add(&value);
+            }
+        }
+        secrets
+    }
+
+    fn masked(&self, events: Vec<Event>) -> Vec<Event> {
+        events
+            .into_iter()
+            .map(|event| mask_event(&self.secrets, event))
+            .collect()
     }
 
     /// The seq of the last entry taken, to read the journal after it.
@@ -62,7 +95,7 @@ impl<'p> History<'p> {
 
     /// Takes the entries after those taken so far (others are skipped, so
     /// a journal read twice does no harm) and answers the events they led
-    /// to, in order.
+    /// to, in order, masked.
     pub fn feed(&mut self, entries: &[Entry]) -> Result<Vec<Event>, DurableError> {
         let mut events = Vec::new();
         let mut out = Vec::new();
@@ -102,7 +135,7 @@ impl<'p> History<'p> {
                 }
             }
         }
-        Ok(events)
+        Ok(self.masked(events))
     }
 }
 
@@ -135,6 +168,10 @@ workflow two() -> string {
         program.expect("a program")
     }
 
+    fn env() -> std::collections::HashMap<String, String> {
+        std::collections::HashMap::new()
+    }
+
     fn entry(seq: u64, now: u64, input: Option<Input>) -> Entry {
         let data = serde_json::to_vec(&InputRecord { now, input }).expect("an input record");
         Entry::new(seq, KIND_INPUT, data)
@@ -165,9 +202,15 @@ workflow two() -> string {
     fn feeding_entries_one_by_one_gives_the_events_of_a_whole_replay() {
         let program = program();
         let journal = journal();
-        let (whole, all) =
-            History::new(&program, WorkflowId(0), "00000000000000aa", &journal, 2_000)
-                .expect("the journal replays");
+        let (whole, all) = History::new(
+            &program,
+            WorkflowId(0),
+            "00000000000000aa",
+            &journal,
+            2_000,
+            &env(),
+        )
+        .expect("the journal replays");
         assert!(matches!(whole.ended(), Some(RunOutcome::Succeeded { .. })));
         let (mut history, mut events) = History::new(
             &program,
@@ -175,6 +218,7 @@ workflow two() -> string {
             "00000000000000aa",
             &journal[..1],
             2_000,
+            &env(),
         )
         .expect("the setup replays");
         assert!(events.is_empty());
@@ -184,7 +228,10 @@ workflow two() -> string {
             assert_eq!(history.last_seq(), n as u64);
         }
         assert_eq!(events, all);
-        assert!(matches!(history.ended(), Some(RunOutcome::Succeeded { .. })));
+        assert!(matches!(
+            history.ended(),
+            Some(RunOutcome::Succeeded { .. })
+        ));
     }
 
     #[test]
@@ -197,6 +244,7 @@ workflow two() -> string {
             "00000000000000aa",
             &journal[..2],
             2_000,
+            &env(),
         )
         .expect("the start replays");
         let err = history.feed(&journal[3..]).expect_err("a gap");

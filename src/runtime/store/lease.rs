@@ -121,7 +121,9 @@ impl super::RunRow {
     /// `flow logs --follow`, which stops following a run nobody drives.
     pub fn driven(&self, now_ms: u64) -> bool {
         self.owner.as_deref().is_some_and(|owner| {
-            let beat = self.heartbeat_at.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
+            let beat = self
+                .heartbeat_at
+                .map(|b| i64::try_from(b).unwrap_or(i64::MAX));
             !is_stale(owner, beat, now_ms)
         })
     }
