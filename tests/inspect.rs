@@ -295,6 +295,12 @@ fn logs_mask_the_secrets_as_the_trace_did() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(String::from_utf8_lossy(&out.stdout), events);
+    // The journal keeps no secret: without the variable, the log is masked.
+    let out = flow(&dir, &["logs", id, "--events", "ndjson"])
+        .env_remove("FLOW_INSPECT_TOKEN")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), events);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
