@@ -188,7 +188,11 @@ workflow two() -> string {
         let done = |call: u64, text: &str| Input::Attempted {
             call: crate::runtime::machine::CallId(call),
             took_ms: 5,
-            result: Ok(serde_json::json!(text)),
+            result: Ok(crate::runtime::executor::Output {
+                value: serde_json::json!(text),
+                log: String::new(),
+                usage: None,
+            }),
         };
         vec![
             Entry::new(0, KIND_SETUP, serde_json::to_vec(&setup).expect("setup")),
