@@ -30,7 +30,8 @@ const POLL: Duration = Duration::from_millis(150);
         object per line, the very events `flow run --events ndjson` printed: the same \
         numbers, times and text. Secrets are masked as `flow run` masked them: the values \
         its `env(\"NAME\")` settings read are taken from the environment of `flow logs`, so \
-        give it the same variables. Nothing runs and nothing is written.\n\n\
+        give it the same variables. `--color` applies to the trace on stdout. Nothing runs \
+        and nothing is written.\n\n\
         With `--follow`, the journal is read again every 150 ms and the new events are \
         printed as the process driving the run commits them. It ends when the run ends, or \
         when no process drives it any more (it was stopped, or its process was killed; \

@@ -85,25 +85,23 @@ impl ColorChoice {
     /// Whether to colour what goes to stdout (`flow logs`, whose trace is
     /// printed there).
     fn for_stdout(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                !no_color && io::stdout().is_terminal()
-            }
-        }
+        self.for_terminal(io::stdout().is_terminal())
     }
 
     /// Whether to colour what goes to stderr.
     fn for_stderr(self) -> bool {
+        self.for_terminal(io::stderr().is_terminal())
+    }
+
+    /// Whether to colour a stream that is a terminal or not.
+    fn for_terminal(self, terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 // https://no-color.org: set and not empty disables colour.
                 let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                !no_color && io::stderr().is_terminal()
+                !no_color && terminal
             }
         }
     }
