@@ -166,6 +166,9 @@ fn explain_accepts_every_spelling() {
 
 // -------------------------------------------------------------- top level
 cli_snapshot!(help, ["--help"]);
+cli_snapshot!(status_help, ["status", "--help"]);
+cli_snapshot!(logs_help, ["logs", "--help"]);
+cli_snapshot!(prune_help, ["prune", "--help"]);
 cli_snapshot!(no_arguments, []);
 cli_snapshot!(unknown_subcommand, ["chek", "x.flow"]);
 

@@ -553,7 +553,10 @@ fn a_lease_is_refused_while_its_owner_lives_and_taken_when_stale() {
     assert!(matches!(fenced, StoreError::LeaseLost { .. }), "{fenced:?}");
     assert!(fenced.to_string().contains(second.as_str()), "{fenced}");
     assert!(store.journal(key, None).unwrap().is_empty());
-    assert_ne!(store.run(key).unwrap().current_state.as_deref(), Some("late"));
+    assert_ne!(
+        store.run(key).unwrap().current_state.as_deref(),
+        Some("late")
+    );
 
     store.release(&lease).unwrap();
     assert_eq!(

@@ -65,13 +65,13 @@ pub(super) fn run(
     };
     let row = match store.resolve(&args.run) {
         Ok(row) => row,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(stored::store_error(&e)),
     };
     let answer = match answer() {
         Ok(answer) => answer,
         Err(message) => return usage(message),
     };
-    let stored = match stored::load(&renderer, &store, &row)? {
+    let stored = match stored::program(&renderer, &store, &row, true)? {
         Ok(stored) => stored,
         Err(message) => return usage(message),
     };

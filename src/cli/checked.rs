@@ -97,7 +97,7 @@ pub(super) fn check(
     name: String,
     source: String,
 ) -> Result<Option<Checked>, ExitCode> {
-    check_with(renderer, name, source, true)
+    check_with(Some(renderer), name, source, true)
 }
 
 /// [`check`] for a source that checked when its run started (the run
@@ -107,11 +107,16 @@ pub(super) fn check_stored(
     name: String,
     source: String,
 ) -> Result<Option<Checked>, ExitCode> {
-    check_with(renderer, name, source, false)
+    check_with(Some(renderer), name, source, false)
+}
+
+/// [`check`] printing nothing: `None` when the source does not check.
+pub(super) fn check_quietly(source: String) -> Option<Checked> {
+    check_with(None, String::new(), source, false).unwrap_or(None)
 }
 
 fn check_with(
-    renderer: &HumanRenderer,
+    renderer: Option<&HumanRenderer>,
     name: String,
     source: String,
     warnings: bool,
@@ -133,7 +138,9 @@ fn check_with(
         source,
         diagnostics,
     };
-    if warnings || report.counts().errors > 0 {
+    if let Some(renderer) = renderer
+        && (warnings || report.counts().errors > 0)
+    {
         print_stderr(&renderer.render_file(&report, false))?;
     }
     if report.counts().errors > 0 {
@@ -142,11 +149,13 @@ fn check_with(
     let Some(program) = program else {
         let reason = crate::check::why_no_program(&parsed.file)
             .unwrap_or_else(|| "the reason is unknown".into());
-        internal_error(
-            renderer,
-            &report.name,
-            &format!("no runnable program could be built from it ({reason})"),
-        )?;
+        if let Some(renderer) = renderer {
+            internal_error(
+                renderer,
+                &report.name,
+                &format!("no runnable program could be built from it ({reason})"),
+            )?;
+        }
         return Ok(None);
     };
     Ok(Some(Checked {

@@ -12,10 +12,13 @@ mod explain;
 mod files;
 mod fmt;
 mod graph;
+mod logs;
+mod prune;
 mod reject;
 mod resume;
 mod run;
 mod runs;
+mod status;
 mod store_args;
 mod stored;
 
@@ -64,9 +67,12 @@ enum Command {
     Run(run::RunArgs),
     Resume(resume::ResumeArgs),
     Runs(runs::RunsArgs),
+    Status(status::StatusArgs),
+    Logs(logs::LogsArgs),
     Cancel(cancel::CancelArgs),
     Approve(approve::ApproveArgs),
     Reject(reject::RejectArgs),
+    Prune(prune::PruneArgs),
 }
 
 /// `--color`, as in cargo.
@@ -81,15 +87,26 @@ enum ColorChoice {
 }
 
 impl ColorChoice {
+    /// Whether to colour what goes to stdout (`flow logs`, whose trace is
+    /// printed there).
+    fn for_stdout(self) -> bool {
+        self.for_terminal(io::stdout().is_terminal())
+    }
+
     /// Whether to colour what goes to stderr.
     fn for_stderr(self) -> bool {
+        self.for_terminal(io::stderr().is_terminal())
+    }
+
+    /// Whether to colour a stream that is a terminal or not.
+    fn for_terminal(self, terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 // https://no-color.org: set and not empty disables colour.
                 let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                !no_color && io::stderr().is_terminal()
+                !no_color && terminal
             }
         }
     }
@@ -148,6 +165,9 @@ pub fn main() -> ExitCode {
         Command::Cancel(args) => cancel::run(&args),
         Command::Approve(args) => approve::run(&args, cli.color),
         Command::Reject(args) => reject::run(&args, cli.color),
+        Command::Status(args) => status::run(&args, cli.color),
+        Command::Logs(args) => logs::run(&args, cli.color),
+        Command::Prune(args) => prune::run(&args),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -83,14 +83,14 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
     };
     let mut row = match store.resolve(run) {
         Ok(row) => row,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(stored::store_error(&e)),
     };
     if args.upgrade {
         match upgrade(&renderer, &store, &row)? {
             Ok(true) => {
                 row = match store.run(row.key) {
                     Ok(row) => row,
-                    Err(e) => return usage(e.to_string()),
+                    Err(e) => return usage(stored::store_error(&e)),
                 };
             }
             Ok(false) => {}
@@ -157,7 +157,7 @@ fn upgrade(
             )));
         }
     };
-    let old = match stored::load_quietly(renderer, store, row)? {
+    let old = match stored::program(renderer, store, row, false)? {
         Ok(stored) => stored,
         Err(message) => return Ok(Err(message)),
     };
@@ -216,7 +216,7 @@ fn resume_one(
         print_stderr(&renderer.render_error(message))?;
         Ok(ExitCode::from(EXIT_USAGE))
     };
-    let stored = match stored::load(renderer, store, row)? {
+    let stored = match stored::program(renderer, store, row, true)? {
         Ok(stored) => stored,
         Err(message) => return usage(message),
     };

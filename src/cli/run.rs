@@ -5,7 +5,7 @@ mod live;
 mod mock;
 mod required_env;
 mod stop;
-mod trace;
+pub(super) mod trace;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

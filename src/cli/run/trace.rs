@@ -1,5 +1,6 @@
 //! The two ways `flow run` shows a run as it happens: a trace for people on
 //! stderr ([`TraceSink`]) and machine events on stdout ([`NdjsonSink`]).
+//! `flow logs` shows a run's history with them too, the trace on stdout.
 //!
 //! Both buffer their lines ([`Lines`]) and write them when the run waits
 //! ([`flushing`]) or ends, or when a buffer fills: a run of many quick
@@ -18,12 +19,12 @@ use crate::runtime::executor::llm::Usage;
 
 /// Whether the trace shows durations: not when `FLOW_TRACE_DURATIONS=0`,
 /// which makes the trace the same from run to run (for tests and docs).
-pub(super) fn durations_shown() -> bool {
+pub(in crate::cli) fn durations_shown() -> bool {
     std::env::var_os("FLOW_TRACE_DURATIONS").is_none_or(|v| v != "0")
 }
 
 /// A sink whose buffered lines can be written out now.
-pub(super) trait Flush {
+pub(in crate::cli) trait Flush {
     fn flush(&self);
 }
 
@@ -102,7 +103,7 @@ impl Lines {
 
 /// Writes one line to stderr per attempt, failure, retry, cancellation and
 /// transition, and keeps the live line (on a terminal) up to date.
-pub(super) struct TraceSink {
+pub(in crate::cli) struct TraceSink {
     color: bool,
     durations: bool,
     live: Option<Arc<Live>>,
@@ -120,6 +121,15 @@ impl TraceSink {
             live,
             lines: Lines::new(Stream::Stderr),
             usage: Mutex::new(None),
+        }
+    }
+
+    /// The trace on stdout, without a live line: `flow logs`, whose trace
+    /// is what it prints.
+    pub(in crate::cli) fn on_stdout(color: bool, durations: bool) -> Self {
+        TraceSink {
+            lines: Lines::new(Stream::Stdout),
+            ..TraceSink::new(color, durations, None)
         }
     }
 
@@ -407,12 +417,12 @@ impl Flush for TraceSink {
 
 /// Writes every event as one line of JSON on stdout, as the engine
 /// serializes it.
-pub(super) struct NdjsonSink {
+pub(in crate::cli) struct NdjsonSink {
     lines: Lines,
 }
 
 impl NdjsonSink {
-    pub(super) fn new() -> Self {
+    pub(in crate::cli) fn new() -> Self {
         NdjsonSink {
             lines: Lines::new(Stream::Stdout),
         }

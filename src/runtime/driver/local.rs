@@ -15,7 +15,7 @@ use crate::runtime::engine::secrets::Secrets;
 use crate::runtime::engine::{
     Event, EventSink, Finished, RunError, RunOutcome, Timestamp, Waiting,
 };
-use crate::runtime::executor::Failure;
+use crate::runtime::executor::{Failure, Output};
 use crate::runtime::machine::{CallId, Command, Input, Machine};
 
 /// The time of a run's events: the wall clock read once when the run
@@ -65,6 +65,22 @@ pub(crate) fn mask_failure(secrets: &Secrets, mut failure: Failure) -> Failure {
     failure.message = secrets.mask_owned(std::mem::take(&mut failure.message));
     failure.log = secrets.mask_owned(std::mem::take(&mut failure.log));
     failure
+}
+
+/// Hides the secrets in what a worker that succeeded wrote to its log,
+/// before the input that carries it is journaled (the value is data, and
+/// left as it is).
+pub(crate) fn mask_result(
+    secrets: &Secrets,
+    result: Result<Output, Failure>,
+) -> Result<Output, Failure> {
+    match result {
+        Ok(mut output) => {
+            output.log = secrets.mask_owned(std::mem::take(&mut output.log));
+            Ok(output)
+        }
+        Err(failure) => Err(mask_failure(secrets, failure)),
+    }
 }
 
 /// The calls under way: one future each (an attempt, a hook program or a
@@ -239,7 +255,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                         Ok((took_ms, result)) => ready.push_back(Input::Attempted {
                             call,
                             took_ms,
-                            result: result.map_err(|f| mask_failure(secrets, f)),
+                            result: mask_result(secrets, result),
                         }),
                         Err(attempt) => {
                             let future = invoke.attempt(attempt);
@@ -251,7 +267,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                                     Input::Attempted {
                                         call,
                                         took_ms,
-                                        result: result.map_err(|f| mask_failure(secrets, f)),
+                                        result: mask_result(secrets, result),
                                     }
                                 }),
                             );
@@ -268,7 +284,7 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                             let result = future.await;
                             Input::Hooked {
                                 call,
-                                result: result.map_err(|f| mask_failure(secrets, f)),
+                                result: mask_result(secrets, result),
                             }
                         }),
                     );

@@ -5,6 +5,7 @@
 //! can script workers in process.
 
 pub mod durable;
+pub mod history;
 pub mod invoke;
 pub mod local;
 

@@ -115,8 +115,10 @@ fn process_alive(pid: i32) -> bool {
 }
 
 impl crate::runtime::store::RunRow {
-    /// Whether a live process drives the run: its lease is held and not
-    /// stale at `now_ms`.
+    /// Whether a process drives the run now: it holds the lease and the
+    /// lease is not stale (its heartbeat is recent and, when it runs on this
+    /// machine, its process is alive). Read for `flow status`, `flow logs
+    /// --follow` (which stops following a run nobody drives) and `--due`.
     pub fn is_driven(&self, now_ms: u64) -> bool {
         self.owner
             .as_deref()

@@ -532,33 +532,18 @@ impl Store {
         status: Option<RunStatus>,
     ) -> Result<usize, StoreError> {
         let path = self.path();
-        let before = to_i64(older_than_ms, "the time", path)?;
+        let (condition, values) = prune_condition(older_than_ms, status, "", path)?;
         self.with_conn(|conn| {
             let fail = |e: rusqlite::Error| sqlite(&e, path);
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(fail)?;
-            let deleted = match status {
-                None => tx.execute(
-                    "DELETE FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled') \
-                     AND ended_at < ?1",
-                    [before],
-                ),
-                Some(RunStatus::Running) => {
-                    return Err(StoreError::PruneRunning {
-                        store: path.to_path_buf(),
-                    });
-                }
-                Some(RunStatus::Paused) => tx.execute(
-                    "DELETE FROM runs WHERE status = 'paused' AND updated_at < ?1",
-                    [before],
-                ),
-                Some(ended) => tx.execute(
-                    "DELETE FROM runs WHERE status = ?1 AND ended_at < ?2",
-                    params![ended, before],
-                ),
-            }
-            .map_err(fail)?;
+            let deleted = tx
+                .execute(
+                    &format!("DELETE FROM runs WHERE {condition}"),
+                    rusqlite::params_from_iter(values.iter()),
+                )
+                .map_err(fail)?;
             tx.execute(
                 "DELETE FROM sources WHERE NOT EXISTS \
                  (SELECT 1 FROM runs WHERE runs.source = sources.key)",
@@ -569,6 +554,55 @@ impl Store {
             Ok(deleted)
         })
     }
+
+    /// The runs `Store::prune` with the same arguments would delete, oldest
+    /// first, without deleting them (`flow prune --dry-run`).
+    pub fn prunable(
+        &self,
+        older_than_ms: u64,
+        status: Option<RunStatus>,
+    ) -> Result<Vec<RunRow>, StoreError> {
+        let path = self.path();
+        let (condition, values) = prune_condition(older_than_ms, status, "r.", path)?;
+        let sql = format!("SELECT {ROW_COLUMNS} WHERE {condition} ORDER BY r.started_at, r.key");
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(&sql).map_err(|e| sqlite(&e, path))?;
+            stmt.query_map(rusqlite::params_from_iter(values.iter()), read_row)
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| sqlite(&e, path))
+        })
+    }
+}
+
+/// The runs `Store::prune` deletes, as an SQL condition on the columns of
+/// `runs` (each after `prefix`, the table's alias) and its values.
+fn prune_condition(
+    older_than_ms: u64,
+    status: Option<RunStatus>,
+    prefix: &str,
+    path: &Path,
+) -> Result<(String, Vec<Box<dyn ToSql>>), StoreError> {
+    let before = to_i64(older_than_ms, "the time", path)?;
+    let p = prefix;
+    Ok(match status {
+        None => (
+            format!("{p}status IN ('succeeded', 'failed', 'cancelled') AND {p}ended_at < ?1"),
+            vec![Box::new(before)],
+        ),
+        Some(RunStatus::Running) => {
+            return Err(StoreError::PruneRunning {
+                store: path.to_path_buf(),
+            });
+        }
+        Some(RunStatus::Paused) => (
+            format!("{p}status = 'paused' AND {p}updated_at < ?1"),
+            vec![Box::new(before)],
+        ),
+        Some(ended) => (
+            format!("{p}status = ?1 AND {p}ended_at < ?2"),
+            vec![Box::new(ended), Box::new(before)],
+        ),
+    })
 }
 
 pub(crate) fn unknown(key: RunKey, path: &Path) -> StoreError {

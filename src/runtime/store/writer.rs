@@ -100,7 +100,9 @@ struct Queue {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Gives up the lead if the leader unwinds, so that the next append
@@ -345,7 +347,10 @@ fn write_one(conn: &Connection, path: &Path, append: &Append) -> Result<(), Faul
             .prepare_cached("SELECT owner FROM runs WHERE key = ?1")
             .and_then(|mut s| s.query_row([run.0], |row| row.get(0)).optional())
             .map_err(|e| db_fault(e, None))?;
-        if held.as_ref().is_none_or(|held| held.as_deref() != Some(owner.as_str())) {
+        if held
+            .as_ref()
+            .is_none_or(|held| held.as_deref() != Some(owner.as_str()))
+        {
             return Err(lease_lost(conn));
         }
     }
