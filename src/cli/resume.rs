@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::checked;
 use super::run::{EventsFormat, Job, execute};
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, describe};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::WorkflowId;
@@ -59,11 +59,11 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
     };
     let row = match store.resolve(&args.run) {
         Ok(row) => row,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(describe(&e)),
     };
     let source = match store.source(row.key) {
         Ok((text, _)) => text,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(describe(&e)),
     };
     if row.path != "-"
         && let Ok(now) = std::fs::read_to_string(&row.path)
