@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::checked::{self, Checked};
-use super::store_args::{StoreArgs, describe};
+use super::store_args::{self, StoreArgs, describe};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::{Program, WorkflowId};
@@ -232,6 +232,7 @@ pub(super) fn execute(
         Ok(ExitCode::from(EXIT_USAGE))
     };
     let trace = events.is_none();
+    let starting = matches!(job, Job::Start { .. });
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -280,6 +281,9 @@ pub(super) fn execute(
     match ended {
         Ok(finished) => finish(renderer, trace, finished, stop, clean, resume.as_deref()),
         Err(NotRun::Start(error)) => usage(start_error(program, workflow, &error)),
+        Err(NotRun::Durable(DurableError::Store(error))) if starting => {
+            usage(store_args::or_in_memory(&error))
+        }
         Err(NotRun::Durable(DurableError::Store(error))) => usage(describe(&error)),
         Err(NotRun::Durable(error)) => usage(error.to_string()),
     }
@@ -504,7 +508,8 @@ fn finish(
         RunOutcome::Stopped { reason } => {
             let resume = match store {
                 Some(store) => format!(
-                    "\n  = help: what it did is kept; go on with `flow resume {} --store {}`",
+                    "\n  = help: what it did is kept; once that is put right, go on with \
+                     `flow resume {} --store {}`",
                     finished.state.run_id,
                     store.display()
                 ),

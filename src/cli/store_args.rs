@@ -80,17 +80,18 @@ impl StoreArgs {
     pub fn open_for_run(&self) -> Result<Store, String> {
         let path = self.path();
         Store::open_with(&path, self.options()?).map_err(|e| {
-            let mut message = describe(&e);
+            let mut message = e.to_string();
             if !self.named() {
+                let here = std::env::current_dir()
+                    .map(|dir| format!(" ({})", dir.display()))
+                    .unwrap_or_default();
                 message.push_str(&format!(
-                    "\n  = note: `{}` is the default store of `flow run`, in the current directory",
+                    "\n  = note: `{}` is where `flow run` records runs unless told otherwise: \
+                     under the current directory{here}",
                     path.display()
                 ));
             }
-            message.push_str(
-                "\n  = help: choose a store elsewhere with `--store PATH` (or FLOW_STORE), \
-                 or run in memory, without resuming, with `--no-store`",
-            );
+            message.push_str(&in_memory_help(&e));
             message
         })
     }
@@ -101,7 +102,10 @@ impl StoreArgs {
         let path = self.path();
         if !path.exists() {
             let how = if self.named() {
-                format!("`flow run --store {}` (or with FLOW_STORE set)", path.display())
+                format!(
+                    "`flow run --store {}` (or with FLOW_STORE set)",
+                    path.display()
+                )
             } else {
                 "`flow run` in this directory, unless run with `--no-store`".to_owned()
             };
@@ -123,14 +127,31 @@ pub(super) fn describe(error: &StoreError) -> String {
     }
 }
 
+/// A store error of `flow run` with its help, which adds that the run can
+/// do without the store.
+pub(super) fn or_in_memory(error: &StoreError) -> String {
+    format!("{error}{}", in_memory_help(error))
+}
+
+/// The help line of a store error that stops `flow run`: the store's help,
+/// and `--no-store`.
+fn in_memory_help(error: &StoreError) -> String {
+    let memory = "run in memory only, with nothing to resume, with `--no-store`";
+    match error.help() {
+        Some(help) => format!("\n  = help: {help}; or {memory}"),
+        None => format!("\n  = help: {memory}"),
+    }
+}
+
 /// A whole number from the environment variable `name`, when set.
 fn number_env(name: &str) -> Result<Option<u64>, String> {
     match std::env::var(name) {
         Err(std::env::VarError::NotPresent) => Ok(None),
         Ok(text) if text.is_empty() => Ok(None),
-        Ok(text) => text.parse::<u64>().map(Some).map_err(|_| {
-            format!("{name} must be a whole number, such as 1000; found `{text}`")
-        }),
+        Ok(text) => text
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("{name} must be a whole number, such as 1000; found `{text}`")),
         Err(std::env::VarError::NotUnicode(_)) => Err(format!(
             "{name} must be a whole number, such as 1000; found bytes that are not text"
         )),
