@@ -527,6 +527,10 @@ fn flow_run_records_in_the_current_directory_unless_told_otherwise() {
     let out = run(flow(fresh.path(), &["run", "hello.flow", "--input", "[1]"]));
     assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
     assert!(!fresh.path().join(".flow").exists());
+    // Nor does a command that reads runs; it says how runs get there.
+    let out = run(flow(fresh.path(), &["runs"]));
+    insta::assert_snapshot!("no_store_yet", masked(&out, "", fresh.path()));
+    assert!(!fresh.path().join(".flow").exists());
 }
 
 #[test]
