@@ -133,6 +133,7 @@ fn run_flow(file: &Path, events: bool, out: &Path) -> Result<(Option<i32>, Durat
     command
         .arg("run")
         .arg(file)
+        .arg("--no-store")
         .env_remove("FLOW_TRACE_DURATIONS")
         .stdin(Stdio::null());
     if events {

@@ -19,6 +19,7 @@ fn flow() -> Command {
         .env("FLOW_TERM_WIDTH", "100")
         .env("FLOW_TRACE_DURATIONS", "0")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("FLOW_STORE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -31,6 +32,7 @@ fn run_raw(file: &str, args: &[&str]) -> (i32, String, String) {
     let output = flow()
         .arg("run")
         .arg(format!("{DIR}/{file}"))
+        .arg("--no-store")
         .args(args)
         .output()
         .expect("the flow binary runs");
@@ -283,7 +285,7 @@ fn run_ids_differ_between_runs() {
 #[test]
 fn run_interrupted() {
     let mut child = flow()
-        .args(["run", "tests/fixtures/cli_run/slow.flow"])
+        .args(["run", "tests/fixtures/cli_run/slow.flow", "--no-store"])
         .spawn()
         .expect("the flow binary starts");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -327,7 +329,10 @@ fn run_interrupted() {
 /// terminal is a real pseudo-terminal from `script(1)`.
 #[test]
 fn run_on_a_terminal_shows_the_running_step() {
-    let command = format!("{} run {DIR}/pause.flow", env!("CARGO_BIN_EXE_flow"));
+    let command = format!(
+        "{} run {DIR}/pause.flow --no-store",
+        env!("CARGO_BIN_EXE_flow")
+    );
     let result = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -372,6 +377,7 @@ fn run_interrupted_ends_the_events_with_run_cancelled() {
         .args([
             "run",
             "tests/fixtures/cli_run/slow.flow",
+            "--no-store",
             "--events",
             "ndjson",
         ])
@@ -408,7 +414,7 @@ fn program_dir(dir: &std::path::Path, file: &str, stdin: Option<&str>) -> std::p
     use std::io::Write;
     let mut child = flow()
         .current_dir(dir)
-        .args(["run", file])
+        .args(["run", file, "--no-store"])
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -269,7 +269,7 @@ fn flow_run(dir: &Path, source: &str, args: &[&str], env: &[(&str, &str)]) -> St
     let mut command = common::cli::flow(dir);
     command
         .env("FLOW_TRACE_DURATIONS", "0")
-        .args(["run", "wf.flow"])
+        .args(["run", "wf.flow", "--no-store"])
         .args(args);
     for name in ["FLOW_TEST_API_KEY", "FLOW_TEST_REGION", "FLOW_TEST_HOOK"] {
         command.env_remove(name);

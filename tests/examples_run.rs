@@ -487,6 +487,7 @@ fn flow_run(dir: &Path, args: &[&str]) -> (Value, String) {
         .env("NO_COLOR", "1")
         .env("FLOW_TRACE_DURATIONS", "0")
         .arg("run")
+        .arg("--no-store")
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("flow did not start: {e}"));
@@ -535,6 +536,7 @@ fn research_plan_runs_from_another_directory() {
         .args([
             "run",
             "../../research_plan.flow",
+            "--no-store",
             "--events",
             "ndjson",
             "--mock",

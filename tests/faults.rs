@@ -120,7 +120,7 @@ fn flow_run(file: &Path, args: &[&str]) -> Command {
     command
         .arg("run")
         .arg(file)
-        .args(["--events", "ndjson"])
+        .args(["--no-store", "--events", "ndjson"])
         .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -427,7 +427,7 @@ workflow items(xs: [int]) -> [{{ n: int }}] {{
 fn under_file_limit(limit: u32, file: &Path, input: &str) -> Output {
     let flow = env!("CARGO_BIN_EXE_flow");
     let script = format!(
-        r#"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n {limit}; exec "$0" run "$1" --events ndjson --input "$2""#
+        r#"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ulimit -n {limit}; exec "$0" run "$1" --no-store --events ndjson --input "$2""#
     );
     let child = Command::new("bash")
         .args(["-c", &script, flow])

@@ -172,6 +172,7 @@ workflow call() -> int {{
     command
         .arg("run")
         .arg(&flow)
+        .arg("--no-store")
         .env("NO_COLOR", "1")
         .env("FLOW_TRACE_DURATIONS", "0")
         .env_remove("SSL_CERT_FILE")

@@ -154,6 +154,7 @@ fn flow_run(name: &str, source: &str, args: &[&str]) -> (i32, String, String) {
     let output = match Command::new(env!("CARGO_BIN_EXE_flow"))
         .arg("run")
         .arg(&file)
+        .arg("--no-store")
         .args(args)
         .env("NO_COLOR", "1")
         .env("FLOW_TRACE_DURATIONS", "0")

@@ -19,6 +19,7 @@ fn run(file: &str, args: &[&str]) -> String {
         .stdin(Stdio::null())
         .arg("run")
         .arg(file)
+        .arg("--no-store")
         .args(args)
         .output()
         .expect("the flow binary runs");
@@ -129,7 +130,7 @@ fn mock_retry_events() {
     let output = Command::new(env!("CARGO_BIN_EXE_flow"))
         .current_dir(format!("{}/{DIR}", env!("CARGO_MANIFEST_DIR")))
         .stdin(Stdio::null())
-        .args(["run", "review.flow", "--events", "ndjson"])
+        .args(["run", "review.flow", "--no-store", "--events", "ndjson"])
         .args(["--mock", "Reviewer=fail:transient:busy"])
         .output()
         .expect("the flow binary runs");

@@ -52,6 +52,7 @@ fn seen_while_waiting(name: &str, args: &[&str], events: bool, wanted: &str) -> 
     let mut child = Command::new(env!("CARGO_BIN_EXE_flow"))
         .arg("run")
         .arg(&file)
+        .arg("--no-store")
         .args(args)
         .env("NO_COLOR", "1")
         .env("FLOW_TRACE_DURATIONS", "0")

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::run::{EventsFormat, Job, execute};
-use super::store_args::{StoreArgs, store_flag};
+use super::store_args::{self, StoreArgs, store_flag};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width, stored};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::runtime::driver::durable::{self, Answer};
@@ -65,7 +65,7 @@ pub(super) fn run(
     };
     let row = match store.resolve(&args.run) {
         Ok(row) => row,
-        Err(e) => return usage(stored::store_error(&e)),
+        Err(e) => return usage(store_args::describe(&e)),
     };
     let answer = match answer() {
         Ok(answer) => answer,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, describe};
 use super::{EXIT_USAGE, print_stderr};
 use crate::runtime::store::{RunStatus, now_ms};
 
@@ -36,13 +36,13 @@ pub(super) fn run(args: &CancelArgs) -> Result<ExitCode, ExitCode> {
     };
     let row = match store.resolve(&args.run) {
         Ok(row) => row,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(describe(&e)),
     };
     if row.status.is_final() {
         return usage(format!("run {} has already {}", row.id, row.status));
     }
     if let Err(e) = store.request_cancel(row.key) {
-        return usage(e.to_string());
+        return usage(describe(&e));
     }
     // Nobody drives a run whose lease is free or stale: it ends here.
     let owner = crate::runtime::store::Owner::from_id(format!("cancel-{}", std::process::id()));
@@ -51,7 +51,7 @@ pub(super) fn run(args: &CancelArgs) -> Result<ExitCode, ExitCode> {
             let ended = store.set_status(row.key, RunStatus::Cancelled, None, now_ms());
             let _ = store.release(&lease);
             if let Err(e) = ended {
-                return usage(e.to_string());
+                return usage(describe(&e));
             }
             print_stderr(&format!("run {} is cancelled\n", row.id))?;
         }

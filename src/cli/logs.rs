@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::run::EventsFormat;
 use super::run::trace::{self, Flush, NdjsonSink, TraceSink};
-use super::store_args::StoreArgs;
+use super::store_args::{self, StoreArgs};
 use super::stored::{self, Diagnostics, StoredRun};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
@@ -167,7 +167,7 @@ async fn show<S: EventSink + Flush>(
         .map_err(|e| journal_error(&e))?;
     let mut status = row.status;
     while entries.is_empty() {
-        let now_row = store.run(row.key).map_err(|e| stored::store_error(&e))?;
+        let now_row = store.run(row.key).map_err(|e| store_args::describe(&e))?;
         status = now_row.status;
         if !follow || status.is_final() || !now_row.is_driven(now_ms()) {
             return Ok(if status.is_final() {
@@ -202,7 +202,7 @@ async fn show<S: EventSink + Flush>(
         // The row before the journal: a driver commits its last entry before
         // it lets the run go, so a journal read after a row that says nobody
         // drives the run has every entry there will be.
-        let now_row = store.run(row.key).map_err(|e| stored::store_error(&e))?;
+        let now_row = store.run(row.key).map_err(|e| store_args::describe(&e))?;
         status = now_row.status;
         let driven = now_row.is_driven(now_ms());
         let entries = store

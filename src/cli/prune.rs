@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::store_args::StoreArgs;
-use super::stored::store_error;
+use super::store_args::{self, StoreArgs};
+
 use super::{EXIT_USAGE, print_stderr, print_stdout};
 use crate::runtime::engine::Timestamp;
 use crate::runtime::store::{RunStatus, now_ms};
@@ -113,7 +113,7 @@ pub(super) fn run(args: &PruneArgs) -> Result<ExitCode, ExitCode> {
         for status in asked {
             match store.prunable(before, status) {
                 Ok(rows) => ids.extend(rows.into_iter().map(|row| row.id)),
-                Err(e) => return usage(store_error(&e)),
+                Err(e) => return usage(store_args::describe(&e)),
             }
         }
         let listed: String = ids.iter().map(|id| format!("{id}\n")).collect();
@@ -129,7 +129,7 @@ pub(super) fn run(args: &PruneArgs) -> Result<ExitCode, ExitCode> {
     for status in asked {
         match store.prune(before, status) {
             Ok(n) => removed += n,
-            Err(e) => return usage(store_error(&e)),
+            Err(e) => return usage(store_args::describe(&e)),
         }
     }
     print_stderr(&format!(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::run::{EventsFormat, Job, execute};
-use super::store_args::StoreArgs;
+use super::store_args::{self, StoreArgs};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width};
 use super::{checked, stored};
 use crate::diagnostics::human::{HumanRenderer, Style};
@@ -83,14 +83,14 @@ pub(super) fn run(args: &ResumeArgs, color: ColorChoice) -> Result<ExitCode, Exi
     };
     let mut row = match store.resolve(run) {
         Ok(row) => row,
-        Err(e) => return usage(stored::store_error(&e)),
+        Err(e) => return usage(store_args::describe(&e)),
     };
     if args.upgrade {
         match upgrade(&renderer, &store, &row)? {
             Ok(true) => {
                 row = match store.run(row.key) {
                     Ok(row) => row,
-                    Err(e) => return usage(stored::store_error(&e)),
+                    Err(e) => return usage(store_args::describe(&e)),
                 };
             }
             Ok(false) => {}

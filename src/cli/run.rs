@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::checked::{self, Checked};
-use super::store_args::{StoreArgs, store_flag};
+use super::store_args::{self, StoreArgs, describe, store_flag};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::ir::{Program, WorkflowId};
@@ -38,6 +38,11 @@ use trace::{NdjsonSink, TraceSink};
         printed on stdout as one line of JSON; a trace of every attempt and transition goes \
         to stderr, with a spinner on the steps still running when stderr is a terminal. \
         With `--events ndjson`, stdout carries one JSON event per line instead.\n\n\
+        The run is durable: it is recorded as it goes in the run store, `.flow/runs.db` \
+        under the current directory (created with its directory on first use) unless \
+        `--store PATH` or FLOW_STORE names another. A run stopped before its end (by a \
+        crash, a kill or a full disk) goes on with `flow resume RUN`; `flow runs` lists \
+        the runs. `--no-store` runs in memory only, recording nothing.\n\n\
         Paths in the file are relative to the file, as in `docker compose -f`: its programs \
         (`exec` workers and hook programs) run in the file's directory unless they set a \
         `cwd`, and a relative `cwd` starts from there, so `flow run other/dir/site.flow` \
@@ -56,7 +61,8 @@ use trace::{NdjsonSink, TraceSink};
         stopped by SIGTERM or SIGHUP, in each case after every program it started was \
         stopped. However the run ends, `flow run` exits only once no program it started is \
         left running.\n\n\
-        Environment: NO_COLOR (when not empty) turns colours off under `--color auto`; \
+        Environment: FLOW_STORE names the run store (as `--store` does); \
+        NO_COLOR (when not empty) turns colours off under `--color auto`; \
         FLOW_TERM_WIDTH sets the width at which diagnostics are wrapped; \
         FLOW_TRACE_DURATIONS=0 leaves durations out of the trace (for reproducible output); \
         SSL_CERT_FILE names the certificate authorities to trust for `https://` services, \
@@ -66,7 +72,8 @@ use trace::{NdjsonSink, TraceSink};
         flow run site.flow --workflow build_website --input @goal.json\n  \
         flow run site.flow --mock Reviewer=@approve.json --input @goal.json\n  \
         flow run site.flow --mock Reviewer=@reject.json --mock Reviewer=@approve.json\n  \
-        flow run site.flow --events ndjson | jq -c 'select(.event == \"transition\")'"
+        flow run site.flow --events ndjson | jq -c 'select(.event == \"transition\")'\n  \
+        flow run examples/hello.flow --no-store --input '{\"name\": \"Ada\"}'"
 )]
 pub struct RunArgs {
     /// The .flow file (`-` for standard input)
@@ -93,7 +100,8 @@ pub struct RunArgs {
     #[command(flatten)]
     store: StoreArgs,
 
-    /// Run in memory only, even when FLOW_STORE names a store
+    /// Run in memory only: record nothing, in no store (not even FLOW_STORE's); the run
+    /// cannot be resumed
     #[arg(long, conflicts_with = "store")]
     no_store: bool,
 }
@@ -150,10 +158,13 @@ pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         (Some(dir), Some(name)) => dir.join(name).display().to_string(),
         _ => args.file.display().to_string(),
     };
-    let store = if args.no_store || !args.store.named() {
+    // Durable by default: `.flow/runs.db` under the current directory
+    // unless `--store` or FLOW_STORE names another; `--no-store` runs in
+    // memory. Opened only now, so that a run refused above leaves no store.
+    let store = if args.no_store {
         None
     } else {
-        match args.store.open() {
+        match args.store.open_for_run() {
             Ok(store) => Some(store),
             Err(message) => return usage(message),
         }
@@ -231,6 +242,7 @@ pub(super) fn execute(
         Ok(ExitCode::from(EXIT_USAGE))
     };
     let trace = events.is_none();
+    let starting = matches!(job, Job::Start { .. });
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -287,6 +299,10 @@ pub(super) fn execute(
             resume.as_deref(),
         ),
         Err(NotRun::Start(error)) => usage(start_error(program, workflow, &error)),
+        Err(NotRun::Durable(DurableError::Store(error))) if starting => {
+            usage(store_args::or_in_memory(&error))
+        }
+        Err(NotRun::Durable(DurableError::Store(error))) => usage(describe(&error)),
         Err(NotRun::Durable(error)) => usage(error.to_string()),
     }
 }
@@ -544,9 +560,15 @@ fn finish(
         }
         RunOutcome::Stopped { reason } => {
             let run = &finished.state.run_id;
+            // After a signal there is nothing to put right first.
+            let mend = if stop.is_some() {
+                ""
+            } else {
+                "once that is put right, "
+            };
             let resume = match store {
                 Some(store) => format!(
-                    "\n  = help: what it did is kept; go on with `flow resume {run}{}`",
+                    "\n  = help: what it did is kept; {mend}go on with `flow resume {run}{}`",
                     store_flag(store)
                 ),
                 None => String::new(),

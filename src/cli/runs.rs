@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, describe};
 use super::{EXIT_USAGE, print_stderr, print_stdout};
 use crate::runtime::engine::Timestamp;
 use crate::runtime::store::{ListFilter, RunRow, RunStatus, now_ms};
@@ -72,7 +72,7 @@ pub(super) fn run(args: &RunsArgs) -> Result<ExitCode, ExitCode> {
     };
     let mut rows = match store.list(&filter) {
         Ok(rows) => rows,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(describe(&e)),
     };
     if args.due {
         let now = now_ms();

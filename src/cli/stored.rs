@@ -9,11 +9,11 @@ use std::process::ExitCode;
 
 use super::checked;
 use super::print_stderr;
-use super::store_args::StoreArgs;
+use super::store_args::{self, StoreArgs};
 use crate::diagnostics::human::HumanRenderer;
 use crate::ir::{Program, WorkflowId};
 use crate::runtime::engine::RunOptions;
-use crate::runtime::store::{RunRow, Store, StoreError};
+use crate::runtime::store::{RunRow, Store};
 
 /// A run of the store with the program it runs.
 pub(super) struct StoredRun {
@@ -117,7 +117,7 @@ fn build(
 ) -> Result<Result<(String, Program, WorkflowId), String>, ExitCode> {
     let source = match store.source(row.key) {
         Ok((text, _)) => text,
-        Err(e) => return Ok(Err(store_error(&e))),
+        Err(e) => return Ok(Err(store_args::describe(&e))),
     };
     let unusable = || {
         format!(
@@ -155,15 +155,8 @@ fn build(
 /// The store (which must exist) and the run `prefix` names in it.
 pub(super) fn resolve(store: &StoreArgs, prefix: &str) -> Result<(Store, RunRow), String> {
     let store = store.open_existing()?;
-    let row = store.resolve(prefix).map_err(|e| store_error(&e))?;
+    let row = store
+        .resolve(prefix)
+        .map_err(|e| store_args::describe(&e))?;
     Ok((store, row))
-}
-
-/// A store error with what to do about it, in one message.
-pub(super) fn store_error(error: &StoreError) -> String {
-    use miette::Diagnostic;
-    match error.help() {
-        Some(help) => format!("{error}\n  = help: {help}"),
-        None => error.to_string(),
-    }
 }
