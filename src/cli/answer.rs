@@ -77,12 +77,9 @@ pub(super) fn run(
     };
     let owner = Owner::this_process();
     if args.no_continue {
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
+        let runtime = match super::runtime() {
             Ok(runtime) => runtime,
-            Err(e) => return usage(format!("could not start the async runtime: {e}")),
+            Err(message) => return usage(message),
         };
         let recorded = runtime.block_on(durable::record_answer(
             &store,

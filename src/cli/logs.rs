@@ -72,12 +72,9 @@ pub(super) fn run(args: &LogsArgs, color: ColorChoice) -> Result<ExitCode, ExitC
         Ok(stored) => stored,
         Err(message) => return usage(message),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(e) => return usage(format!("could not start the async runtime: {e}")),
+        Err(message) => return usage(message),
     };
     let shown = match args.events {
         None => {

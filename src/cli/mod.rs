@@ -27,6 +27,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The async runtime a command drives runs or the store on: one thread,
+/// with timers and I/O; the error is the message to print.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))
+}
+
 /// Exit status when a file could not be read or the arguments are wrong;
 /// clap uses the same status for its usage errors.
 const EXIT_USAGE: u8 = 2;

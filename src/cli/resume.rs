@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::run::{EventsFormat, Job, execute};
+use super::run::{EXIT_PAUSED, EventsFormat, Job, execute, stopped_by_signal};
 use super::store_args::{self, StoreArgs};
 use super::{ColorChoice, EXIT_USAGE, print_stderr, stderr_width};
 use super::{checked, stored};
@@ -108,15 +108,14 @@ fn resume_due(
     color: bool,
     store: &Store,
 ) -> Result<ExitCode, ExitCode> {
-    let now = now_ms();
-    let mut rows = match store.list(&ListFilter::default()) {
+    let mut rows = match store.list_due(&ListFilter::default(), now_ms()) {
         Ok(rows) => rows,
         Err(e) => {
-            print_stderr(&renderer.render_error(e.to_string()))?;
+            print_stderr(&renderer.render_error(store_args::describe(&e)))?;
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
-    rows.retain(|row| row.is_due(now));
+    // Oldest first.
     rows.reverse();
     if rows.is_empty() {
         print_stderr(&format!("no run in {} is due\n", store.path().display()))?;
@@ -125,10 +124,10 @@ fn resume_due(
     let mut worst = ExitCode::SUCCESS;
     for row in &rows {
         let code = resume_one(args, renderer, color, store, row)?;
-        if [129u8, 130, 143].iter().any(|&s| code == ExitCode::from(s)) {
+        if stopped_by_signal(code) {
             return Ok(code);
         }
-        if code != ExitCode::SUCCESS && code != ExitCode::from(3) {
+        if code != ExitCode::SUCCESS && code != ExitCode::from(EXIT_PAUSED) {
             worst = code;
         }
     }
@@ -177,12 +176,9 @@ fn upgrade(
             row.id, row.path
         )));
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(e) => return Ok(Err(format!("could not start the async runtime: {e}"))),
+        Err(message) => return Ok(Err(message)),
     };
     let moved = runtime.block_on(durable::upgrade(
         store,

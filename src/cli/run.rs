@@ -115,7 +115,14 @@ pub(super) enum EventsFormat {
 /// The run failed: a `fail` state or an unhandled failure.
 const EXIT_FAILED: u8 = 1;
 /// Exit status of a run that waits for a person.
-const EXIT_PAUSED: u8 = 3;
+pub(super) const EXIT_PAUSED: u8 = 3;
+
+/// Whether `code` is the exit status of a run a signal stopped.
+pub(super) fn stopped_by_signal(code: ExitCode) -> bool {
+    Stop::ALL
+        .iter()
+        .any(|stop| code == ExitCode::from(stop.exit_status()))
+}
 
 pub(super) fn run(args: &RunArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let color = color.for_stderr();
@@ -243,12 +250,9 @@ pub(super) fn execute(
     };
     let trace = events.is_none();
     let starting = matches!(job, Job::Start { .. });
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(e) => return usage(format!("could not start the async runtime: {e}")),
+        Err(message) => return usage(message),
     };
     // Before the run starts, so that no signal that stops a run ever finds
     // its default action in place; the handlers need the runtime's reactor.

@@ -65,20 +65,18 @@ pub(super) fn run(args: &RunsArgs) -> Result<ExitCode, ExitCode> {
     let filter = ListFilter {
         status,
         workflow: args.workflow.clone(),
-        // Whether a run is due is decided here, on every run, so that the
-        // limit counts the due ones.
-        limit: (!args.due).then_some(args.limit),
+        limit: Some(args.limit),
         ..ListFilter::default()
     };
-    let mut rows = match store.list(&filter) {
+    let listed = if args.due {
+        store.list_due(&filter, now_ms())
+    } else {
+        store.list(&filter)
+    };
+    let rows = match listed {
         Ok(rows) => rows,
         Err(e) => return usage(describe(&e)),
     };
-    if args.due {
-        let now = now_ms();
-        rows.retain(|row| row.is_due(now));
-        rows.truncate(args.limit);
-    }
     let text = match args.format {
         Format::Json => match serde_json::to_string_pretty(&rows) {
             Ok(json) => format!("{json}\n"),

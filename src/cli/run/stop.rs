@@ -14,6 +14,8 @@ pub(super) enum Stop {
 }
 
 impl Stop {
+    pub(super) const ALL: [Stop; 3] = [Stop::Interrupt, Stop::Terminate, Stop::Hangup];
+
     /// The exit status of a run this signal stopped: 130, 143 or 129.
     pub(super) fn exit_status(self) -> u8 {
         let number = match self {

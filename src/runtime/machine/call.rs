@@ -387,6 +387,7 @@ impl<'p> Machine<'p> {
         if let Executor::Human { .. } = worker.executor {
             let timeout = call.settings.timeout;
             let deadline = timeout.map(|t| now.saturating_add(millis(t)));
+            self.state.asked = true;
             out.push(Command::AskHuman(Question {
                 call: frame.id,
                 site: frame.site,

@@ -88,6 +88,11 @@ pub struct MachineState {
     /// it the last attempt is handed the input itself.
     #[serde(default)]
     keep_inputs: bool,
+    /// Whether the current visit has asked a person: only then can the
+    /// run pause, so only then are its calls looked at after each input
+    /// (a `map` of many items would otherwise be scanned at every one).
+    #[serde(default)]
+    asked: bool,
 }
 
 /// A run's decisions. See the module's documentation.
@@ -155,6 +160,7 @@ impl<'p> Machine<'p> {
             visit: None,
             ended: false,
             keep_inputs: false,
+            asked: false,
         };
         let mut machine = Machine::resume(program, wf, state, setup.mocks);
         machine.unstarted = Some(input);
@@ -233,7 +239,7 @@ impl<'p> Machine<'p> {
     /// each question not told yet is told with `run_paused`, with the
     /// worker's output type as JSON Schema and the deadline.
     fn tell_paused(&mut self, now: u64, out: &mut Vec<Command>) {
-        if self.state.ended {
+        if self.state.ended || !self.state.asked {
             return;
         }
         let Some(visit) = self.state.visit.as_mut() else {

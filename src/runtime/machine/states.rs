@@ -229,6 +229,8 @@ impl<'p> Machine<'p> {
         result: Result<Arc<Value>, Failed>,
         out: &mut Vec<Command>,
     ) -> bool {
+        // The visit that asked is over.
+        self.state.asked = false;
         let wf = self.workflow;
         let id = self.state.run.current as usize;
         let Some(st) = wf.states.get(id) else {

@@ -137,6 +137,28 @@ impl crate::runtime::store::RunRow {
     }
 }
 
+impl Store {
+    /// The runs that match `filter` and are due at `now_ms`
+    /// ([`RunRow::is_due`](crate::runtime::store::RunRow::is_due)), newest
+    /// first; the filter's limit counts due runs only.
+    pub fn list_due(
+        &self,
+        filter: &crate::runtime::store::ListFilter,
+        now_ms: u64,
+    ) -> Result<Vec<crate::runtime::store::RunRow>, StoreError> {
+        let all = crate::runtime::store::ListFilter {
+            limit: None,
+            ..filter.clone()
+        };
+        let mut rows = self.list(&all)?;
+        rows.retain(|row| row.is_due(now_ms));
+        if let Some(limit) = filter.limit {
+            rows.truncate(limit);
+        }
+        Ok(rows)
+    }
+}
+
 fn to_i64_lossy(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
 }
