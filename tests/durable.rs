@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use flow::ir::{Program, WorkflowId};
 use flow::runtime::driver::durable::{self, DurableError, Source};
-use flow::runtime::engine::{EventKind, RunOptions, VecSink};
+use flow::runtime::engine::{
+    EmitError, Event, EventKind, EventSink, RunOptions, RunOutcome, VecSink,
+};
 use flow::runtime::store::{Durability, ListFilter, Owner, RunStatus, Store, StoreError};
 use serde_json::json;
 
@@ -295,5 +297,117 @@ async fn of_two_processes_resuming_a_run_one_drives_it() {
         .resolve("00000000000000c3")
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(row.status, RunStatus::Running);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sink that takes `take` events, then fails as a full disk would.
+struct FailingSink {
+    take: usize,
+    kept: VecSink,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl EventSink for FailingSink {
+    fn emit(
+        &self,
+        event: Event,
+    ) -> impl std::future::Future<Output = Result<(), EmitError>> + Send {
+        let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let result = if seen < self.take {
+            let _ = self.kept.emit(event);
+            Ok(())
+        } else {
+            Err(EmitError {
+                destination: "events.ndjson".to_owned(),
+                reason: "No space left on device (os error 28)".to_owned(),
+            })
+        };
+        std::future::ready(result)
+    }
+}
+
+#[tokio::test]
+async fn a_sink_that_cannot_take_an_event_stops_the_run_and_the_journal_loses_nothing() {
+    let dir = tempdir("sink");
+    let source = source(&dir, "0");
+    let program = program(&source);
+    let store = store(&dir);
+    let owner = Owner::this_process();
+    // `run_started`, then `one`'s start and end, then `two`'s start: the
+    // fifth event (`one`'s transition) cannot be written.
+    let sink = FailingSink {
+        take: 4,
+        kept: VecSink::new(),
+        seen: Default::default(),
+    };
+    let finished = durable::start(
+        &store,
+        &owner,
+        &program,
+        WorkflowId(0),
+        Source {
+            path: "three.flow",
+            text: &source,
+        },
+        json!({}),
+        options("00000000000000e5"),
+        &sink,
+        std::future::pending(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    match &finished.outcome {
+        RunOutcome::Stopped { reason } => assert_eq!(
+            reason,
+            "the events could not be written to events.ndjson: No space left on device (os error 28)"
+        ),
+        other => panic!("the run did not stop: {other:?}"),
+    }
+    let told = sink.kept.events();
+    assert_eq!(told.len(), 4);
+    let row = store
+        .resolve("00000000000000e5")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(row.status, RunStatus::Running, "the run is left to resume");
+    // Nothing ran after the event that could not be told.
+    assert_eq!(keys(&dir), ["00000000000000e5:one:1"]);
+
+    let resumed = VecSink::new();
+    let finished = durable::resume(
+        &store,
+        &owner,
+        &row,
+        &program,
+        WorkflowId(0),
+        options("00000000000000e5"),
+        &resumed,
+        std::future::pending(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(succeeded(&finished), &json!("done slept done"));
+    // `one` ran once: its end was journaled before its event was told.
+    assert_eq!(
+        keys(&dir),
+        [
+            "00000000000000e5:one:1",
+            "00000000000000e5:two:1",
+            "00000000000000e5:three:1"
+        ]
+    );
+    // The journal has every event of the run, the ones the sink never
+    // took among them, numbered without a gap.
+    let entries = store
+        .journal(row.key, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let replayed = durable::replay(&program, WorkflowId(0), &row.id, &entries, 0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seqs: Vec<u64> = replayed.events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(replayed.events[..4], told[..]);
+    assert_eq!(
+        replayed.events.last().map(|e| e.event),
+        Some(EventKind::RunSucceeded)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -199,6 +199,7 @@ fn events(stdout: &[u8]) -> Vec<Value> {
         } else if [
             "step_succeeded",
             "attempt_failed",
+            "attempt_interrupted",
             "step_failed",
             "step_cancelled",
         ]
@@ -593,5 +594,107 @@ workflow hooked() -> {{ done: bool }} {{
     assert_eq!(routed[0]["target"], "check", "{events:?}");
     let checked = std::fs::read_to_string(scratch.path("checked")).expect("the check step ran");
     assert_eq!(checked, "none");
+    assert_nothing_left(&scratch, 2);
+}
+
+/// The events go to a full disk (`/dev/full`): the run stops at the next
+/// event instead of running on unrecorded, says so and how to go on, and
+/// leaves no program behind; resumed, it ends without running a finished
+/// step again, and its journal has every event.
+#[test]
+fn events_that_cannot_be_written_stop_a_durable_run_resumably() {
+    let scratch = Scratch::new("full");
+    let dir = scratch.dir();
+    let file = scratch.flow_file(
+        "two.flow",
+        &format!(
+            r#"worker Mark(n: int) -> string {{
+  exec {{ command: ["sh", "-c", "echo $$ >> {dir}/pids; echo \"$FLOW_IDEMPOTENCY_KEY\" >> {dir}/keys; sleep 0.2; echo marked"] }}
+}}
+
+workflow two() -> string {{
+  step one = Mark(n: 1) {{
+    on_success -> two
+  }}
+  step two = Mark(n: 2) {{
+    on_success -> done
+  }}
+  succeed done = "${{one}} ${{two}}"
+}}
+"#
+        ),
+    );
+    let store = scratch.path("runs.db");
+    let store = store.to_str().expect("the path is UTF-8");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens");
+    // Not `flow_run`, which runs without a store.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flow"));
+    command
+        .arg("run")
+        .arg(&file)
+        .args(["--store", store, "--events", "ndjson"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(full)
+        .stderr(Stdio::piped());
+    let output = finish(command.spawn().expect("flow starts"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let run_id = stderr
+        .split_whitespace()
+        .skip_while(|word| *word != "run")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no run id in: {stderr}"))
+        .to_owned();
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: run {run_id} stopped before its end: the events could not be written to \
+             stdout: No space left on device (os error 28)\n  = help: what it did is kept; \
+             once that is put right, go on with `flow resume {run_id} --store {store}`"
+        )
+    );
+    let keys = || {
+        std::fs::read_to_string(scratch.path("keys"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(), [format!("{run_id}:one:1")], "{stderr}");
+
+    let mut resume = Command::new(env!("CARGO_BIN_EXE_flow"));
+    resume
+        .args(["resume", &run_id, "--store", store, "--events", "ndjson"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = finish(resume.spawn().expect("flow starts"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        keys(),
+        [format!("{run_id}:one:1"), format!("{run_id}:two:1")],
+        "`one` ran once"
+    );
+    let mut logs = Command::new(env!("CARGO_BIN_EXE_flow"));
+    logs.args(["logs", &run_id, "--store", store, "--events", "ndjson"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = finish(logs.spawn().expect("flow starts"));
+    let events = events(&output.stdout);
+    assert_eq!(
+        events.last().map(|e| e["event"].clone()),
+        Some(Value::from("run_succeeded"))
+    );
+    assert_eq!(of_kind(&events, "step_succeeded").len(), 2);
+    // `two` was under way when the run stopped (journaled, not yet
+    // started): the resumed run starts it again under the same key.
+    assert_eq!(of_kind(&events, "attempt_interrupted").len(), 1);
     assert_nothing_left(&scratch, 2);
 }

@@ -183,7 +183,7 @@ async fn show<S: EventSink + Flush>(
     let env = ProcessEnvironment;
     let (mut history, events) = History::new(program, *workflow, &row.id, &entries, now_ms(), &env)
         .map_err(|e| journal_error(&e))?;
-    emit_all(sink, events).await;
+    emit_all(sink, events).await?;
     loop {
         if let Some(outcome) = history.ended() {
             return Ok(End::Ended(outcome.clone()));
@@ -206,7 +206,7 @@ async fn show<S: EventSink + Flush>(
             .journal(row.key, Some(history.last_seq()))
             .map_err(|e| journal_error(&e))?;
         let events = history.feed(&entries).map_err(|e| journal_error(&e))?;
-        emit_all(sink, events).await;
+        emit_all(sink, events).await?;
         if history.ended().is_none() {
             if status.is_final() {
                 return Ok(End::Recorded(status));
@@ -218,9 +218,15 @@ async fn show<S: EventSink + Flush>(
     }
 }
 
-async fn emit_all<S: EventSink + Flush>(sink: &S, events: Vec<Event>) {
+/// Shows `events`; a sink that cannot write them ends the command, as a
+/// reader of its output that went away (`| head`) should.
+async fn emit_all<S: EventSink + Flush>(sink: &S, events: Vec<Event>) -> Result<(), String> {
     for event in events {
-        sink.emit(event).await;
+        sink.emit(event).await.map_err(|e| e.to_string())?;
     }
     sink.flush();
+    match sink.failure() {
+        Some(error) => Err(error.to_string()),
+        None => Ok(()),
+    }
 }

@@ -26,7 +26,7 @@ use crate::runtime::engine::{self, EventSink, Finished, RunOptions, RunOutcome, 
 use crate::runtime::executor::exec;
 use crate::runtime::store::{Owner, RunRow, Store};
 use stop::{Signals, Stop};
-use trace::{NdjsonSink, TraceSink};
+use trace::{Flush, NdjsonSink, TraceSink};
 
 /// Run a workflow of a .flow file
 #[derive(Debug, Args)]
@@ -261,7 +261,7 @@ pub(super) fn execute(
         Signals::install()
     };
     let resume = job.store().map(|store| store.path().to_path_buf());
-    let (ended, stop) = if trace {
+    let ((ended, stop), lost) = if trace {
         let live = live_line(color);
         let ticker = live.clone().map(|live| runtime.spawn(live::ticker(live)));
         let sink = TraceSink::new(color, trace::durations_shown(), live.clone());
@@ -275,13 +275,14 @@ pub(super) fn execute(
         if let Some(live) = live {
             live.clear();
         }
-        ended
+        (ended, sink.failure())
     } else {
         let sink = NdjsonSink::new();
-        runtime.block_on(trace::flushing(
+        let ended = runtime.block_on(trace::flushing(
             &sink,
             run_until_stopped(program, workflow, options, &sink, signals, job),
-        ))
+        ));
+        (ended, sink.failure())
     };
     // Tasks left behind by a cancelled run are dropped with the runtime,
     // before the teardown of their processes is awaited.
@@ -293,15 +294,37 @@ pub(super) fn execute(
     let clean = exec::wait_for_teardowns(exec::GRACE + Duration::from_secs(1));
 
     match ended {
-        Ok(finished) => finish(
-            renderer,
-            program,
-            trace,
-            finished,
-            stop,
-            clean,
-            resume.as_deref(),
-        ),
+        Ok(finished) => {
+            // A run stopped by its events says so itself; one that ended
+            // before its last events could be written must say it too, or
+            // a reader of the events would take them for the whole run.
+            let lost = lost.filter(|_| !matches!(finished.outcome, RunOutcome::Stopped { .. }));
+            let run_id = finished.state.run_id.clone();
+            let code = finish(
+                renderer,
+                program,
+                trace,
+                finished,
+                stop,
+                clean,
+                resume.as_deref(),
+            )?;
+            let Some(lost) = lost else {
+                return Ok(code);
+            };
+            let logs = match &resume {
+                Some(store) => format!(
+                    "\n  = help: `flow logs {run_id} --events ndjson{}` shows every event",
+                    store_flag(store)
+                ),
+                None => String::new(),
+            };
+            print_stderr(&renderer.render_error(format!(
+                "run {run_id} ended, but its last events could not be written to {}: {}{logs}",
+                lost.destination, lost.reason
+            )))?;
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
         Err(NotRun::Start(error)) => usage(start_error(program, workflow, &error)),
         Err(NotRun::Durable(DurableError::Store(error))) if starting => {
             usage(store_args::or_in_memory(&error))

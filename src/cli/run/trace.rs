@@ -10,11 +10,11 @@
 use std::future::{Future, poll_fn};
 use std::io::{self, Write};
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use super::live::Live;
-use crate::runtime::engine::{Event, EventKind, EventSink};
+use crate::runtime::engine::{EmitError, Event, EventKind, EventSink};
 use crate::runtime::executor::llm::Usage;
 
 /// Whether the trace shows durations: not when `FLOW_TRACE_DURATIONS=0`,
@@ -26,6 +26,11 @@ pub(in crate::cli) fn durations_shown() -> bool {
 /// A sink whose buffered lines can be written out now.
 pub(in crate::cli) trait Flush {
     fn flush(&self);
+
+    /// The first write that failed, when the sink keeps a record whose
+    /// loss matters (events for a machine, `flow logs`' output); `None`
+    /// for the trace of `flow run`, a view for people.
+    fn failure(&self) -> Option<EmitError>;
 }
 
 /// Runs `run`, writing out what `sink` has buffered whenever the run waits
@@ -54,18 +59,52 @@ enum Stream {
 /// quick steps needs no more memory than this.
 const FULL: usize = 64 * 1024;
 
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
 /// Lines waiting to be written to one stream.
 struct Lines {
     stream: Stream,
     pending: Mutex<Vec<u8>>,
+    /// Whether a failed write is reported ([`Lines::failure`]) rather than
+    /// only dropped.
+    keeps_record: bool,
+    /// The first write that failed; lines after it are dropped. (Read at
+    /// every event: a `OnceLock` is one atomic load, not a lock.)
+    failed: OnceLock<String>,
 }
 
 impl Lines {
-    fn new(stream: Stream) -> Self {
+    fn new(stream: Stream, keeps_record: bool) -> Self {
         Lines {
             stream,
             pending: Mutex::new(Vec::with_capacity(FULL)),
+            keeps_record,
+            failed: OnceLock::new(),
         }
+    }
+
+    /// Why the stream could not be written, once a write failed, for a
+    /// stream that keeps a record.
+    fn failure(&self) -> Option<EmitError> {
+        if !self.keeps_record {
+            return None;
+        }
+        self.failed.get().map(|reason| EmitError {
+            destination: self.stream.name().to_owned(),
+            reason: reason.clone(),
+        })
+    }
+
+    /// What `emit` answers: an error once a write of a record failed.
+    fn emitted(&self) -> Result<(), EmitError> {
+        self.failure().map_or(Ok(()), Err)
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
@@ -85,9 +124,16 @@ impl Lines {
         if pending.is_empty() {
             return;
         }
+        // After a failed write the rest is dropped: a record with a hole
+        // in it would look whole to whoever reads it.
+        if self.failed.get().is_some() {
+            pending.clear();
+            return;
+        }
         // Output that cannot be written (stderr closed, a reader of stdout
-        // that went away as `| head` does) must not stop the run.
-        let _ = match self.stream {
+        // that went away as `| head` does, a full disk) is remembered; a
+        // sink that keeps a record then stops the run at its next event.
+        let written = match self.stream {
             Stream::Stdout => {
                 let mut out = io::stdout().lock();
                 out.write_all(pending).and_then(|()| out.flush())
@@ -97,6 +143,9 @@ impl Lines {
                 err.write_all(pending).and_then(|()| err.flush())
             }
         };
+        if let Err(error) = written {
+            let _ = self.failed.set(error.to_string());
+        }
         pending.clear();
     }
 }
@@ -119,7 +168,7 @@ impl TraceSink {
             color,
             durations,
             live,
-            lines: Lines::new(Stream::Stderr),
+            lines: Lines::new(Stream::Stderr, false),
             usage: Mutex::new(None),
         }
     }
@@ -128,7 +177,9 @@ impl TraceSink {
     /// is what it prints.
     pub(in crate::cli) fn on_stdout(color: bool, durations: bool) -> Self {
         TraceSink {
-            lines: Lines::new(Stream::Stdout),
+            // The trace is what `flow logs` was asked for: losing it
+            // matters there.
+            lines: Lines::new(Stream::Stdout, true),
             ..TraceSink::new(color, durations, None)
         }
     }
@@ -368,7 +419,7 @@ fn show_ms(ms: u64) -> String {
 }
 
 impl EventSink for TraceSink {
-    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+    fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
         // The clock only for the live line: a reading per event was a
         // tenth of a run of quick steps on a VM.
         let now = self.live.as_ref().map(|_| Instant::now());
@@ -405,13 +456,17 @@ impl EventSink for TraceSink {
                 }
             }
         }
-        std::future::ready(())
+        std::future::ready(self.lines.emitted())
     }
 }
 
 impl Flush for TraceSink {
     fn flush(&self) {
         self.lines.write(&mut self.lines.lock());
+    }
+
+    fn failure(&self) -> Option<EmitError> {
+        self.lines.failure()
     }
 }
 
@@ -424,13 +479,13 @@ pub(in crate::cli) struct NdjsonSink {
 impl NdjsonSink {
     pub(in crate::cli) fn new() -> Self {
         NdjsonSink {
-            lines: Lines::new(Stream::Stdout),
+            lines: Lines::new(Stream::Stdout, true),
         }
     }
 }
 
 impl EventSink for NdjsonSink {
-    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+    fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
         let mut pending = self.lines.lock();
         let start = pending.len();
         // Serialized straight into the buffer; an event that cannot be
@@ -441,13 +496,18 @@ impl EventSink for NdjsonSink {
             pending.truncate(start);
         }
         self.lines.written_if_full(&mut pending);
-        std::future::ready(())
+        drop(pending);
+        std::future::ready(self.lines.emitted())
     }
 }
 
 impl Flush for NdjsonSink {
     fn flush(&self) {
         self.lines.write(&mut self.lines.lock());
+    }
+
+    fn failure(&self) -> Option<EmitError> {
+        self.lines.failure()
     }
 }
 

@@ -247,7 +247,13 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
                     {
                         question.prompt = asked.prompt.clone();
                     }
-                    sink.emit(mask_event(secrets, event)).await
+                    // The event is journaled already; a sink that cannot
+                    // take it stops the run here, resumable where a store
+                    // keeps it, instead of running on unrecorded.
+                    if let Err(error) = sink.emit(mask_event(secrets, event)).await {
+                        drop(inflight);
+                        return stopped(machine, error.to_string());
+                    }
                 }
                 Command::Invoke(attempt) => {
                     let call = attempt.call;
@@ -422,7 +428,8 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     }
 }
 
-/// The run stops short because its journal cannot be written.
+/// The run stops short because its journal or its events cannot be
+/// written.
 fn stopped(machine: Machine<'_>, reason: String) -> Finished {
     Finished {
         outcome: RunOutcome::Stopped { reason },

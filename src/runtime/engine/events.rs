@@ -232,9 +232,23 @@ impl Event {
 }
 
 /// Where a run's events go. `emit` is awaited before the run continues, so
-/// that a durable sink can write the event before its effect.
+/// that a durable sink can write the event before its effect, and it can
+/// fail: a sink that keeps a record (events for a machine) and cannot write
+/// it stops the run cleanly, as a journal that cannot be written does,
+/// rather than letting it run on unrecorded. A sink for people (the trace)
+/// may choose to lose a line instead.
 pub trait EventSink: Sync {
-    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send;
+    fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send;
+}
+
+/// Why a sink could not take an event: where the events go and what went
+/// wrong there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the events could not be written to {destination}: {reason}")]
+pub struct EmitError {
+    /// Where the events go: "stdout", a file's path.
+    pub destination: String,
+    pub reason: String,
 }
 
 /// Keeps every event in memory, for tests and embedders.
@@ -258,12 +272,12 @@ impl VecSink {
 }
 
 impl EventSink for VecSink {
-    fn emit(&self, event: Event) -> impl Future<Output = ()> + Send {
+    fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
         self.events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(event);
-        std::future::ready(())
+        std::future::ready(Ok(()))
     }
 }
 
@@ -272,8 +286,8 @@ impl EventSink for VecSink {
 pub struct NoSink;
 
 impl EventSink for NoSink {
-    fn emit(&self, _: Event) -> impl Future<Output = ()> + Send {
-        std::future::ready(())
+    fn emit(&self, _: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
+        std::future::ready(Ok(()))
     }
 }
 

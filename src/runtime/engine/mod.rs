@@ -24,8 +24,8 @@ use serde_json::Value;
 use crate::ir::{FailureClass, WorkerId};
 
 pub use events::{
-    Asked, Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError, Timestamp,
-    VecSink,
+    Asked, EmitError, Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError,
+    Timestamp, VecSink,
 };
 pub use limits::Limits;
 pub use mock::{Mock, MockOutcome};
