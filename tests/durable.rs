@@ -313,16 +313,16 @@ impl EventSink for FailingSink {
         event: Event,
     ) -> impl std::future::Future<Output = Result<(), EmitError>> + Send {
         let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let result = if seen < self.take {
-            let _ = self.kept.emit(event);
-            Ok(())
-        } else {
-            Err(EmitError {
-                destination: "events.ndjson".to_owned(),
-                reason: "No space left on device (os error 28)".to_owned(),
-            })
-        };
-        std::future::ready(result)
+        async move {
+            if seen < self.take {
+                self.kept.emit(event).await
+            } else {
+                Err(EmitError {
+                    destination: "events.ndjson".to_owned(),
+                    reason: "No space left on device (os error 28)".to_owned(),
+                })
+            }
+        }
     }
 }
 
