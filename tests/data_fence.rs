@@ -63,7 +63,7 @@ fn tempdir(name: &str) -> PathBuf {
 fn started(events: &[Event]) -> usize {
     events
         .iter()
-        .filter(|e| e.event == EventKind::StepStarted)
+        .filter(|e| e.kind() == EventKind::StepStarted)
         .count()
 }
 
@@ -115,9 +115,8 @@ workflow go(raw: string) -> [json] {{
     }
     // Item 1 never started; item 0 may have started before it was cancelled.
     assert!(
-        !events
-            .iter()
-            .any(|e| e.event == EventKind::StepStarted && e.step.as_deref() == Some("scored[1]")),
+        !events.iter().any(|e| e.kind() == EventKind::StepStarted
+            && e.step().map(|s| s.as_str()) == Some("scored[1]")),
         "{events:?}"
     );
 }
@@ -156,8 +155,8 @@ workflow go(raw: string) -> json {{
     // The step's end is an event, without an attempt.
     let ended: Vec<_> = events
         .iter()
-        .filter(|e| e.event == EventKind::StepFailed)
-        .map(|e| (e.step.as_deref(), e.attempt, e.class))
+        .filter(|e| e.kind() == EventKind::StepFailed)
+        .map(|e| (e.step().map(|s| s.as_str()), e.attempt(), e.class()))
         .collect();
     assert_eq!(ended, [(Some("count"), None, Some(FailureClass::Worker))]);
 
@@ -253,13 +252,13 @@ workflow go() -> string {
     assert_eq!(succeeded(&finished), &json!("deployed to production"));
     let step = events
         .iter()
-        .find(|e| e.event == EventKind::StepSucceeded)
+        .find(|e| e.kind() == EventKind::StepSucceeded)
         .expect("the step succeeded");
     assert_eq!(
-        step.output.as_deref(),
+        step.output().map(|o| &**o),
         Some(&json!("deployed to production"))
     );
-    assert_eq!(step.log.as_deref(), Some("deploying to ***\n"));
+    assert_eq!(step.log(), Some("deploying to ***\n"));
 }
 
 /// `flow run` of `source` (written to `dir/wf.flow`) with `args`, with

@@ -198,10 +198,10 @@ async fn a_run_whose_process_died_resumes_without_repeating_a_finished_step() {
         ]
     );
     let events = sink.events();
-    assert_eq!(events[0].event, EventKind::AttemptInterrupted);
-    assert_eq!(events[0].step.as_deref(), Some("two"));
-    assert_eq!(events[1].event, EventKind::StepStarted);
-    assert_eq!(events[1].attempt, Some(2));
+    assert_eq!(events[0].kind(), EventKind::AttemptInterrupted);
+    assert_eq!(events[0].step().map(|s| s.as_str()), Some("two"));
+    assert_eq!(events[1].kind(), EventKind::StepStarted);
+    assert_eq!(events[1].attempt(), Some(2));
     // The numbering goes on where the first process left it.
     assert!(events[0].seq > 0);
     let row = store
@@ -406,7 +406,7 @@ async fn a_sink_that_cannot_take_an_event_stops_the_run_and_the_journal_loses_no
     assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
     assert_eq!(replayed.events[..4], told[..]);
     assert_eq!(
-        replayed.events.last().map(|e| e.event),
+        replayed.events.last().map(|e| e.kind()),
         Some(EventKind::RunSucceeded)
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use flow::ir::{FailureClass, Program, StateKind, WorkflowId};
 use flow::runtime::engine::{
-    self, Event, EventKind, Finished, RunOptions, RunOutcome, StartError, VecSink,
+    self, Event, EventKind, Finished, RunOptions, RunOutcome, StartError, VecSink, What,
 };
 use serde_json::{Value, json};
 
@@ -64,7 +64,7 @@ async fn run(source: &str, input: Value) -> (Finished, Vec<Event>) {
 fn names(events: &[Event]) -> Vec<(EventKind, Option<&str>)> {
     events
         .iter()
-        .map(|e| (e.event, e.step.as_deref()))
+        .map(|e| (e.kind(), e.step().map(|s| s.as_str())))
         .collect()
 }
 
@@ -102,13 +102,16 @@ async fn a_linear_workflow_runs_and_its_events_come_in_order() {
     let now = flow::runtime::engine::Timestamp::now();
     assert!(events.iter().all(|e| e.ts.0 > 0 && e.ts <= now));
     assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts));
-    assert_eq!(events[1].attempt, Some(1));
+    assert_eq!(events[1].attempt(), Some(1));
     assert_eq!(
-        events[2].output.as_deref(),
+        events[2].output().map(|o| &**o),
         Some(&json!({ "greeting": "Hello, Ada!" }))
     );
-    assert_eq!(events[3].target.as_deref(), Some("done"));
-    assert_eq!(events[4].output.as_deref(), Some(&json!("Hello, Ada!")));
+    assert_eq!(events[3].target().map(|s| s.as_str()), Some("done"));
+    assert_eq!(
+        events[4].output().map(|o| &**o),
+        Some(&json!("Hello, Ada!"))
+    );
     assert_eq!(finished.state.steps, 1);
     assert_eq!(finished.state.visits, vec![1, 0]);
     // The state is plain data: it survives a round trip through JSON.
@@ -194,10 +197,10 @@ async fn a_review_loop_is_bounded_by_max_visits_and_routes_the_limit() {
     );
     let limit: Vec<&Event> = events
         .iter()
-        .filter(|e| e.event == EventKind::StepFailed)
+        .filter(|e| e.kind() == EventKind::StepFailed)
         .collect();
     assert_eq!(limit.len(), 1);
-    assert_eq!(limit[0].class, Some(FailureClass::Limit));
+    assert_eq!(limit[0].class(), Some(FailureClass::Limit));
     assert_eq!(finished.state.visits[1], 4);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -248,8 +251,10 @@ async fn transient_failures_are_retried_until_success() {
     assert_eq!(succeeded(&finished), &json!(3));
     let attempts: Vec<(EventKind, Option<u32>, Option<FailureClass>)> = events
         .iter()
-        .filter(|e| e.step.as_deref() == Some("call") && e.event != EventKind::Transition)
-        .map(|e| (e.event, e.attempt, e.class))
+        .filter(|e| {
+            e.step().map(|s| s.as_str()) == Some("call") && e.kind() != EventKind::Transition
+        })
+        .map(|e| (e.kind(), e.attempt(), e.class()))
         .collect();
     use EventKind::*;
     let transient = Some(FailureClass::Transient);
@@ -283,7 +288,7 @@ async fn a_failure_without_retries_left_fails_the_run_with_its_message() {
         "{}",
         error.message
     );
-    let last = events.last().map(|e| e.event);
+    let last = events.last().map(|e| e.kind());
     assert_eq!(last, Some(EventKind::RunFailed));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -307,7 +312,10 @@ workflow go() -> int {
     assert_eq!(error.class, Some(FailureClass::Worker));
     assert_eq!(error.attempts, 1, "class worker is not retried by default");
     assert!(error.message.contains("`fail` failed"), "{}", error.message);
-    let run_failed = events.last().and_then(|e| e.error.as_deref());
+    let run_failed = events.last().and_then(|e| match &e.what {
+        What::RunFailed { error, .. } => Some(&**error),
+        _ => None,
+    });
     assert_eq!(run_failed, Some(error));
 }
 
@@ -365,7 +373,7 @@ workflow go() -> int {
     );
     let failures = events
         .iter()
-        .filter(|e| e.event == EventKind::AttemptFailed)
+        .filter(|e| e.kind() == EventKind::AttemptFailed)
         .count();
     assert_eq!(failures, 2);
 }
@@ -397,7 +405,7 @@ workflow spin() -> int {
     assert_eq!(finished.state.steps, 5);
     let transitions = events
         .iter()
-        .filter(|e| e.event == EventKind::Transition)
+        .filter(|e| e.kind() == EventKind::Transition)
         .count();
     assert_eq!(transitions, 5);
 }
@@ -435,7 +443,7 @@ workflow go(code: int) -> string {{
         // is not, so it is left out here and checked below.
         let mut texts: Vec<String> = events
             .iter()
-            .flat_map(|e| [e.message.clone(), e.log.clone()])
+            .flat_map(|e| [e.message().map(str::to_owned), e.log().map(str::to_owned)])
             .flatten()
             .collect();
         if let RunOutcome::Failed { error } = &finished.outcome {
@@ -452,8 +460,8 @@ workflow go(code: int) -> string {{
         };
         let logs: Vec<Option<&str>> = events
             .iter()
-            .filter(|e| e.event == ended)
-            .map(|e| e.log.as_deref())
+            .filter(|e| e.kind() == ended)
+            .map(|e| e.log())
             .collect();
         assert_eq!(logs, [Some("the token is ***\n")], "code {code}");
         if code == 0 {
@@ -509,17 +517,16 @@ workflow fan() -> int {
 "#;
     let (finished, events) = run(source, json!({})).await;
     assert_eq!(succeeded(&finished), &json!(3));
-    let own = events
-        .iter()
-        .find(|e| e.event == EventKind::StepSucceeded && e.step.as_deref() == Some("both"));
+    let own = events.iter().find(|e| {
+        e.kind() == EventKind::StepSucceeded && e.step().map(|s| s.as_str()) == Some("both")
+    });
     assert_eq!(
-        own.and_then(|e| e.output.as_deref()),
+        own.and_then(|e| e.output().map(|o| &**o)),
         Some(&json!({ "left": { "n": 1 }, "right": { "n": 2 } }))
     );
     assert!(
-        events
-            .iter()
-            .any(|e| e.event == EventKind::StepStarted && e.step.as_deref() == Some("both.left"))
+        events.iter().any(|e| e.kind() == EventKind::StepStarted
+            && e.step().map(|s| s.as_str()) == Some("both.left"))
     );
 }
 

@@ -64,8 +64,8 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 fn assert_paired(events: &[Event]) {
     let mut open: HashMap<&str, usize> = HashMap::new();
     for e in events {
-        let step = e.step.as_deref().unwrap_or("");
-        match e.event {
+        let step = e.step().map(|s| s.as_str()).unwrap_or("");
+        match e.kind() {
             EventKind::StepStarted => *open.entry(step).or_default() += 1,
             EventKind::StepSucceeded
             | EventKind::AttemptFailed
@@ -79,7 +79,7 @@ fn assert_paired(events: &[Event]) {
             // attempt) or with no attempt at all (a refusal) ends nothing.
             EventKind::StepFailed => {}
             EventKind::StepSucceeded | EventKind::AttemptFailed | EventKind::StepCancelled => {
-                panic!("{:?} of `{step}` without a start: {events:#?}", e.event)
+                panic!("{:?} of `{step}` without a start: {events:#?}", e.kind())
             }
             _ => {}
         }
@@ -91,8 +91,8 @@ fn assert_paired(events: &[Event]) {
 fn kinds_of(events: &[Event], step: &str) -> Vec<EventKind> {
     events
         .iter()
-        .filter(|e| e.step.as_deref() == Some(step))
-        .map(|e| e.event)
+        .filter(|e| e.step().map(|s| s.as_str()) == Some(step))
+        .map(|e| e.kind())
         .collect()
 }
 
@@ -122,20 +122,20 @@ workflow go() -> string {{
     assert_eq!(failed(&finished).state, "both");
     assert_paired(&events);
     // The state starts like a step, before its branches.
-    assert_eq!(events[1].event, EventKind::StepStarted);
-    assert_eq!(events[1].step.as_deref(), Some("both"));
-    assert_eq!(events[1].attempt, None);
+    assert_eq!(events[1].kind(), EventKind::StepStarted);
+    assert_eq!(events[1].step().map(|s| s.as_str()), Some("both"));
+    assert_eq!(events[1].attempt(), None);
     for branch in ["both.slow", "both.other"] {
         assert_eq!(
             kinds_of(&events, branch),
             vec![EventKind::StepStarted, EventKind::StepCancelled],
             "{branch}"
         );
-        let cancel = events
-            .iter()
-            .find(|e| e.event == EventKind::StepCancelled && e.step.as_deref() == Some(branch));
+        let cancel = events.iter().find(|e| {
+            e.kind() == EventKind::StepCancelled && e.step().map(|s| s.as_str()) == Some(branch)
+        });
         assert_eq!(
-            cancel.and_then(|e| e.message.as_deref()),
+            cancel.and_then(|e| e.message()),
             Some("cancelled because branch `broken` failed")
         );
     }
@@ -236,8 +236,16 @@ workflow go() -> int {{
     type Retry = (Option<u32>, Option<u32>, Option<u64>, Option<FailureClass>);
     let retries: Vec<Retry> = events
         .iter()
-        .filter(|e| e.event == EventKind::RetryScheduled)
-        .map(|e| (e.attempt, e.max_attempts, e.delay_ms, e.class))
+        .filter(|e| e.kind() == EventKind::RetryScheduled)
+        .map(|e| {
+            let retry = e.retry();
+            (
+                e.attempt(),
+                retry.map(|r| r.1),
+                retry.map(|r| r.0),
+                e.class(),
+            )
+        })
         .collect();
     let transient = Some(FailureClass::Transient);
     // `backoff: 20ms` waits 20 ms every time.
@@ -338,20 +346,17 @@ workflow go() -> int {{
         std::fs::read_to_string(&counter).ok().as_deref(),
         Some("1\n")
     );
-    assert!(events.iter().all(|e| e.event != EventKind::RetryScheduled));
+    assert!(events.iter().all(|e| e.kind() != EventKind::RetryScheduled));
     assert_paired(&events);
     let failed = events
         .iter()
-        .find(|e| e.event == EventKind::StepFailed)
+        .find(|e| e.kind() == EventKind::StepFailed)
         .unwrap_or_else(|| panic!("no step_failed: {events:#?}"));
-    let hook = failed.hook.as_deref().map(|h| (h.place, h.name.as_str()));
+    let hook = failed.hook().map(|h| (h.place, h.name.as_str()));
     assert_eq!(hook, Some((HookPlace::After, "shape")));
     // What the hook program wrote on stderr is in the event.
     assert!(
-        failed
-            .log
-            .as_deref()
-            .is_some_and(|l| l.contains("shape: no title")),
+        failed.log().is_some_and(|l| l.contains("shape: no title")),
         "{failed:?}"
     );
     let _ = std::fs::remove_dir_all(dir);
@@ -390,11 +395,11 @@ workflow go() -> int {{
         failed(&finished).message
     );
     assert!(!counter.exists(), "the worker ran");
-    assert!(events.iter().all(|e| e.event != EventKind::StepStarted));
-    let failed = events.iter().find(|e| e.event == EventKind::StepFailed);
+    assert!(events.iter().all(|e| e.kind() != EventKind::StepStarted));
+    let failed = events.iter().find(|e| e.kind() == EventKind::StepFailed);
     assert!(
         failed
-            .and_then(|e| e.log.as_deref())
+            .and_then(|e| e.log())
             .is_some_and(|l| l.contains("prepare: out of paper")),
         "{failed:?}"
     );
@@ -420,11 +425,8 @@ workflow go() -> string {
 "#;
     let (finished, events) = run(source).await;
     assert_eq!(succeeded(&finished), &json!("tidy"));
-    let succeeded = events.iter().find(|e| e.event == EventKind::StepSucceeded);
-    assert_eq!(
-        succeeded.and_then(|e| e.log.as_deref()),
-        Some("loud: tidied\n")
-    );
+    let succeeded = events.iter().find(|e| e.kind() == EventKind::StepSucceeded);
+    assert_eq!(succeeded.and_then(|e| e.log()), Some("loud: tidied\n"));
 }
 
 #[tokio::test]
@@ -448,9 +450,9 @@ workflow go() -> string {
         &json!("`review` reached its limit of 3 visits")
     );
     assert_paired(&events);
-    let refusal = events.iter().find(|e| e.event == EventKind::StepFailed);
-    assert_eq!(refusal.and_then(|e| e.attempt), None);
-    assert_eq!(refusal.and_then(|e| e.class), Some(FailureClass::Limit));
+    let refusal = events.iter().find(|e| e.kind() == EventKind::StepFailed);
+    assert_eq!(refusal.and_then(|e| e.attempt()), None);
+    assert_eq!(refusal.and_then(|e| e.class()), Some(FailureClass::Limit));
 }
 
 #[tokio::test]
@@ -499,8 +501,8 @@ workflow go() -> int {
     );
     let failure = events
         .iter()
-        .find(|e| e.event == EventKind::AttemptFailed)
-        .and_then(|e| e.message.as_deref());
+        .find(|e| e.kind() == EventKind::AttemptFailed)
+        .and_then(|e| e.message());
     assert_eq!(failure, Some("connection reset"));
 }
 

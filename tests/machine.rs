@@ -52,11 +52,11 @@ fn shape(commands: &[Command]) -> Vec<String> {
         .map(|c| match c {
             Command::Emit(e) => format!(
                 "{}{}",
-                serde_json::to_value(e.event)
+                serde_json::to_value(e.kind())
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
-                e.step
+                e.step()
                     .as_deref()
                     .map(|s| format!(" {s}"))
                     .unwrap_or_default()
@@ -153,9 +153,9 @@ fn a_retry_waits_for_its_timer_not_for_a_clock() {
     let Command::Emit(retry) = &out[1] else {
         panic!("no retry event: {out:?}")
     };
-    assert_eq!(retry.attempt, Some(2));
-    assert_eq!(retry.max_attempts, Some(3));
-    assert_eq!(retry.delay_ms, Some(10_000));
+    assert_eq!(retry.attempt(), Some(2));
+    assert_eq!(retry.retry().map(|(_, max)| max), Some(3));
+    assert_eq!(retry.retry().map(|(delay, _)| delay), Some(10_000));
 
     out.clear();
     m.handle(11_200, Input::TimerFired { call }, &mut out);
@@ -181,7 +181,7 @@ fn a_retry_waits_for_its_timer_not_for_a_clock() {
         panic!("{out:?}")
     };
     assert_eq!(done.ts.0, 11_300, "events have the time of their input");
-    assert_eq!(done.duration_ms, Some(5));
+    assert_eq!(done.duration_ms(), Some(5));
     assert!(m.ended());
     // An input after the end changes nothing.
     out.clear();
@@ -371,7 +371,7 @@ fn the_same_inputs_give_the_same_commands_and_the_state_survives_every_wait() {
     // from the seed.
     let retries = straight
         .iter()
-        .filter(|c| matches!(c, Command::Emit(e) if e.event == EventKind::RetryScheduled))
+        .filter(|c| matches!(c, Command::Emit(e) if e.kind() == EventKind::RetryScheduled))
         .count();
     assert_eq!(retries, 3);
     let Some(Command::Finish(RunOutcome::Succeeded { output })) = straight.last() else {
@@ -444,7 +444,7 @@ async fn scripted_workers_run_through_the_local_driver() {
     assert_eq!(
         sink.events()
             .iter()
-            .filter(|e| e.event == EventKind::Transition)
+            .filter(|e| e.kind() == EventKind::Transition)
             .count(),
         6
     );

@@ -213,13 +213,13 @@ fn status(stored: &StoredRun) -> Status {
 fn last_call(events: &[Event]) -> Option<Call> {
     let mut call = None;
     for event in events {
-        let (Some(step), Some(attempt)) = (&event.step, event.attempt) else {
+        let (Some(step), Some(attempt)) = (event.step(), event.attempt()) else {
             continue;
         };
-        let (status, max_attempts) = match event.event {
+        let (status, max_attempts) = match event.kind() {
             EventKind::StepStarted => ("under_way", None),
             EventKind::AttemptFailed => ("failed", None),
-            EventKind::RetryScheduled => ("retrying", event.max_attempts),
+            EventKind::RetryScheduled => ("retrying", event.retry().map(|(_, max)| max)),
             EventKind::StepSucceeded => ("succeeded", None),
             EventKind::StepFailed => ("failed", None),
             EventKind::AttemptInterrupted => ("interrupted", None),

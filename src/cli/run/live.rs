@@ -6,6 +6,7 @@
 //! line first wipes the live line, is written, and the live line is drawn
 //! again under it: the two never interleave.
 
+use crate::runtime::engine::StepRef;
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -23,7 +24,7 @@ const WIPE: &str = "\r\x1b[2K";
 
 /// One attempt under way.
 struct Running {
-    step: Arc<str>,
+    step: StepRef,
     attempt: u32,
     since: Instant,
 }
@@ -64,7 +65,7 @@ impl Live {
     }
 
     /// An attempt of `step` began.
-    pub(super) fn started(&self, step: &Arc<str>, attempt: u32, now: Instant) {
+    pub(super) fn started(&self, step: &StepRef, attempt: u32, now: Instant) {
         let mut state = self.lock();
         state.running.retain(|r| r.step != *step);
         state.running.push(Running {
@@ -229,7 +230,7 @@ mod tests {
     fn a_quick_step_never_shows_a_live_line() {
         let (live, screen) = live(80);
         let t0 = Instant::now();
-        live.started(&Arc::from("write"), 1, t0);
+        live.started(&StepRef::state_of("write"), 1, t0);
         live.tick(t0 + Duration::from_millis(100));
         live.ended("write");
         live.print("✓ write (attempt 1)", t0 + Duration::from_millis(150));
@@ -240,7 +241,7 @@ mod tests {
     fn a_slow_step_spins_and_is_wiped_before_each_trace_line() {
         let (live, screen) = live(80);
         let t0 = Instant::now();
-        live.started(&Arc::from("build"), 2, t0);
+        live.started(&StepRef::state_of("build"), 2, t0);
         live.tick(t0 + Duration::from_millis(400));
         assert_eq!(screen.take(), "\r\x1b[2K⠙ build (attempt 2), 0.4s");
         live.tick(t0 + Duration::from_millis(1500));
@@ -261,7 +262,11 @@ mod tests {
             .iter()
             .enumerate()
         {
-            live.started(&Arc::from(*name), 1, t0 + Duration::from_millis(i as u64));
+            live.started(
+                &StepRef::state_of(name),
+                1,
+                t0 + Duration::from_millis(i as u64),
+            );
         }
         live.tick(t0 + Duration::from_secs(65));
         let drawn = screen.take();
@@ -278,7 +283,7 @@ mod tests {
     fn clearing_wipes_a_shown_line() {
         let (live, screen) = live(80);
         let t0 = Instant::now();
-        live.started(&Arc::from("wait"), 1, t0);
+        live.started(&StepRef::state_of("wait"), 1, t0);
         live.tick(t0 + Duration::from_secs(1));
         screen.take();
         live.clear();

@@ -199,17 +199,17 @@ impl TraceSink {
     /// Appends the trace line of an event, if it has one, with its newline;
     /// whether it had one.
     fn line(&self, event: &Event, out: &mut Vec<u8>) -> bool {
-        let step = event.step.as_deref().unwrap_or("?");
-        let attempt = event.attempt.unwrap_or(1);
-        let message = event.message.as_deref().unwrap_or("");
+        let step = event.step().map_or("?", |s| s.as_str());
+        let attempt = event.attempt().unwrap_or(1);
+        let message = event.message().unwrap_or("");
         // Writing to a `Vec` cannot fail.
-        let _ = match event.event {
+        let _ = match event.kind() {
             EventKind::RunStarted => {
                 self.paint(out, "run", BOLD);
                 write!(
                     out,
                     " workflow `{}` (run {})",
-                    event.workflow.as_deref().unwrap_or("?"),
+                    event.workflow().unwrap_or("?"),
                     event.run_id
                 )
             }
@@ -222,12 +222,12 @@ impl TraceSink {
                 out.push(b' ');
                 out.extend_from_slice(step.as_bytes());
                 out.push(b' ');
-                self.attempt(out, attempt, event.duration_ms)
+                self.attempt(out, attempt, event.duration_ms())
             }
             EventKind::AttemptFailed => {
                 self.paint(out, "✗", YELLOW);
                 write!(out, " {step} ")
-                    .and_then(|()| self.attempt(out, attempt, event.duration_ms))
+                    .and_then(|()| self.attempt(out, attempt, event.duration_ms()))
                     .and_then(|()| out.write_all(b" failed"))
                     .and_then(|()| class(out, event))
                     .and_then(|()| write!(out, ": {message}"))
@@ -241,7 +241,7 @@ impl TraceSink {
             EventKind::RunPaused => {
                 self.paint(out, "?", YELLOW);
                 write!(out, " {step} waits for a person").and_then(|()| {
-                    let Some(q) = &event.question else {
+                    let Some(q) = event.question() else {
                         return Ok(());
                     };
                     if let Some(due) = q.deadline {
@@ -260,10 +260,10 @@ impl TraceSink {
                 write!(
                     out,
                     " retrying `{step}` in {} (attempt {attempt} of {})",
-                    Ms(event.delay_ms.unwrap_or(0)),
-                    event.max_attempts.unwrap_or(attempt)
+                    Ms(event.retry().map_or(0, |(delay, _)| delay)),
+                    event.retry().map_or(attempt, |(_, max)| max)
                 )
-                .and_then(|()| match event.class {
+                .and_then(|()| match event.class() {
                     Some(c) => write!(out, ": {c}: {message}"),
                     None => write!(out, ": {message}"),
                 })
@@ -271,7 +271,7 @@ impl TraceSink {
             // A failure no attempt of the worker reported (a hook's, a
             // `max_visits` refusal, a `parallel` or `map` state's) is told
             // here; a worker's own was told by its attempts.
-            EventKind::StepFailed if event.hook.is_some() || event.attempt.is_none() => {
+            EventKind::StepFailed if event.hook().is_some() || event.attempt().is_none() => {
                 self.paint(out, "✗", RED);
                 write!(out, " {step} failed")
                     .and_then(|()| class(out, event))
@@ -297,7 +297,7 @@ impl TraceSink {
                 out.extend_from_slice(b"  ");
                 out.extend_from_slice(step.as_bytes());
                 out.extend_from_slice(" → ".as_bytes());
-                out.extend_from_slice(event.target.as_deref().unwrap_or("?").as_bytes());
+                out.extend_from_slice(event.target().map_or("?", |t| t.as_str()).as_bytes());
                 Ok(())
             }
             EventKind::RunSucceeded => {
@@ -358,7 +358,7 @@ impl TraceSink {
 
 /// ` (transient)`, when the event has a class.
 fn class(out: &mut Vec<u8>, event: &Event) -> io::Result<()> {
-    match event.class {
+    match event.class() {
         Some(c) => write!(out, " ({c})"),
         None => Ok(()),
     }
@@ -423,12 +423,12 @@ impl EventSink for TraceSink {
         // The clock only for the live line: a reading per event was a
         // tenth of a run of quick steps on a VM.
         let now = self.live.as_ref().map(|_| Instant::now());
-        if event.usage.is_some() {
-            self.spent(event.usage);
+        if event.usage().is_some() {
+            self.spent(event.usage());
         }
-        if let (Some(live), Some(step), Some(now)) = (&self.live, &event.step, now) {
-            match event.event {
-                EventKind::StepStarted => live.started(step, event.attempt.unwrap_or(1), now),
+        if let (Some(live), Some(step), Some(now)) = (&self.live, event.step(), now) {
+            match event.kind() {
+                EventKind::StepStarted => live.started(step, event.attempt().unwrap_or(1), now),
                 EventKind::StepSucceeded
                 | EventKind::AttemptFailed
                 | EventKind::AttemptInterrupted
@@ -514,6 +514,7 @@ impl Flush for NdjsonSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::engine::{RunError, StepRef, What};
 
     #[test]
     fn numbers_are_written_in_decimal() {
@@ -532,9 +533,20 @@ mod tests {
             sink.line(event, &mut out)
                 .then(|| String::from_utf8_lossy(&out).trim_end().to_owned())
         };
-        let done = Event::new(EventKind::RunSucceeded);
+        let done = Event::unstamped(What::RunSucceeded {
+            output: Arc::new(serde_json::json!(null)),
+        });
+        let failed = Event::unstamped(What::RunFailed {
+            step: StepRef::state_of("s"),
+            error: Box::new(RunError {
+                state: "s".into(),
+                class: None,
+                message: "no".into(),
+                attempts: 0,
+            }),
+        });
         assert_eq!(line(&done).as_deref(), Some("run succeeded"));
-        assert_eq!(line(&Event::new(EventKind::RunFailed)), None);
+        assert_eq!(line(&failed), None);
         for (prompt_tokens, completion_tokens) in [(21, 48), (30, 3)] {
             sink.spent(Some(Usage {
                 prompt_tokens,
@@ -546,7 +558,7 @@ mod tests {
             Some("run succeeded, 102 tokens (51 prompt, 51 completion)")
         );
         assert_eq!(
-            line(&Event::new(EventKind::RunFailed)).as_deref(),
+            line(&failed).as_deref(),
             Some("run ended, 102 tokens (51 prompt, 51 completion)")
         );
     }

@@ -248,7 +248,7 @@ impl StoreJournal<'_> {
         for command in commands {
             match command {
                 Command::Emit(event) => {
-                    if let Some(target) = &event.target {
+                    if let Some(target) = event.target() {
                         inner.current = Some(target.to_string());
                         changed = true;
                     }

@@ -13,7 +13,7 @@ use super::invoke::{Invoke, Pending};
 use crate::ir::FailureClass;
 use crate::runtime::engine::secrets::Secrets;
 use crate::runtime::engine::{
-    Event, EventSink, Finished, RunError, RunOutcome, Timestamp, Waiting,
+    Event, EventSink, Finished, RunError, RunOutcome, StepRef, Timestamp, Waiting, What,
 };
 use crate::runtime::executor::{Failure, Output};
 use crate::runtime::machine::{CallId, Command, Input, Machine};
@@ -51,11 +51,7 @@ impl RunClock {
 /// Hides the secrets in the text of an event (messages and logs; data is
 /// never rewritten).
 pub(crate) fn mask_event(secrets: &Secrets, mut event: Event) -> Event {
-    event.message = event.message.map(|m| secrets.mask_owned(m));
-    event.log = event.log.map(|m| secrets.mask_owned(m));
-    if let Some(error) = &mut event.error {
-        error.message = secrets.mask_owned(std::mem::take(&mut error.message));
-    }
+    event.map_text(|text| secrets.mask_owned(text));
     event
 }
 
@@ -131,7 +127,7 @@ impl<'a> InFlight<'a> {
 struct Asking {
     call: CallId,
     worker: crate::ir::WorkerId,
-    step: std::sync::Arc<str>,
+    step: StepRef,
     prompt: String,
     deadline: Option<u64>,
 }
@@ -241,9 +237,8 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
         for command in commands.drain(..) {
             match command {
                 Command::Emit(mut event) => {
-                    if let Some(question) = &mut event.question
-                        && let Some(asked) =
-                            asking.iter().find(|a| Some(&a.step) == event.step.as_ref())
+                    if let What::RunPaused { step, question, .. } = &mut event.what
+                        && let Some(asked) = asking.iter().find(|a| a.step == *step)
                     {
                         question.prompt = asked.prompt.clone();
                     }

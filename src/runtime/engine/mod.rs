@@ -25,7 +25,7 @@ use crate::ir::{FailureClass, WorkerId};
 
 pub use events::{
     Asked, EmitError, Event, EventKind, EventSink, HookFailure, HookPlace, NoSink, RunError,
-    Timestamp, VecSink,
+    StepRef, Timestamp, VecSink, What,
 };
 pub use limits::Limits;
 pub use mock::{Mock, MockOutcome};

@@ -17,7 +17,7 @@ use crate::ir::{
     Workflow,
 };
 use crate::runtime::engine::events::Usage;
-use crate::runtime::engine::{Event, EventKind, HookFailure, HookPlace, MockOutcome, fence, retry};
+use crate::runtime::engine::{HookFailure, HookPlace, MockOutcome, StepRef, What, fence, retry};
 use crate::runtime::eval::{self, Scope};
 use crate::runtime::executor::{Failure, Output};
 use crate::runtime::pure::Pure;
@@ -30,7 +30,7 @@ pub(super) struct Frame {
     pub site: CallSite,
     pub worker: WorkerId,
     /// `state`, `state.branch` or `state[3]`.
-    pub step: Arc<str>,
+    pub step: StepRef,
     pub visit: u32,
     /// The arguments' record, what the `before` hooks make of it, then the
     /// worker's validated input.
@@ -148,7 +148,7 @@ impl<'p> Machine<'p> {
         now: u64,
         site: CallSite,
         call: &'p Call,
-        step: Arc<str>,
+        step: StepRef,
         visit: u32,
         item: Option<Value>,
         out: &mut Vec<Command>,
@@ -243,9 +243,14 @@ impl<'p> Machine<'p> {
             Ok(input) => frame.input = input,
             Err(message) => {
                 // No attempt was made: the step's end has no attempt number.
-                let mut event = Event::of_step(EventKind::StepFailed, &frame.step, None);
-                event.class = Some(FailureClass::Worker);
-                event.message = Some(message.clone());
+                let event = What::StepFailed {
+                    step: frame.step.clone(),
+                    attempt: None,
+                    class: FailureClass::Worker,
+                    message: message.clone(),
+                    log: None,
+                    hook: None,
+                };
                 self.emit(now, event, out);
                 return Progress::Done(Err(failed(FailureClass::Worker, message, 0)));
             }
@@ -331,11 +336,14 @@ impl<'p> Machine<'p> {
         let message = format!("the `{place}` hook `{name}` failed: {}", failure.message);
         append_log(&mut log, &failure.log);
         let attempt = (attempts > 0).then_some(attempts);
-        let mut event = Event::of_step(EventKind::StepFailed, &frame.step, attempt);
-        event.class = Some(failure.class);
-        event.message = Some(message.clone());
-        event.log = (!log.is_empty()).then_some(log);
-        event.hook = Some(Box::new(HookFailure { place, name }));
+        let event = What::StepFailed {
+            step: frame.step.clone(),
+            attempt,
+            class: failure.class,
+            message: message.clone(),
+            log: (!log.is_empty()).then_some(log),
+            hook: Some(Box::new(HookFailure { place, name })),
+        };
         self.emit(now, event, out);
         failed(failure.class, message, attempts)
     }
@@ -351,7 +359,10 @@ impl<'p> Machine<'p> {
         let attempt = frame.attempt;
         self.emit(
             now,
-            Event::of_step(EventKind::StepStarted, &frame.step, Some(attempt)),
+            What::StepStarted {
+                step: frame.step.clone(),
+                attempt: Some(attempt),
+            },
             out,
         );
         frame.phase = Phase::Running;
@@ -471,15 +482,17 @@ impl<'p> Machine<'p> {
                 self.after(now, frame, out)
             }
             Err(failure) => {
-                let mut event =
-                    Event::of_step(EventKind::AttemptFailed, &frame.step, Some(attempt));
-                event.class = Some(failure.class);
-                event.message = Some(failure.message.clone());
-                event.duration_ms = Some(took);
                 let mut log = frame.hook_log.clone();
                 append_log(&mut log, &failure.log);
-                event.log = (!log.is_empty()).then_some(log);
-                event.usage = failure.usage;
+                let event = What::AttemptFailed {
+                    step: frame.step.clone(),
+                    attempt,
+                    class: failure.class,
+                    message: failure.message.clone(),
+                    duration_ms: took,
+                    log: (!log.is_empty()).then_some(log),
+                    usage: failure.usage,
+                };
                 self.emit(now, event, out);
                 let attempts = settings
                     .retries
@@ -492,12 +505,14 @@ impl<'p> Machine<'p> {
                         failure.retry_after,
                         &mut self.state.rng,
                     );
-                    let mut event =
-                        Event::of_step(EventKind::RetryScheduled, &frame.step, Some(attempt + 1));
-                    event.class = Some(failure.class);
-                    event.message = Some(failure.message);
-                    event.delay_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
-                    event.max_attempts = Some(attempts);
+                    let event = What::RetryScheduled {
+                        step: frame.step.clone(),
+                        attempt: attempt + 1,
+                        class: failure.class,
+                        message: failure.message,
+                        delay_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        max_attempts: attempts,
+                    };
                     self.emit(now, event, out);
                     out.push(Command::StartTimer {
                         call: frame.id,
@@ -507,9 +522,14 @@ impl<'p> Machine<'p> {
                     frame.phase = Phase::Backoff;
                     return Progress::Waiting(frame);
                 }
-                let mut event = Event::of_step(EventKind::StepFailed, &frame.step, Some(attempt));
-                event.class = Some(failure.class);
-                event.message = Some(failure.message.clone());
+                let event = What::StepFailed {
+                    step: frame.step.clone(),
+                    attempt: Some(attempt),
+                    class: failure.class,
+                    message: failure.message.clone(),
+                    log: None,
+                    hook: None,
+                };
                 self.emit(now, event, out);
                 Progress::Done(Err(failed(failure.class, failure.message, attempt)))
             }
@@ -567,11 +587,14 @@ impl<'p> Machine<'p> {
             }
         }
         let value = Arc::new(value);
-        let mut event = Event::of_step(EventKind::StepSucceeded, &frame.step, Some(frame.attempt));
-        event.duration_ms = Some(took);
-        event.output = Some(value.clone());
-        event.log = (!log.is_empty()).then_some(log);
-        event.usage = usage;
+        let event = What::StepSucceeded {
+            step: frame.step.clone(),
+            attempt: Some(frame.attempt),
+            duration_ms: Some(took),
+            output: value.clone(),
+            log: (!log.is_empty()).then_some(log),
+            usage,
+        };
         self.emit(now, event, out);
         Progress::Done(Ok(value))
     }
@@ -646,14 +669,12 @@ impl<'p> Machine<'p> {
         if frame.phase != Phase::Running {
             return Progress::Waiting(frame);
         }
-        let mut event = Event::of_step(
-            EventKind::AttemptInterrupted,
-            &frame.step,
-            Some(frame.attempt),
-        );
-        event.message = Some(
-            "the process that drove the run stopped during this attempt; it runs again".to_owned(),
-        );
+        let event = What::AttemptInterrupted {
+            step: frame.step.clone(),
+            attempt: frame.attempt,
+            message: "the process that drove the run stopped during this attempt; it runs again"
+                .to_owned(),
+        };
         self.emit(now, event, out);
         frame.interrupted = frame.interrupted.saturating_add(1);
         self.attempt(now, frame, out)

@@ -11,7 +11,7 @@ use super::call::{Frame, Progress};
 use super::states::Visit;
 use super::{CallId, CallSite, Command, Failed, Machine, failed};
 use crate::ir::{FailureClass, StateId, StateKind};
-use crate::runtime::engine::{Event, EventKind};
+use crate::runtime::engine::{StepRef, What};
 
 /// The calls of one visit of a `parallel` or `map` state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,11 +98,6 @@ impl Fanout {
     }
 }
 
-/// `state[3]`.
-fn item_label(name: &str, i: usize) -> Arc<str> {
-    Arc::from(format!("{name}[{i}]"))
-}
-
 impl Machine<'_> {
     /// Starts a visit of a `parallel` or `map` state: its `step_started`,
     /// the list of a `map`, and the first slots. The result when the visit
@@ -118,7 +113,10 @@ impl Machine<'_> {
         let name = self.labels[state.0 as usize].clone();
         self.emit(
             now,
-            Event::of_step(EventKind::StepStarted, &name, None),
+            What::StepStarted {
+                step: name.clone(),
+                attempt: None,
+            },
             out,
         );
         let (slots, limit, map) = match kind {
@@ -202,7 +200,7 @@ impl Machine<'_> {
                         branch: None,
                     },
                     call,
-                    item_label(&name, i),
+                    StepRef::item_of(name.state(), u32::try_from(i).unwrap_or(u32::MAX)),
                 ),
                 StateKind::Parallel { branches, .. } => {
                     let branch = branches.get(i)?;
@@ -212,7 +210,7 @@ impl Machine<'_> {
                             branch: Some(i as u32),
                         },
                         &branch.call,
-                        Arc::from(format!("{name}.{}", branch.name)),
+                        StepRef::branch_of(name.state(), &branch.name),
                     )
                 }
                 _ => return None,
@@ -302,8 +300,10 @@ impl Machine<'_> {
             out.push(Command::Cancel { call: frame.id });
         }
         for frame in running {
-            let mut event = Event::of_step(EventKind::StepCancelled, &frame.step, None);
-            event.message = Some(format!("cancelled because {cause} failed"));
+            let event = What::StepCancelled {
+                step: frame.step,
+                message: format!("cancelled because {cause} failed"),
+            };
             self.emit(now, event, out);
         }
         self.report(now, &name, Err(failure), out)
@@ -346,21 +346,32 @@ impl Machine<'_> {
     fn report(
         &mut self,
         now: u64,
-        name: &Arc<str>,
+        name: &StepRef,
         result: Result<Value, Failed>,
         out: &mut Vec<Command>,
     ) -> Result<Arc<Value>, Failed> {
         let result = result.map(Arc::new);
         match &result {
             Ok(value) => {
-                let mut event = Event::of_step(EventKind::StepSucceeded, name, None);
-                event.output = Some(value.clone());
+                let event = What::StepSucceeded {
+                    step: name.clone(),
+                    attempt: None,
+                    duration_ms: None,
+                    output: value.clone(),
+                    log: None,
+                    usage: None,
+                };
                 self.emit(now, event, out);
             }
             Err(failure) => {
-                let mut event = Event::of_step(EventKind::StepFailed, name, None);
-                event.class = Some(failure.class);
-                event.message = Some(failure.message.clone());
+                let event = What::StepFailed {
+                    step: name.clone(),
+                    attempt: None,
+                    class: failure.class,
+                    message: failure.message.clone(),
+                    log: None,
+                    hook: None,
+                };
                 self.emit(now, event, out);
             }
         }

@@ -33,7 +33,7 @@ pub use protocol::{Attempt, CallId, CallSite, Command, HookRun, Input, Question}
 use crate::ir::{FailureClass, Program, WorkerId, Workflow, WorkflowId};
 use crate::runtime::engine::retry::Rng;
 use crate::runtime::engine::{
-    Asked, Event, EventKind, Mock, RoutedFailure, RunState, StartError, Timestamp,
+    Asked, Event, Mock, RoutedFailure, RunState, StartError, StepRef, Timestamp, What,
 };
 use crate::runtime::validate::validate;
 
@@ -79,7 +79,7 @@ pub struct MachineState {
     mock_calls: Vec<u32>,
     /// The steps, branches and items started and not ended, in the order
     /// they started: a stopped run ends each with `step_cancelled`.
-    open: Vec<Arc<str>>,
+    open: Vec<StepRef>,
     /// What the current state is doing, while it waits.
     visit: Option<states::Visit>,
     ended: bool,
@@ -100,7 +100,7 @@ pub struct Machine<'p> {
     program: &'p Program,
     workflow: &'p Workflow,
     /// The name of each state, shared by its events.
-    labels: Vec<Arc<str>>,
+    labels: Vec<StepRef>,
     mocks: Arc<HashMap<WorkerId, Mock>>,
     /// The value of `error` outside `on_failure` conditions, built once
     /// per routed failure from `state.run.routed`.
@@ -180,7 +180,7 @@ impl<'p> Machine<'p> {
             labels: workflow
                 .states
                 .iter()
-                .map(|s| Arc::from(s.name.as_str()))
+                .map(|s| StepRef::state_of(&s.name))
                 .collect(),
             mocks,
             routed: state.run.routed.as_ref().map(RoutedFailure::to_value),
@@ -197,9 +197,10 @@ impl<'p> Machine<'p> {
         let Some(input) = self.unstarted.take() else {
             return;
         };
-        let mut event = Event::new(EventKind::RunStarted);
-        event.workflow = Some(self.workflow.name.clone());
-        event.input = Some(Box::new(input));
+        let event = What::RunStarted {
+            workflow: self.workflow.name.clone(),
+            input: Box::new(input),
+        };
         self.emit(now, event, out);
         self.enter(now, out);
         self.tell_paused(now, out);
@@ -266,12 +267,15 @@ impl<'p> Machine<'p> {
                 .get(worker.0 as usize)
                 .map(|w| crate::runtime::schema::json_schema(w.output, &self.program.types))
                 .unwrap_or(Value::Null);
-            let mut event = Event::of_step(EventKind::RunPaused, &step, Some(attempt));
-            event.question = Some(Box::new(Asked {
-                prompt: String::new(),
-                schema,
-                deadline: deadline.map(Timestamp),
-            }));
+            let event = What::RunPaused {
+                step,
+                attempt,
+                question: Box::new(Asked {
+                    prompt: String::new(),
+                    schema,
+                    deadline: deadline.map(Timestamp),
+                }),
+            };
             self.emit(now, event, out);
         }
     }
@@ -319,27 +323,29 @@ impl<'p> Machine<'p> {
 
     /// Stamps the event with the run id, its number and `now`, keeps the
     /// list of open steps, and hands it out.
-    fn emit(&mut self, now: u64, mut event: Event, out: &mut Vec<Command>) {
-        self.track(&event);
-        event.run_id = self.run_id.clone();
-        event.seq = self.state.seq;
+    fn emit(&mut self, now: u64, what: What, out: &mut Vec<Command>) {
+        self.track(&what);
+        let event = Event {
+            run_id: self.run_id.clone(),
+            seq: self.state.seq,
+            ts: Timestamp(now),
+            what,
+        };
         self.state.seq += 1;
-        event.ts = Timestamp(now);
         out.push(Command::Emit(event));
     }
 
     /// A start opens its step, an end closes the latest start of the same
     /// step.
-    fn track(&mut self, event: &Event) {
-        let Some(step) = &event.step else { return };
+    fn track(&mut self, what: &What) {
         let open = &mut self.state.open;
-        match event.event {
-            EventKind::StepStarted => open.push(step.clone()),
-            EventKind::StepSucceeded
-            | EventKind::AttemptFailed
-            | EventKind::AttemptInterrupted
-            | EventKind::StepFailed
-            | EventKind::StepCancelled => {
+        match what {
+            What::StepStarted { step, .. } => open.push(step.clone()),
+            What::StepSucceeded { step, .. }
+            | What::AttemptFailed { step, .. }
+            | What::AttemptInterrupted { step, .. }
+            | What::StepFailed { step, .. }
+            | What::StepCancelled { step, .. } => {
                 if let Some(at) = open.iter().rposition(|s| s == step) {
                     open.remove(at);
                 }
@@ -357,11 +363,13 @@ impl<'p> Machine<'p> {
             }
         }
         for step in std::mem::take(&mut self.state.open) {
-            let mut event = Event::of_step(EventKind::StepCancelled, &step, None);
-            event.message = Some("cancelled because the run was stopped".to_owned());
+            let event = What::StepCancelled {
+                step,
+                message: "cancelled because the run was stopped".to_owned(),
+            };
             self.emit(now, event, out);
         }
-        self.emit(now, Event::new(EventKind::RunCancelled), out);
+        self.emit(now, What::RunCancelled, out);
         self.end(crate::runtime::engine::RunOutcome::Cancelled, out);
     }
 

@@ -5,14 +5,13 @@
 //! Temporal driver can turn a command into an activity, a timer or a
 //! signal wait.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ir::{StateId, TransformerId, WorkerId};
-use crate::runtime::engine::{Event, RunOutcome};
+use crate::runtime::engine::{Event, RunOutcome, StepRef};
 use crate::runtime::executor::{Failure, Output};
 
 /// One call of a worker in a run: a step's, a branch's or an item's, for
@@ -37,7 +36,7 @@ pub struct Attempt {
     pub worker: WorkerId,
     /// `state`, `state.branch` or `state[3]`: the step in events and in the
     /// idempotency key.
-    pub step: Arc<str>,
+    pub step: StepRef,
     /// The visit of the state the call belongs to; with the run and the
     /// step it makes the idempotency key, the same for every attempt.
     pub visit: u32,
@@ -52,7 +51,7 @@ pub struct Attempt {
 pub struct HookRun {
     pub call: CallId,
     pub hook: TransformerId,
-    pub step: Arc<str>,
+    pub step: StepRef,
     pub visit: u32,
     /// The attempt whose input (for a `before` hook: 1) or output the
     /// hook shapes.
@@ -67,7 +66,7 @@ pub struct Question {
     pub call: CallId,
     pub site: CallSite,
     pub worker: WorkerId,
-    pub step: Arc<str>,
+    pub step: StepRef,
     pub visit: u32,
     pub attempt: u32,
     pub input: Value,

@@ -11,7 +11,7 @@ use super::call::{Frame, Progress};
 use super::fanout::Fanout;
 use super::{CallId, Command, Failed, Machine, failed};
 use crate::ir::{Expr, FailureClass, StateId, StateKind, Transition};
-use crate::runtime::engine::{Event, EventKind, RoutedFailure, RunError, RunOutcome};
+use crate::runtime::engine::{RoutedFailure, RunError, RunOutcome, StepRef, What};
 use crate::runtime::eval::{self, Scope};
 use crate::runtime::pure::Pure;
 use crate::runtime::validate::validate;
@@ -127,10 +127,14 @@ impl<'p> Machine<'p> {
                                 st.name,
                                 if max == 1 { "" } else { "s" }
                             );
-                            let mut event =
-                                Event::of_step(EventKind::StepFailed, &self.labels[id], None);
-                            event.class = Some(FailureClass::Limit);
-                            event.message = Some(message.clone());
+                            let event = What::StepFailed {
+                                step: self.labels[id].clone(),
+                                attempt: None,
+                                class: FailureClass::Limit,
+                                message: message.clone(),
+                                log: None,
+                                hook: None,
+                            };
                             self.emit(now, event, out);
                             Err(failed(FailureClass::Limit, message, 0))
                         }
@@ -304,25 +308,38 @@ impl<'p> Machine<'p> {
             return false;
         }
         self.state.run.steps += 1;
-        let mut event = Event::of_step(EventKind::Transition, &self.labels[id], None);
-        event.target = self.labels.get(target.0 as usize).cloned();
+        let Some(entered) = self.labels.get(target.0 as usize).cloned() else {
+            let error = run_error(
+                "?",
+                None,
+                format!("the workflow has no state {}", target.0),
+                0,
+            );
+            self.fail_run(now, error, out);
+            return false;
+        };
+        let event = What::Transition {
+            step: self.labels[id].clone(),
+            target: entered,
+        };
         self.emit(now, event, out);
         self.state.run.current = target.0;
         true
     }
 
     fn succeed_run(&mut self, now: u64, output: Value, out: &mut Vec<Command>) {
-        let mut event = Event::new(EventKind::RunSucceeded);
-        event.output = Some(Arc::new(output.clone()));
+        let event = What::RunSucceeded {
+            output: Arc::new(output.clone()),
+        };
         self.emit(now, event, out);
         self.end(RunOutcome::Succeeded { output }, out);
     }
 
     pub(super) fn fail_run(&mut self, now: u64, error: RunError, out: &mut Vec<Command>) {
-        let mut event = Event::new(EventKind::RunFailed).step(error.state.clone());
-        event.class = error.class;
-        event.message = Some(error.message.clone());
-        event.error = Some(Box::new(error.clone()));
+        let event = What::RunFailed {
+            step: StepRef::state_of(&error.state),
+            error: Box::new(error.clone()),
+        };
         self.emit(now, event, out);
         self.end(RunOutcome::Failed { error }, out);
     }
