@@ -56,10 +56,7 @@ fn shape(commands: &[Command]) -> Vec<String> {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
-                e.step()
-                    .as_deref()
-                    .map(|s| format!(" {s}"))
-                    .unwrap_or_default()
+                e.step().map(|s| format!(" {s}")).unwrap_or_default()
             ),
             Command::Invoke(a) => format!("invoke {} #{}", a.step, a.attempt),
             Command::RunHook(h) => format!("hook {}", h.step),
