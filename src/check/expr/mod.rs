@@ -20,8 +20,9 @@ use rustc_hash::FxHashMap as HashMap;
 pub(crate) use access::plain_string;
 pub(crate) use cause::Cause;
 pub(crate) use render::{render, render_condition};
-pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
+pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Resolution, Scope};
 
+use super::analysis::RefKind;
 use super::env::Cx;
 use super::error::CheckError;
 use super::types::{Field, Ty, TyId};
@@ -87,7 +88,14 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
         Typer { cx, scope }
     }
 
+    /// Types an expression, recording its type for the analysis.
     pub(crate) fn expr(&mut self, e: &Expr) -> Typed {
+        let typed = self.expr_kind(e);
+        self.cx.tables.expr_type(e.span, typed.ty);
+        typed
+    }
+
+    fn expr_kind(&mut self, e: &Expr) -> Typed {
         match &e.kind {
             ExprKind::Null => Typed::of(TyId::NULL),
             ExprKind::Bool(_) => Typed::of(TyId::BOOL),
@@ -218,7 +226,11 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
     }
 
     fn name(&mut self, ident: &ast::Ident) -> Typed {
-        match self.scope.lookup(ident.as_str()) {
+        let (lookup, resolved) = self.scope.lookup(ident.as_str());
+        if let Some((res, def)) = resolved {
+            self.cx.tables.resolve(ident, res, def, RefKind::Name);
+        }
+        match lookup {
             Lookup::Value(ty) => Typed::of(ty),
             Lookup::Routed(ty) => Typed {
                 routed: true,

@@ -14,7 +14,7 @@ fn workflow(body: &str) -> ast::Workflow {
 
 fn analyze(workflow: &ast::Workflow) -> (WorkflowGraph<'_>, Vec<CheckError>) {
     let mut out = Vec::new();
-    let graph = analyze_workflow(workflow, &mut out);
+    let graph = analyze_workflow(workflow, &mut out, &mut Default::default());
     (graph, out)
 }
 
