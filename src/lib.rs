@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod document;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
