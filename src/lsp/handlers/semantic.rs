@@ -75,10 +75,6 @@ impl View {
         &self.analyzed.text
     }
 
-    pub(super) fn current_text(&self) -> &str {
-        &self.current.text
-    }
-
     /// The line of the analyzed text that a line of the current text is,
     /// when it is outside the edited region.
     fn analyzed_line(&self, line: usize) -> Option<usize> {
@@ -121,11 +117,6 @@ impl View {
         index
             .line_start(self.same_before.min(self.analyzed_lines.saturating_sub(1)))
             .unwrap_or(0) as u32
-    }
-
-    /// The offset of a client's position in the current text.
-    pub(super) fn current_offset(&self, position: Position) -> usize {
-        convert::offset(&LineIndex::new(self.current_text()), position)
     }
 
     /// The client's range of a span of the analyzed text, when its lines
@@ -194,23 +185,6 @@ pub(super) fn refused(message: impl Into<String>) -> Error {
     }
 }
 
-/// The identifier around a byte offset of `text` (a cursor at its end
-/// counts), with its span.
-pub(super) fn word_at(text: &str, offset: usize) -> Option<(Span, &str)> {
-    let bytes = text.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let offset = offset.min(text.len());
-    let mut start = offset;
-    while start > 0 && is_word(bytes[start - 1]) {
-        start -= 1;
-    }
-    let mut end = offset;
-    while end < bytes.len() && is_word(bytes[end]) {
-        end += 1;
-    }
-    (start < end).then(|| (Span::from_range(start, end), &text[start..end]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,12 +194,5 @@ mod tests {
         assert_eq!(shared_lines("a\nb\nc\n", "a\nB\nc\n"), (1, 2, 4, 4));
         assert_eq!(shared_lines("a\nc\n", "a\nb\nc\n"), (1, 2, 3, 4));
         assert_eq!(shared_lines("a\n", "a\n"), (2, 0, 2, 2));
-    }
-
-    #[test]
-    fn words_at_offsets() {
-        assert_eq!(word_at("ab cd", 4).map(|(_, w)| w), Some("cd"));
-        assert_eq!(word_at("ab cd", 2).map(|(_, w)| w), Some("ab"));
-        assert_eq!(word_at("ab  cd", 3), None);
     }
 }
