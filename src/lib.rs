@@ -15,5 +15,6 @@ pub mod document;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
+pub mod lsp;
 pub mod runtime;
 pub mod syntax;
