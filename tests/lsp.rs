@@ -17,6 +17,7 @@
 //! ### edit 2:3-2:9              didChange with a range: the lines up to the next `### `,
 //!                               without the last line break, replace the range
 //! ### request METHOD {json}     any request, its answer as JSON (or its error)
+//! ### hover L:C, ...           the semantic requests: see `lsp/requests.rs`
 //! ```
 //!
 //! Positions are 1-based `line:column`, columns counted in characters, as
@@ -54,6 +55,9 @@ use lsp_types::{
     VersionedTextDocumentIdentifier, WorkspaceEdit,
 };
 use serde_json::{Value, json};
+
+#[path = "lsp/requests.rs"]
+mod requests;
 
 /// How long to wait for any one message from the server.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -267,6 +271,16 @@ impl Session {
             "change" => self.change(None, body.to_string()),
             "edit" => self.change(Some(self.range(args)), strip_last_break(body)),
             "request" => self.raw(args),
+            // The semantic requests, in `lsp/requests.rs`.
+            "hover" => self.hover(args),
+            "definition" => self.definition(args),
+            "references" => self.references(args),
+            "prepare_rename" => self.prepare_rename(args),
+            "rename" => self.rename(args),
+            "completion" => self.completion(args),
+            "signature_help" => self.signature_help(args),
+            "semantic_tokens" => self.semantic_tokens(),
+            "inlay_hints" => self.inlay_hints(),
             other => panic!("unknown directive `### {other}`"),
         }
     }
@@ -751,6 +765,16 @@ fixtures! {
     syntax_error,
     changes,
     protocol,
+    hover,
+    navigation,
+    rename,
+    completion,
+    completion_broken,
+    semantic_tokens,
+    signature_help,
+    inlay_hints,
+    last_good,
+    semantic_edits,
 }
 
 // ---------------------------------------------------------- the lifecycle

@@ -269,7 +269,7 @@ fn path_before(text: &str) -> Vec<String> {
 }
 
 /// The named arguments not given yet, when the cursor is where an argument
-/// of a worker or transformer call begins: `Coder(spec: s, |`.
+/// of a worker call begins: `Coder(spec: s, |`.
 fn call_arguments(cx: &Cx<'_>, head: &str) -> Option<Vec<CompletionItem>> {
     let a = cx.analysis?;
     let (callee, args) = open_call(head)?;
@@ -277,8 +277,10 @@ fn call_arguments(cx: &Cx<'_>, head: &str) -> Option<Vec<CompletionItem>> {
     if !last.trim().is_empty() {
         return None;
     }
+    // A worker's arguments are named; a transformer's usually are not, and
+    // there the names in scope are what is wanted.
     let (id, def) = a.item_named(callee)?;
-    if !matches!(def.kind, DefKind::Worker | DefKind::Transformer) {
+    if def.kind != DefKind::Worker {
         return None;
     }
     let given: Vec<&str> = args
@@ -311,7 +313,7 @@ pub(super) fn open_call(head: &str) -> Option<(&str, &str)> {
         match c {
             ')' | ']' | '}' => depth += 1,
             '[' | '{' if depth == 0 => return None,
-            '(' | '[' | '{' => depth -= 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
             _ => {}
         }
         if c == '(' && depth == 0 {

@@ -249,8 +249,12 @@ fn state(
     let into = a.transitions_to(id).count();
     let _ = write!(
         out,
-        "\n\n{into} transition{} lead here",
-        if into == 1 { "" } else { "s" }
+        "\n\n{into} {} here",
+        if into == 1 {
+            "transition leads"
+        } else {
+            "transitions lead"
+        }
     );
     out
 }
@@ -490,11 +494,8 @@ fn setting_text(name: &str, place: Place) -> String {
         "\n\n(not a setting of this place)"
     };
     format!(
-        "{}\n\n{}\n\nvalue: {}; default: {}{allowed}",
-        code(&format!("{}: {}", s.name, s.value.trim_matches('`'))),
-        s.meaning,
-        s.value,
-        s.default
+        "setting `{}`: {}\n\nvalue: {}; default: {}{allowed}",
+        s.name, s.meaning, s.value, s.default
     )
 }
 

@@ -9,10 +9,20 @@
 //! is answered with `InternalError` and the server goes on.
 
 mod code_action;
+mod completion;
+mod definition;
 mod document_symbol;
 mod folding_range;
 mod formatting;
+mod hover;
+mod inlay_hints;
+mod references;
+mod rename;
+mod semantic;
+pub(super) mod semantic_tokens;
+mod signature_help;
 mod sync;
+mod vocabulary;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -31,6 +41,15 @@ pub(super) fn request(state: &State, request: Request) -> Response {
         .on::<req::DocumentSymbolRequest>(document_symbol::handle)
         .on::<req::FoldingRangeRequest>(folding_range::handle)
         .on::<req::CodeActionRequest>(code_action::handle)
+        .on::<req::HoverRequest>(hover::handle)
+        .on::<req::GotoDefinition>(definition::handle)
+        .on::<req::References>(references::handle)
+        .on::<req::PrepareRenameRequest>(rename::prepare)
+        .on::<req::Rename>(rename::handle)
+        .on::<req::Completion>(completion::handle)
+        .on::<req::SemanticTokensFullRequest>(semantic_tokens::handle)
+        .on::<req::SignatureHelpRequest>(signature_help::handle)
+        .on::<req::InlayHintRequest>(inlay_hints::handle)
         .finish()
 }
 

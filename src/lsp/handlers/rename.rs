@@ -143,8 +143,12 @@ fn check_name(view: &View, symbol: SymbolId, def: &Def, new_name: &str) -> Resul
     }
     let analysis = &view.analysis;
     let clash = |what: &Def| {
+        let place = match what.parent.map(|p| analysis.def(p)) {
+            Some(p) if !what.kind.is_item() => format!("in {} `{}`", p.kind.describe(), p.name),
+            _ => "in this file".to_string(),
+        };
         refused(format!(
-            "cannot rename `{}` to `{new_name}`: the {} `{new_name}` is already defined there; choose another name",
+            "cannot rename `{}` to `{new_name}`: the {} `{new_name}` is already defined {place}; choose another name",
             def.name,
             what.kind.describe()
         ))
