@@ -120,7 +120,7 @@ struct Run {
 
 fn run_checks(file: &ast::File, mode: Mode) -> Run {
     let mut out = Vec::new();
-    let mut tables = analysis::Tables::default();
+    let mut tables = Tables::new(mode != Mode::Check, mode == Mode::Analysis);
     let items = ItemTable::collect(file, &mut out);
     let mut types = Types::new();
     let mut resolver = Resolver::new(&mut types, &items);

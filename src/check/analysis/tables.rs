@@ -44,9 +44,17 @@ pub(crate) struct Use {
     pub(crate) kind: RefKind,
 }
 
-/// Everything recorded during one check.
+/// Everything recorded during one check. A check that builds no program
+/// records nothing, and one that builds a program without an analysis
+/// only the resolutions, so that `check` and `check_program` pay for no
+/// table they do not use.
 #[derive(Default, Debug)]
 pub(crate) struct Tables {
+    /// Whether resolutions are recorded (for the builder).
+    uses_on: bool,
+    /// Whether the types of definitions and expressions are recorded (for
+    /// the analysis).
+    types_on: bool,
     /// Sorted by span once [`Tables::finish`] has run.
     uses: Vec<Use>,
     /// The type of each definition, by the span of its name: parameters,
@@ -57,7 +65,18 @@ pub(crate) struct Tables {
 }
 
 impl Tables {
+    pub(crate) fn new(uses: bool, types: bool) -> Self {
+        Tables {
+            uses_on: uses,
+            types_on: types,
+            ..Tables::default()
+        }
+    }
+
     pub(crate) fn resolve(&mut self, at: &Ident, res: Res, def: Option<Span>, kind: RefKind) {
+        if !self.uses_on {
+            return;
+        }
         self.uses.push(Use {
             span: at.span,
             res,
@@ -67,11 +86,15 @@ impl Tables {
     }
 
     pub(crate) fn def_type(&mut self, name: Span, ty: TyId) {
-        self.def_types.push((name, ty));
+        if self.types_on {
+            self.def_types.push((name, ty));
+        }
     }
 
     pub(crate) fn expr_type(&mut self, span: Span, ty: TyId) {
-        self.expr_types.push((span, ty));
+        if self.types_on {
+            self.expr_types.push((span, ty));
+        }
     }
 
     /// Orders the resolutions for lookups; a name resolved twice (an
