@@ -765,6 +765,27 @@ pub enum CheckError {
 }
 
 impl CheckError {
+    /// The "did you mean" replacement, for the variants that have one.
+    pub fn suggestion(&self) -> Option<&Suggestion> {
+        use CheckError::*;
+        match self {
+            UnknownType { suggestion, .. }
+            | UnknownWorker { suggestion, .. }
+            | UnknownTransformer { suggestion, .. }
+            | UnknownFunction { suggestion, .. }
+            | UnknownName { suggestion, .. }
+            | UnknownField { suggestion, .. }
+            | UnknownArgument { suggestion, .. }
+            | UnknownExecutor { suggestion, .. }
+            | UnknownBuiltin { suggestion, .. }
+            | UnknownSetting { suggestion, .. }
+            | UnknownFailureClass { suggestion, .. }
+            | UnknownState { suggestion, .. }
+            | NotAMember { suggestion, .. } => suggestion.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The offset of the primary label, used to report diagnostics in
     /// source order.
     pub fn offset(&self) -> usize {

@@ -6,11 +6,13 @@
 //! long explanation of every code.
 
 pub mod explain;
+mod fix;
 pub mod human;
 pub mod json;
 mod line_index;
 mod source;
 
+pub use fix::{Edit, Fix};
 pub use line_index::{LineCol, LineIndex};
 
 use std::fmt;
