@@ -89,10 +89,10 @@ mod tests {
         let diagnostic = Diagnostic::Check(CheckError::UnknownState {
             name: "revew".into(),
             workflow: "w".into(),
-            span: Span::new(4, 9),
+            span: Span::new(3, 8),
             suggestion: Some(Suggestion {
                 replacement: "review".into(),
-                span: Span::new(4, 9),
+                span: Span::new(3, 8),
             }),
             help: "did you mean `review`?".into(),
         });
