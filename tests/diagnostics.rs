@@ -223,6 +223,54 @@ fn explanation_examples_do_what_they_say() {
     each(EXPLANATIONS, |e| e.code.to_string(), check_explanation);
 }
 
+/// Every fix of every fixture, applied on its own, gives a file with fewer
+/// syntax errors (none new), in which the diagnostic it fixes is gone: one
+/// fewer of its code. The fixes are in the JSON of the snapshots.
+#[test]
+fn every_fix_repairs_what_it_is_for() {
+    let fixtures = fixtures();
+    let with_fixes = std::sync::atomic::AtomicUsize::new(0);
+    each(
+        &fixtures,
+        |f| f.display.clone(),
+        |fixture| {
+            let source = std::fs::read_to_string(&fixture.path).expect("readable fixture");
+            let before = analyze(&source);
+            let syntax_before = flow::syntax::parse(&source).errors.len();
+            for diagnostic in &before {
+                let code = diagnostic.code_name();
+                let count = |found: &[flow::diagnostics::Diagnostic]| {
+                    found.iter().filter(|d| d.code_name() == code).count()
+                };
+                for fix in diagnostic.fixes() {
+                    with_fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let fixed = fix.apply(&source);
+                    let syntax_after = flow::syntax::parse(&fixed).errors.len();
+                    let is_syntax = code.starts_with("flow::syntax::");
+                    assert!(
+                        syntax_after + usize::from(is_syntax) <= syntax_before,
+                        "{}: the fix `{}` of {code} leaves {syntax_after} syntax errors \
+                         (there were {syntax_before}):\n{fixed}",
+                        fixture.display,
+                        fix.message
+                    );
+                    let after = analyze(&fixed);
+                    // A syntax error hides the checker's diagnostics, so a
+                    // check fix is judged in a file that parses.
+                    assert!(
+                        count(&after) < count(&before),
+                        "{}: the fix `{}` of {code} does not remove it:\n{fixed}\n{:#?}",
+                        fixture.display,
+                        fix.message,
+                        after.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+                    );
+                }
+            }
+        },
+    );
+    assert!(with_fixes.into_inner() > 20, "too few fixes are tested");
+}
+
 /// Every `tests/fixtures/recovery/<name>.flow` has syntax errors in some
 /// states of a workflow. Its snapshot `diagnostics__recovery__<name>.snap`
 /// holds what `flow check` reports and the outline of the tree the parser

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::check::CheckError;
-use crate::syntax::Span;
+use crate::check::{CheckError, Suggestion};
+use crate::syntax::{Span, SyntaxError};
 
 use super::Diagnostic;
 
@@ -40,6 +40,16 @@ impl Fix {
         }
     }
 
+    /// Whether `help` already tells this fix: it shows the new text of
+    /// every edit (a "did you mean `x`?", a "write `a && b`"). An edit that
+    /// only deletes is never told so.
+    pub fn is_told_by(&self, help: &str) -> bool {
+        self.edits.iter().all(|edit| {
+            let text = edit.new_text.trim();
+            !text.is_empty() && help.contains(text)
+        })
+    }
+
     /// Applies the fix to `source`: the edits from the last to the first, so
     /// that each one's span still points at the text it was made for.
     pub fn apply(&self, source: &str) -> String {
@@ -61,22 +71,143 @@ impl Diagnostic {
     /// repair is mechanical.
     pub fn fixes(&self) -> Vec<Fix> {
         match self {
-            Diagnostic::Syntax(_) => Vec::new(),
+            Diagnostic::Syntax(error) => syntax_fixes(error).into_iter().collect(),
             Diagnostic::Check(error) => check_fixes(error),
         }
     }
 }
 
+/// The one repair of a syntax error, where the mistake says what it is.
+fn syntax_fixes(error: &SyntaxError) -> Option<Fix> {
+    use SyntaxError::*;
+    let rewrite = |s: &Suggestion| {
+        Fix::replace(
+            format!("write `{}`", s.replacement),
+            s.span,
+            s.replacement.clone(),
+        )
+    };
+    Some(match error {
+        AssignmentInCondition { span, .. } => Fix::replace("replace `=` with `==`", *span, "=="),
+        UnexpectedToken {
+            suggestion: Some(s),
+            found,
+            ..
+        } => Fix::replace(
+            format!("replace {found} with `{}`", s.replacement),
+            s.span,
+            s.replacement.clone(),
+        ),
+        Ternary {
+            suggestion: Some(s),
+            ..
+        } => rewrite(s),
+        WordOperator {
+            suggestion: Some(s),
+            ..
+        } => rewrite(s),
+        // `!` binds tighter than `not` reads: without the rewrite of the
+        // whole expression, where its operand ends is not known.
+        WordOperator {
+            word, symbol, span, ..
+        } if *word != "not" => {
+            Fix::replace(format!("replace `{word}` with `{symbol}`"), *span, *symbol)
+        }
+        UnknownTransition {
+            word,
+            span,
+            suggestion: Some(keyword),
+            ..
+        } => Fix::replace(
+            format!("replace `{word}` with `{keyword}`"),
+            *span,
+            *keyword,
+        ),
+        TransitionColon { span, spaced, .. } => Fix::replace(
+            "replace `:` with `->`",
+            *span,
+            if *spaced { "->" } else { " ->" },
+        ),
+        NonAsciiName {
+            name,
+            suggestion: Some(s),
+            ..
+        } => Fix::replace(
+            format!("replace `{name}` with `{}`", s.replacement),
+            s.span,
+            s.replacement.clone(),
+        ),
+        // A triple-quoted string runs to the end of the file: where it was
+        // meant to end is anybody's guess.
+        UnterminatedString {
+            span,
+            triple: false,
+        } => Fix::replace(
+            "close the string at the end of its line",
+            Span::new(span.end, span.end),
+            "\"",
+        ),
+        UnparenthesizedIf { operand, .. } => Fix {
+            message: "put the `if` in parentheses".to_string(),
+            edits: vec![
+                Edit {
+                    span: Span::new(operand.start, operand.start),
+                    new_text: "(".to_string(),
+                },
+                Edit {
+                    span: Span::new(operand.end, operand.end),
+                    new_text: ")".to_string(),
+                },
+            ],
+        },
+        InvalidDuration {
+            text,
+            suggestion: Some(s),
+            ..
+        } => Fix::replace(
+            format!("replace `{text}` with `{}`", s.replacement),
+            s.span,
+            s.replacement.clone(),
+        ),
+        _ => return None,
+    })
+}
+
 fn check_fixes(error: &CheckError) -> Vec<Fix> {
     let mut fixes = Vec::new();
     if let Some(suggestion) = error.suggestion() {
+        let message = match replaced(error) {
+            Some(old) => format!("replace `{old}` with `{}`", suggestion.replacement),
+            None => format!("write `{}`", suggestion.replacement),
+        };
         fixes.push(Fix::replace(
-            format!("replace with `{}`", suggestion.replacement),
+            message,
             suggestion.span,
             suggestion.replacement.clone(),
         ));
     }
     fixes
+}
+
+/// The text a "did you mean" replaces, as the error names it.
+fn replaced(error: &CheckError) -> Option<&str> {
+    use CheckError::*;
+    Some(match error {
+        UnknownType { name, .. }
+        | UnknownWorker { name, .. }
+        | UnknownTransformer { name, .. }
+        | UnknownFunction { name, .. }
+        | UnknownName { name, .. }
+        | UnknownField { name, .. }
+        | UnknownArgument { name, .. }
+        | UnknownSetting { name, .. }
+        | UnknownFailureClass { name, .. }
+        | UnknownState { name, .. } => name,
+        UnknownExecutor { kind, .. } => kind,
+        // Shown in backticks already.
+        NotAMember { literal, .. } => literal.trim_matches('`'),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -231,6 +231,7 @@ mod tests {
     fn error() -> Diagnostic {
         Diagnostic::Syntax(SyntaxError::UnterminatedString {
             span: Span::new(3, 5),
+            triple: false,
         })
     }
 
