@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::check::{CheckError, Suggestion};
+use crate::check::{BlockPlace, CheckError, DefaultFix, StateLine, Suggestion};
 use crate::syntax::{Span, SyntaxError};
 
 use super::Diagnostic;
@@ -186,7 +186,94 @@ fn check_fixes(error: &CheckError) -> Vec<Fix> {
             suggestion.replacement.clone(),
         ));
     }
+    use CheckError::*;
+    match error {
+        UnboundedCycle { bound, .. } => fixes.push(add_line(bound)),
+        UnboundedLimitLoop {
+            insert: Some(line), ..
+        } => fixes.push(Fix {
+            message: format!(
+                "add `{}` to `{}` above the clause that routes it back",
+                line.text, line.state
+            ),
+            edits: add_line(line).edits,
+        }),
+        UnboundedLimitLoop {
+            exit: Some(exit),
+            retarget: Some(s),
+            ..
+        } => fixes.push(Fix::replace(
+            format!("send the `limit` failure to `{exit}`"),
+            s.span,
+            s.replacement.clone(),
+        )),
+        NonExhaustiveTransitions {
+            catch_all: Some(line),
+            ..
+        } => fixes.push(add_line(line)),
+        NullableValue {
+            default: Some(default),
+            ..
+        }
+        | MaybeNotRun {
+            default: Some(default),
+            ..
+        } => fixes.push(give_default(default)),
+        _ => {}
+    }
     fixes
+}
+
+/// The indentation of the members of a state's block in the layout of
+/// `flow fmt`, and that of the state.
+const MEMBER_INDENT: &str = "    ";
+const STATE_INDENT: &str = "  ";
+
+/// "add `max_visits: 3` to `review`": the line, in the layout of `flow fmt`.
+fn add_line(line: &StateLine) -> Fix {
+    let text = &line.text;
+    let (at, new_text) = match line.place {
+        BlockPlace::Before(at) => (at, format!("{text}\n{MEMBER_INDENT}")),
+        BlockPlace::After(end) => (end, format!("\n{MEMBER_INDENT}{text}")),
+        BlockPlace::Empty(close) => (close, format!("\n{MEMBER_INDENT}{text}\n{STATE_INDENT}")),
+        BlockPlace::NoBlock(end) => (end, format!(" {{\n{MEMBER_INDENT}{text}\n{STATE_INDENT}}}")),
+    };
+    Fix::replace(
+        format!("add `{text}` to `{}`", line.state),
+        Span::new(at, at),
+        new_text,
+    )
+}
+
+/// `x ?? ""`, `a?.b ?? []`, `(n ?? 0) + 1`.
+fn give_default(default: &DefaultFix) -> Fix {
+    let insert = |at: u32, text: &str| Edit {
+        span: Span::new(at, at),
+        new_text: text.to_string(),
+    };
+    let mut edits = Vec::new();
+    if default.parens {
+        edits.push(insert(default.span.start, "("));
+    }
+    if let Some(dot) = default.dot {
+        edits.push(Edit {
+            span: Span::new(dot, dot + 1),
+            new_text: "?.".to_string(),
+        });
+    }
+    let close = if default.parens { ")" } else { "" };
+    edits.push(insert(
+        default.span.end,
+        &format!(" ?? {}{close}", default.value),
+    ));
+    let message = match default.dot {
+        Some(_) => format!(
+            "read the field with `?.` and give a default with `?? {}`",
+            default.value
+        ),
+        None => format!("give a default with `?? {}`", default.value),
+    };
+    Fix { message, edits }
 }
 
 /// The text a "did you mean" replaces, as the error names it.
