@@ -318,4 +318,80 @@ mod tests {
         assert_eq!(fixes.len(), 1);
         assert_eq!(fixes[0].apply("-> revew }"), "-> review }");
     }
+
+    /// The one fix of the diagnostic `code` in `source`, applied.
+    fn fixed(source: &str, code: &str) -> String {
+        let found = crate::diagnostics::analyze(source);
+        let diagnostic = found
+            .iter()
+            .find(|d| d.code_name() == code)
+            .unwrap_or_else(|| panic!("no {code} in {found:#?}"));
+        let fixes = diagnostic.fixes();
+        assert_eq!(fixes.len(), 1, "{fixes:#?}");
+        let text = fixes[0].apply(source);
+        let after = crate::diagnostics::analyze(&text);
+        assert!(
+            !after.iter().any(|d| d.code_name() == code),
+            "{text}\n{after:#?}"
+        );
+        assert_eq!(
+            crate::fmt::format(&text).ok().as_deref(),
+            Some(text.as_str())
+        );
+        text
+    }
+
+    const WORKER: &str = "worker W(x: int) -> int {\n  exec {\n    command: [\"w\"]\n  }\n}\n\n";
+
+    #[test]
+    fn a_line_goes_into_a_state_in_the_layout_of_fmt() {
+        // No block: one is added.
+        let source = format!(
+            "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x)\n  succeed b = a\n}}\n"
+        );
+        assert_eq!(
+            fixed(&source, "flow::check::non_exhaustive_transitions"),
+            format!(
+                "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    on_success -> b\n  }}\n  succeed b = a\n}}\n"
+            )
+        );
+        // Before the first member, and after the last `on_success`.
+        let source = format!(
+            "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    on_success when a > 1 -> a\n    on_success -> b\n  }}\n  succeed b = a\n}}\n"
+        );
+        assert_eq!(
+            fixed(&source, "flow::check::unbounded_cycle"),
+            format!(
+                "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    max_visits: 3\n    on_success when a > 1 -> a\n    on_success -> b\n  }}\n  succeed b = a\n}}\n"
+            )
+        );
+        let source = format!(
+            "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    on_success when a > 1 -> b\n    on_failure -> c\n  }}\n  succeed b = a\n  fail c = \"no\"\n}}\n"
+        );
+        assert_eq!(
+            fixed(&source, "flow::check::non_exhaustive_transitions"),
+            format!(
+                "{WORKER}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    on_success when a > 1 -> b\n    on_success -> c\n    on_failure -> c\n  }}\n  succeed b = a\n  fail c = \"no\"\n}}\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_default_is_given_in_parentheses_only_where_it_needs_them() {
+        let worker = "type R {\n  n?: int\n  s?: string\n}\n\nworker W(x: int) -> R {\n  exec {\n    command: [\"w\"]\n  }\n}\n\n";
+        let source = format!(
+            "{worker}workflow w(x: int) -> int {{\n  step a = W(x: x) {{\n    on_success -> b\n  }}\n  succeed b = a.n + 1\n}}\n"
+        );
+        assert!(
+            fixed(&source, "flow::check::nullable_value").contains("succeed b = (a.n ?? 0) + 1\n"),
+            "{source}"
+        );
+        let source = format!(
+            "{worker}workflow w(x: int) -> string {{\n  step a = W(x: x) {{\n    on_success -> b\n  }}\n  succeed b = \"n: ${{a.s}}\"\n}}\n"
+        );
+        assert!(
+            fixed(&source, "flow::check::nullable_value")
+                .contains("succeed b = \"n: ${a.s ?? \"\"}\"\n")
+        );
+    }
 }
