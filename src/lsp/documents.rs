@@ -14,7 +14,7 @@ use super::convert;
 use crate::diagnostics::LineIndex;
 use crate::document::Document;
 use crate::syntax::Span;
-use crate::syntax::ast::Item;
+use crate::syntax::ast::{Item, State};
 
 /// One open document.
 #[derive(Debug, Clone)]
@@ -71,43 +71,54 @@ impl OpenDocument {
 
     /// The items to show for the current text (the outline, the folds):
     /// all of its own when it parses. When it does not, the parser kept
-    /// only the items it could parse, so the items of the last version
-    /// that parsed which are missing now (no item of their kind and name
-    /// parsed, and none parsed where they are) are shown too, moved to
-    /// where they are in the text now through the changes since
-    /// ([`Shift`]). Sorted by place.
+    /// only what it could parse, so the items of the last version that
+    /// parsed which are missing now (no item of their kind and name parsed,
+    /// and none parsed where they are) are shown too, moved to where they
+    /// are in the text now through the changes since ([`Shift`]); and so
+    /// are the missing states of a workflow ([`ItemView::states`]). Sorted
+    /// by place.
     pub fn items(&self) -> Vec<ItemView<'_>> {
-        let own = |item| ItemView {
-            item,
+        let now = Origin {
             text: &self.current.text,
             shifts: &[],
         };
-        let mut items: Vec<ItemView<'_>> = self.current.tree.items.iter().map(own).collect();
-        let Some(last) = self.last_parsed.as_ref().filter(|_| !self.current.parses) else {
+        let last = self.last_parsed.as_ref().filter(|_| !self.current.parses);
+        let then = last.map(|last| Origin {
+            text: &last.text,
+            shifts: &self.shifts,
+        });
+        let earlier = |item: &Item| -> Option<(&Item, Origin<'_>)> {
+            let found = last?.tree.items.iter().find(|old| same(old, item))?;
+            Some((found, then?))
+        };
+        let mut items: Vec<ItemView<'_>> = self
+            .current
+            .tree
+            .items
+            .iter()
+            .map(|item| ItemView {
+                item,
+                origin: now,
+                earlier: earlier(item),
+            })
+            .collect();
+        let (Some(last), Some(then)) = (last, then) else {
             return items;
         };
-        let same = |a: &Item, b: &Item| {
-            std::mem::discriminant(a) == std::mem::discriminant(b)
-                && a.name().map(|n| &n.name) == b.name().map(|n| &n.name)
-        };
+        let current = &self.current.tree.items;
         let moved: Vec<ItemView<'_>> = last
             .tree
             .items
             .iter()
-            .filter(|old| !self.current.tree.items.iter().any(|now| same(old, now)))
+            .filter(|old| !current.iter().any(|item| same(old, item)))
             .map(|item| ItemView {
                 item,
-                text: &last.text,
-                shifts: &self.shifts,
+                origin: then,
+                earlier: None,
             })
             .filter(|view| {
                 let span = view.span(view.item.span());
-                !self
-                    .current
-                    .tree
-                    .items
-                    .iter()
-                    .any(|now| now.span().start < span.end && span.start < now.span().end)
+                !current.iter().any(|item| overlap(item.span(), span))
             })
             .collect();
         items.extend(moved);
@@ -116,24 +127,74 @@ impl OpenDocument {
     }
 }
 
+/// Whether two items are the same definition: the same kind and name.
+fn same(a: &Item, b: &Item) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+        && a.name().map(|n| &n.name) == b.name().map(|n| &n.name)
+}
+
+fn overlap(a: Span, b: Span) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// The text a node's spans are in, and how they move into the current
+/// text, change by change (none for a node of the current text).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub text: &'a str,
+    pub shifts: &'a [Shift],
+}
+
+impl Origin<'_> {
+    /// A span of the node, in the current text.
+    pub fn span(&self, span: Span) -> Span {
+        self.shifts
+            .iter()
+            .fold(span, |span, shift| shift.span(span))
+    }
+}
+
 /// An item to show, from the current text or from the last version that
 /// parsed.
 #[derive(Debug, Clone, Copy)]
 pub struct ItemView<'a> {
     pub item: &'a Item,
-    /// The text the item's spans are in.
-    pub text: &'a str,
-    /// How its spans move into the current text, change by change; none
-    /// for an item of the current text.
-    pub shifts: &'a [Shift],
+    pub origin: Origin<'a>,
+    /// For an item of a current text that does not parse, the same item in
+    /// the last version that parsed: for its parts that do not parse now.
+    pub earlier: Option<(&'a Item, Origin<'a>)>,
 }
 
-impl ItemView<'_> {
+impl<'a> ItemView<'a> {
     /// A span of the item, in the current text.
     pub fn span(&self, span: Span) -> Span {
-        self.shifts
-            .iter()
-            .fold(span, |span, shift| shift.span(span))
+        self.origin.span(span)
+    }
+
+    /// The states of a workflow, sorted by place: its own, and those of
+    /// its earlier version that are missing now (no state of the name, and
+    /// none where it is; the parser recovers at the next state, so a state
+    /// that does not parse is left out of the tree).
+    pub fn states(&self) -> Vec<(&'a State, Origin<'a>)> {
+        let Item::Workflow(workflow) = self.item else {
+            return Vec::new();
+        };
+        let mut states: Vec<(&'a State, Origin<'a>)> =
+            workflow.states.iter().map(|s| (s, self.origin)).collect();
+        if let Some((Item::Workflow(earlier), then)) = self.earlier {
+            for state in &earlier.states {
+                let span = then.span(state.span);
+                let missing = !workflow
+                    .states
+                    .iter()
+                    .any(|now| now.name.name == state.name.name || overlap(now.span, span));
+                if missing {
+                    states.push((state, then));
+                }
+            }
+        }
+        states.sort_by_key(|(state, origin)| origin.span(state.span).start);
+        states
     }
 }
 

@@ -6,6 +6,7 @@ use lsp_types::{FoldingRange, FoldingRangeKind, FoldingRangeParams};
 
 use super::{Result, document};
 use crate::diagnostics::LineIndex;
+use crate::lsp::documents::Origin;
 use crate::lsp::server::State;
 use crate::syntax::Span;
 use crate::syntax::ast::{CommentKind, Item};
@@ -30,26 +31,22 @@ pub(super) fn handle(
     let tree = &open.current.tree;
     for view in open.items() {
         let item = view.item;
-        let fold = |span: Span, folds: &mut Folds<'_>| {
-            let bracketed = span.text(view.text).ends_with(['}', ')', ']']);
-            folds.push(view.span(span), bracketed, None);
-        };
         if let Some(docs) = item.docs() {
             folds.comment(view.span(docs.span));
         }
-        fold(item.span(), &mut folds);
+        folds.block(item.span(), view.origin);
         match item {
             Item::Worker(w) => {
                 for executor in &w.executors {
-                    fold(executor.span, &mut folds);
+                    folds.block(executor.span, view.origin);
                 }
             }
-            Item::Workflow(w) => {
-                for state in &w.states {
+            Item::Workflow(_) => {
+                for (state, origin) in view.states() {
                     if let Some(docs) = &state.docs {
-                        folds.comment(view.span(docs.span));
+                        folds.comment(origin.span(docs.span));
                     }
-                    fold(state.span, &mut folds);
+                    folds.block(state.span, origin);
                 }
             }
             Item::Import(_) | Item::Type(_) | Item::Transformer(_) => {}
@@ -102,6 +99,13 @@ impl Folds<'_> {
 
     fn comment(&mut self, span: Span) {
         self.push(span, false, Some(FoldingRangeKind::Comment));
+    }
+
+    /// The fold of a node's span: a client that folds whole lines only
+    /// keeps the line of its closing bracket in view.
+    fn block(&mut self, span: Span, origin: Origin<'_>) {
+        let bracketed = span.text(origin.text).ends_with(['}', ')', ']']);
+        self.push(origin.span(span), bracketed, None);
     }
 
     /// A fold of the lines of a span (in the current text). A client that
