@@ -37,7 +37,7 @@ pub use analysis::{
     Analysis, Def, DefKind, ExprType, FieldInfo, Ref, RefKind, Signature, SignatureParam,
     StateKeyword, SymbolId, TypeRef, TypeTable,
 };
-pub use error::{CheckError, Suggestion};
+pub use error::{BlockPlace, CheckError, DefaultFix, StateLine, Suggestion};
 
 use crate::ir;
 use crate::syntax::ast;

@@ -2,15 +2,17 @@
 //! their fields), workers, transformers and workflows, and in each workflow
 //! its states (a `parallel` state with its branches).
 //!
-//! The outline is that of the current text; where it does not parse, of
-//! the items that did (the parser recovers at the next item), at their
-//! places in the text as it is.
+//! Where the text does not parse, the outline is that of what did (the
+//! parser recovers at the next item and at the next state), with what the
+//! last version that parsed had and is missing now, moved to where it is
+//! now ([`OpenDocument::items`](crate::lsp::documents::OpenDocument::items)).
 
 use lsp_types::{DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolKind};
 
 use super::{Result, document};
 use crate::diagnostics::LineIndex;
 use crate::lsp::convert;
+use crate::lsp::documents::{ItemView, Origin};
 use crate::lsp::server::State;
 use crate::syntax::Span;
 use crate::syntax::ast::{self, Docs, Ident, Item, StateKind, TypeExprKind};
@@ -21,42 +23,54 @@ pub(super) fn handle(
 ) -> Result<Option<DocumentSymbolResponse>> {
     let open = document(state, &params.text_document.uri)?;
     let outline = Outline {
-        text: open.text(),
         index: open.line_index(),
     };
     let symbols = open
-        .current
-        .tree
-        .items
+        .items()
         .iter()
-        .filter_map(|item| outline.item(item))
+        .filter_map(|view| outline.item(view))
         .collect();
     Ok(Some(DocumentSymbolResponse::Nested(symbols)))
 }
 
 struct Outline<'a> {
-    text: &'a str,
+    /// The index of the current text.
     index: LineIndex<'a>,
 }
 
+/// What a symbol is made of: its name, its kind and detail, where it is
+/// (doc comment included) and its children.
+struct Parts<'a> {
+    name: &'a Ident,
+    kind: SymbolKind,
+    detail: Option<String>,
+    span: Span,
+    docs: Option<&'a Docs>,
+    children: Vec<DocumentSymbol>,
+}
+
 impl Outline<'_> {
-    fn item(&self, item: &Item) -> Option<DocumentSymbol> {
-        let docs = item.docs();
-        Some(match item {
+    fn item(&self, view: &ItemView<'_>) -> Option<DocumentSymbol> {
+        let origin = view.origin;
+        let text = origin.text;
+        let docs = view.item.docs();
+        let parts = match view.item {
             Item::Import(_) => return None,
             Item::Type(t) => {
                 let fields = match &t.ty.kind {
                     TypeExprKind::Record(fields) => fields
                         .iter()
                         .map(|f| {
-                            let detail = self.source(f.ty.span);
                             self.symbol(
-                                &f.name,
-                                SymbolKind::FIELD,
-                                detail,
-                                f.span,
-                                f.docs.as_ref(),
-                                Vec::new(),
+                                origin,
+                                Parts {
+                                    name: &f.name,
+                                    kind: SymbolKind::FIELD,
+                                    detail: Some(one_line(f.ty.span.text(text))),
+                                    span: f.span,
+                                    docs: f.docs.as_ref(),
+                                    children: Vec::new(),
+                                },
                             )
                         })
                         .collect(),
@@ -64,41 +78,50 @@ impl Outline<'_> {
                 };
                 let detail = match &t.ty.kind {
                     TypeExprKind::Record(_) => None,
-                    _ => self.source(t.ty.span),
+                    _ => Some(one_line(t.ty.span.text(text))),
                 };
-                self.symbol(&t.name, SymbolKind::STRUCT, detail, t.span, docs, fields)
-            }
-            Item::Worker(w) => {
-                let detail = self.signature(&w.params, &w.output);
-                self.symbol(
-                    &w.name,
-                    SymbolKind::INTERFACE,
+                Parts {
+                    name: &t.name,
+                    kind: SymbolKind::STRUCT,
                     detail,
-                    w.span,
+                    span: t.span,
                     docs,
-                    Vec::new(),
-                )
+                    children: fields,
+                }
             }
-            Item::Transformer(t) => {
-                let detail = self.signature(&t.params, &t.output);
-                self.symbol(
-                    &t.name,
-                    SymbolKind::FUNCTION,
-                    detail,
-                    t.span,
-                    docs,
-                    Vec::new(),
-                )
-            }
-            Item::Workflow(w) => {
-                let detail = self.signature(&w.params, &w.output);
-                let states = w.states.iter().map(|s| self.state(s)).collect();
-                self.symbol(&w.name, SymbolKind::CLASS, detail, w.span, docs, states)
-            }
-        })
+            Item::Worker(w) => Parts {
+                name: &w.name,
+                kind: SymbolKind::INTERFACE,
+                detail: Some(signature(text, &w.params, &w.output)),
+                span: w.span,
+                docs,
+                children: Vec::new(),
+            },
+            Item::Transformer(t) => Parts {
+                name: &t.name,
+                kind: SymbolKind::FUNCTION,
+                detail: Some(signature(text, &t.params, &t.output)),
+                span: t.span,
+                docs,
+                children: Vec::new(),
+            },
+            Item::Workflow(w) => Parts {
+                name: &w.name,
+                kind: SymbolKind::CLASS,
+                detail: Some(signature(text, &w.params, &w.output)),
+                span: w.span,
+                docs,
+                children: view
+                    .states()
+                    .into_iter()
+                    .map(|(state, origin)| self.state(state, origin))
+                    .collect(),
+            },
+        };
+        Some(self.symbol(origin, parts))
     }
 
-    fn state(&self, state: &ast::State) -> DocumentSymbol {
+    fn state(&self, state: &ast::State, origin: Origin<'_>) -> DocumentSymbol {
         let keyword = state.kind.keyword();
         let (kind, detail, children) = match &state.kind {
             StateKind::Step(s) => (
@@ -116,14 +139,16 @@ impl Outline<'_> {
                     .branches
                     .iter()
                     .map(|b| {
-                        let detail = Some(b.call.worker.name.to_string());
                         self.symbol(
-                            &b.name,
-                            SymbolKind::METHOD,
-                            detail,
-                            b.span,
-                            b.docs.as_ref(),
-                            Vec::new(),
+                            origin,
+                            Parts {
+                                name: &b.name,
+                                kind: SymbolKind::METHOD,
+                                detail: Some(b.call.worker.name.to_string()),
+                                span: b.span,
+                                docs: b.docs.as_ref(),
+                                children: Vec::new(),
+                            },
                         )
                     })
                     .collect();
@@ -134,54 +159,41 @@ impl Outline<'_> {
             }
         };
         self.symbol(
-            &state.name,
-            kind,
-            Some(detail),
-            state.span,
-            state.docs.as_ref(),
-            children,
+            origin,
+            Parts {
+                name: &state.name,
+                kind,
+                detail: Some(detail),
+                span: state.span,
+                docs: state.docs.as_ref(),
+                children,
+            },
         )
     }
 
-    /// `(spec: string, feedback: [string]) -> string`, as written.
-    fn signature(&self, params: &[ast::Param], output: &ast::TypeExpr) -> Option<String> {
-        let params: Vec<&str> = params
-            .iter()
-            .map(|p| p.span.text(self.text).trim())
-            .collect();
-        let output = output.span.text(self.text).trim();
-        Some(one_line(&format!("({}) -> {output}", params.join(", "))))
-    }
-
-    /// The text of a span on one line.
-    fn source(&self, span: Span) -> Option<String> {
-        Some(one_line(span.text(self.text)))
-    }
-
     #[allow(deprecated)] // `deprecated` must be given, as `None`.
-    fn symbol(
-        &self,
-        name: &Ident,
-        kind: SymbolKind,
-        detail: Option<String>,
-        span: Span,
-        docs: Option<&Docs>,
-        children: Vec<DocumentSymbol>,
-    ) -> DocumentSymbol {
+    fn symbol(&self, origin: Origin<'_>, parts: Parts<'_>) -> DocumentSymbol {
         // The whole of it, doc comment included; the name is what an
         // editor selects.
-        let whole = docs.map_or(span, |d| d.span.to(span));
+        let whole = parts.docs.map_or(parts.span, |d| d.span.to(parts.span));
         DocumentSymbol {
-            name: name.name.to_string(),
-            detail,
-            kind,
+            name: parts.name.name.to_string(),
+            detail: parts.detail,
+            kind: parts.kind,
             tags: None,
             deprecated: None,
-            range: convert::range(&self.index, whole),
-            selection_range: convert::range(&self.index, name.span),
-            children: (!children.is_empty()).then_some(children),
+            range: convert::range(&self.index, origin.span(whole)),
+            selection_range: convert::range(&self.index, origin.span(parts.name.span)),
+            children: (!parts.children.is_empty()).then_some(parts.children),
         }
     }
+}
+
+/// `(spec: string, feedback: [string]) -> string`, as written.
+fn signature(text: &str, params: &[ast::Param], output: &ast::TypeExpr) -> String {
+    let params: Vec<&str> = params.iter().map(|p| p.span.text(text).trim()).collect();
+    let output = output.span.text(text).trim();
+    one_line(&format!("({}) -> {output}", params.join(", ")))
 }
 
 /// Whitespace runs (line breaks included) as one space.

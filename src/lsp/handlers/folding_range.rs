@@ -6,9 +6,10 @@ use lsp_types::{FoldingRange, FoldingRangeKind, FoldingRangeParams};
 
 use super::{Result, document};
 use crate::diagnostics::LineIndex;
+use crate::lsp::documents::Origin;
 use crate::lsp::server::State;
 use crate::syntax::Span;
-use crate::syntax::ast::{CommentKind, Docs, Item};
+use crate::syntax::ast::{CommentKind, Item};
 
 pub(super) fn handle(
     state: &State,
@@ -24,24 +25,28 @@ pub(super) fn handle(
         .unwrap_or(false);
     let mut folds = Folds {
         index: open.line_index(),
-        text: open.text(),
         line_folding_only,
         ranges: Vec::new(),
     };
     let tree = &open.current.tree;
-    for item in &tree.items {
-        folds.docs(item.docs());
-        folds.block(item.span());
+    for view in open.items() {
+        let item = view.item;
+        if let Some(docs) = item.docs() {
+            folds.comment(view.span(docs.span));
+        }
+        folds.block(item.span(), view.origin);
         match item {
             Item::Worker(w) => {
                 for executor in &w.executors {
-                    folds.block(executor.span);
+                    folds.block(executor.span, view.origin);
                 }
             }
-            Item::Workflow(w) => {
-                for state in &w.states {
-                    folds.docs(state.docs.as_ref());
-                    folds.block(state.span);
+            Item::Workflow(_) => {
+                for (state, origin) in view.states() {
+                    if let Some(docs) = &state.docs {
+                        folds.comment(origin.span(docs.span));
+                    }
+                    folds.block(state.span, origin);
                 }
             }
             Item::Import(_) | Item::Type(_) | Item::Transformer(_) => {}
@@ -77,7 +82,6 @@ pub(super) fn handle(
 
 struct Folds<'a> {
     index: LineIndex<'a>,
-    text: &'a str,
     line_folding_only: bool,
     ranges: Vec<FoldingRange>,
 }
@@ -93,23 +97,19 @@ impl Folds<'_> {
         self.line(span.end.saturating_sub(1).max(span.start))
     }
 
-    /// Something in brackets over several lines. A client that folds whole
-    /// lines only keeps the line of the closing bracket in view.
-    fn block(&mut self, span: Span) {
-        let bracketed = span.text(self.text).ends_with(['}', ')', ']']);
-        self.push(span, bracketed, None);
-    }
-
-    fn docs(&mut self, docs: Option<&Docs>) {
-        if let Some(docs) = docs {
-            self.comment(docs.span);
-        }
-    }
-
     fn comment(&mut self, span: Span) {
         self.push(span, false, Some(FoldingRangeKind::Comment));
     }
 
+    /// The fold of a node's span: a client that folds whole lines only
+    /// keeps the line of its closing bracket in view.
+    fn block(&mut self, span: Span, origin: Origin<'_>) {
+        let bracketed = span.text(origin.text).ends_with(['}', ')', ']']);
+        self.push(origin.span(span), bracketed, None);
+    }
+
+    /// A fold of the lines of a span (in the current text). A client that
+    /// folds whole lines only keeps the line of a closing bracket in view.
     fn push(&mut self, span: Span, closing_bracket: bool, kind: Option<FoldingRangeKind>) {
         let start = self.index.utf16_position(span.start as usize);
         let mut end_line = self.last_line(span);

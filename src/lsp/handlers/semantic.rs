@@ -5,9 +5,10 @@
 //!
 //! A text that parses is analyzed as it is. A text with a syntax error is
 //! answered from the last version that parsed ("the last good analysis"):
-//! its lines before and after the edited region are the same in both
-//! texts, so a position on them converts exactly, and what lies in the
-//! edited region is left out (or, for completion, looked up near it).
+//! the two texts are the same before and after the region that was edited
+//! since (their common prefix and suffix, as `documents::Shift` finds the
+//! region of one change), so a position outside it converts exactly, and
+//! what lies inside it is left out (or, for completion, looked up near it).
 
 use std::sync::Arc;
 
@@ -30,11 +31,11 @@ pub(super) struct View {
     pub analysis: Analysis,
     /// The text the client has now.
     pub current: Arc<Document>,
-    /// The lines the two texts share at their start and at their end.
-    same_before: usize,
-    same_after: usize,
-    analyzed_lines: usize,
-    current_lines: usize,
+    /// The edited region: where it starts (in both texts), and where it
+    /// ends in the analyzed text and in the current one.
+    start: usize,
+    analyzed_end: usize,
+    current_end: usize,
 }
 
 /// The view of the document at `uri`, or `None` when no version of it has
@@ -53,16 +54,14 @@ impl View {
         };
         let analysis = check::analyze(&analyzed.tree);
         let current = Arc::clone(&open.current);
-        let (same_before, same_after, analyzed_lines, current_lines) =
-            shared_lines(&analyzed.text, &current.text);
+        let (start, analyzed_end, current_end) = edited(&analyzed.text, &current.text);
         Some(View {
             analyzed,
             analysis,
             current,
-            same_before,
-            same_after,
-            analyzed_lines,
-            current_lines,
+            start,
+            analyzed_end,
+            current_end,
         })
     }
 
@@ -75,105 +74,83 @@ impl View {
         &self.analyzed.text
     }
 
-    /// The line of the analyzed text that a line of the current text is,
+    /// The offset in the analyzed text of an offset of the current text,
     /// when it is outside the edited region.
-    fn analyzed_line(&self, line: usize) -> Option<usize> {
-        if line < self.same_before {
-            return Some(line);
+    fn analyzed_offset(&self, offset: usize) -> Option<usize> {
+        if offset <= self.start {
+            Some(offset)
+        } else if offset >= self.current_end {
+            Some(offset - self.current_end + self.analyzed_end)
+        } else {
+            None
         }
-        let from_end = self.current_lines.checked_sub(line + 1)?;
-        (from_end < self.same_after).then(|| self.analyzed_lines - 1 - from_end)
     }
 
-    /// The line of the current text that a line of the analyzed text is.
-    fn current_line(&self, line: usize) -> Option<usize> {
-        if line < self.same_before {
-            return Some(line);
+    /// The span in the current text of a span of the analyzed text, when
+    /// it is outside the edited region.
+    fn current_span(&self, span: Span) -> Option<Span> {
+        let (start, end) = (span.start as usize, span.end as usize);
+        if end <= self.start {
+            Some(span)
+        } else if start >= self.analyzed_end {
+            let moved = |at: usize| at - self.analyzed_end + self.current_end;
+            Some(Span::from_range(moved(start), moved(end)))
+        } else {
+            None
         }
-        let from_end = self.analyzed_lines.checked_sub(line + 1)?;
-        (from_end < self.same_after).then(|| self.current_lines - 1 - from_end)
     }
 
-    /// The offset in the analyzed text of a client's position, when its
-    /// line is outside the edited region.
+    /// The offset in the analyzed text of a client's position, when it is
+    /// outside the edited region.
     pub(super) fn offset(&self, position: Position) -> Option<u32> {
-        let line = self.analyzed_line(position.line as usize)?;
-        let index = LineIndex::new(self.text());
-        let moved = Position {
-            line: line as u32,
-            character: position.character,
-        };
-        Some(convert::offset(&index, moved) as u32)
+        let index = LineIndex::new(&self.current.text);
+        let offset = convert::offset(&index, position);
+        self.analyzed_offset(offset).map(|at| at as u32)
     }
 
-    /// A position's offset in the analyzed text, or, on an edited line,
-    /// the start of the edited region there: a place in the same item and
-    /// most likely the same state, for looking names up by scope.
+    /// A position's offset in the analyzed text, or, inside the edited
+    /// region, where the region starts: a place in the same item and most
+    /// likely the same state, for looking names up by scope.
     pub(super) fn nearby_offset(&self, position: Position) -> u32 {
-        if let Some(offset) = self.offset(position) {
-            return offset;
-        }
-        let index = LineIndex::new(self.text());
-        index
-            .line_start(self.same_before.min(self.analyzed_lines.saturating_sub(1)))
-            .unwrap_or(0) as u32
+        self.offset(position).unwrap_or(self.start as u32)
     }
 
-    /// The client's range of a span of the analyzed text, when its lines
-    /// are outside the edited region.
+    /// The client's range of a span of the analyzed text, when it is
+    /// outside the edited region.
     pub(super) fn range(&self, span: Span) -> Option<Range> {
-        let index = LineIndex::new(self.text());
-        let mut range = convert::range(&index, span);
-        range.start.line = self.current_line(range.start.line as usize)? as u32;
-        range.end.line = self.current_line(range.end.line as usize)? as u32;
-        Some(range)
+        self.ranges(std::iter::once(span)).pop().flatten()
     }
 
-    /// Converts every span to a range in one pass over the line index.
+    /// [`View::range`] of every span, with one line index.
     pub(super) fn ranges(&self, spans: impl Iterator<Item = Span>) -> Vec<Option<Range>> {
-        let index = LineIndex::new(self.text());
+        let index = LineIndex::new(&self.current.text);
         spans
-            .map(|span| {
-                let mut range = convert::range(&index, span);
-                range.start.line = self.current_line(range.start.line as usize)? as u32;
-                range.end.line = self.current_line(range.end.line as usize)? as u32;
-                Some(range)
-            })
+            .map(|span| Some(convert::range(&index, self.current_span(span)?)))
             .collect()
     }
 }
 
-/// How many lines two texts share at their start and at their end (never
-/// overlapping), and how many lines each has.
-fn shared_lines(a: &str, b: &str) -> (usize, usize, usize, usize) {
-    let a_lines = lines(a);
-    let b_lines = lines(b);
-    let before = a_lines
-        .iter()
-        .zip(&b_lines)
-        .take_while(|(x, y)| x == y)
-        .count();
-    let room = a_lines.len().min(b_lines.len()) - before;
-    let after = a_lines
+/// Where two texts differ: the end of their common prefix, and the start
+/// of their common suffix in each (never overlapping the prefix), all on
+/// character boundaries.
+fn edited(a: &str, b: &str) -> (usize, usize, usize) {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let mut start = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    while !(a.is_char_boundary(start) && b.is_char_boundary(start)) {
+        start -= 1;
+    }
+    let room = x.len().min(y.len()) - start;
+    let mut suffix = x
         .iter()
         .rev()
-        .zip(b_lines.iter().rev())
+        .zip(y.iter().rev())
         .take(room)
-        .take_while(|(x, y)| x == y)
+        .take_while(|(p, q)| p == q)
         .count();
-    (before, after, a_lines.len(), b_lines.len())
-}
-
-/// The lines of a text as the line index counts them.
-fn lines(text: &str) -> Vec<&str> {
-    let index = LineIndex::new(text);
-    (0..index.line_count())
-        .map(|line| {
-            let start = index.line_start(line).unwrap_or(text.len());
-            let end = index.line_start(line + 1).unwrap_or(text.len());
-            &text[start..end]
-        })
-        .collect()
+    while !(a.is_char_boundary(x.len() - suffix) && b.is_char_boundary(y.len() - suffix)) {
+        suffix -= 1;
+    }
+    (start, x.len() - suffix, y.len() - suffix)
 }
 
 /// The refusal of a request that cannot be answered as asked; the message
@@ -190,9 +167,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shared_lines_around_one_edit() {
-        assert_eq!(shared_lines("a\nb\nc\n", "a\nB\nc\n"), (1, 2, 4, 4));
-        assert_eq!(shared_lines("a\nc\n", "a\nb\nc\n"), (1, 2, 3, 4));
-        assert_eq!(shared_lines("a\n", "a\n"), (2, 0, 2, 2));
+    fn the_edited_region() {
+        assert_eq!(edited("abc", "abc"), (3, 3, 3));
+        assert_eq!(edited("a b c", "a X c"), (2, 3, 3));
+        assert_eq!(edited("a c", "a bb c"), (2, 2, 5));
+        assert_eq!(edited("aa", "a"), (1, 2, 1));
+        // Never inside a character.
+        assert_eq!(edited("é", "è"), (0, 2, 2));
     }
 }
