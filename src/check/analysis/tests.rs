@@ -239,3 +239,136 @@ fn the_analysis_can_move_between_threads() {
     fn send<T: Send + Sync>() {}
     send::<Analysis>();
 }
+
+/// Every name used in the examples (workers of calls, transition targets,
+/// `start:` and hooks, named types, names in expressions but `error`,
+/// transformers called in them, named arguments of worker calls) resolves
+/// to a definition of that name.
+#[test]
+fn every_use_in_the_examples_resolves() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/ is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "flow"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for path in files {
+        let source = std::fs::read_to_string(&path).expect("the example is readable");
+        let parsed = crate::syntax::parse(&source);
+        let a = crate::check::analyze(&parsed.file);
+        assert!(a.program.is_some(), "{} has a program", path.display());
+        let mut uses = Vec::new();
+        collect_uses(&parsed.file, &mut uses);
+        for ident in uses {
+            let (id, _) = a.symbol_at(ident.span.start).unwrap_or_else(|| {
+                panic!(
+                    "`{}` at {:?} in {} resolves",
+                    ident.name,
+                    ident.span,
+                    path.display()
+                )
+            });
+            assert_eq!(a.def(id).name, ident.name.as_str(), "in {}", path.display());
+            assert!(
+                a.ref_at(ident.span.start).is_some(),
+                "`{}` at {:?} is a use",
+                ident.name,
+                ident.span
+            );
+        }
+    }
+}
+
+fn collect_uses<'f>(file: &'f ast::File, out: &mut Vec<&'f ast::Ident>) {
+    fn ty<'f>(te: &'f ast::TypeExpr, out: &mut Vec<&'f ast::Ident>) {
+        match &te.kind {
+            ast::TypeExprKind::Named(name) => out.push(name),
+            ast::TypeExprKind::List(inner) | ast::TypeExprKind::Optional(inner) => ty(inner, out),
+            ast::TypeExprKind::Record(fields) => fields.iter().for_each(|f| ty(&f.ty, out)),
+            _ => {}
+        }
+    }
+    fn expr<'f>(e: &'f ast::Expr, out: &mut Vec<&'f ast::Ident>) {
+        match &e.kind {
+            ast::ExprKind::Name(name) if name.as_str() != "error" => out.push(name),
+            // A call of a transformer (a built-in function has no definition).
+            ast::ExprKind::Call { callee, .. }
+                if crate::ir::Builtin::from_name(callee.as_str()).is_none() =>
+            {
+                out.push(callee)
+            }
+            _ => {}
+        }
+        e.for_each_child(|c| expr(c, out));
+    }
+    fn call<'f>(c: &'f ast::Call, out: &mut Vec<&'f ast::Ident>) {
+        out.push(&c.worker);
+        for arg in &c.args {
+            out.extend(arg.name.iter());
+            expr(&arg.value, out);
+        }
+    }
+    fn settings<'f>(list: &'f [ast::Setting], out: &mut Vec<&'f ast::Ident>) {
+        for s in list {
+            if matches!(s.name.as_str(), "before" | "after" | "start") {
+                if let ast::ExprKind::Name(name) = &s.value.kind {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    for item in &file.items {
+        match item {
+            ast::Item::Type(t) => ty(&t.ty, out),
+            ast::Item::Worker(w) => {
+                w.params.iter().for_each(|p| ty(&p.ty, out));
+                ty(&w.output, out);
+                settings(&w.settings, out);
+                for e in &w.executors {
+                    e.settings.iter().for_each(|s| expr(&s.value, out));
+                }
+            }
+            ast::Item::Transformer(t) => {
+                t.params.iter().for_each(|p| ty(&p.ty, out));
+                ty(&t.output, out);
+                if let ast::TransformerBody::Pure(body) = &t.body {
+                    expr(body, out);
+                }
+            }
+            ast::Item::Workflow(w) => {
+                w.params.iter().for_each(|p| ty(&p.ty, out));
+                ty(&w.output, out);
+                settings(&w.settings, out);
+                for st in &w.states {
+                    match &st.kind {
+                        ast::StateKind::Step(s) => call(&s.call, out),
+                        ast::StateKind::Map(m) => {
+                            call(&m.call, out);
+                            expr(&m.iter, out);
+                        }
+                        ast::StateKind::Parallel(p) => {
+                            for b in &p.branches {
+                                call(&b.call, out);
+                                settings(&b.settings, out);
+                            }
+                        }
+                        ast::StateKind::Succeed(e) | ast::StateKind::Fail(e) => expr(e, out),
+                    }
+                    if let Some(body) = st.kind.body() {
+                        settings(&body.settings, out);
+                        for t in &body.transitions {
+                            out.push(&t.target);
+                            if let Some(c) = &t.condition {
+                                expr(c, out);
+                            }
+                        }
+                    }
+                }
+            }
+            ast::Item::Import(_) => {}
+        }
+    }
+}

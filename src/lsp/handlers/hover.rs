@@ -306,13 +306,23 @@ fn in_force(
     };
     let mut out = String::new();
     let Some((program, c)) = program else {
-        for s in own.iter().chain(worker) {
+        // A state's setting replaces its worker's, but hooks add up.
+        let overridden = |s: &ast::Setting| {
+            !matches!(s.name.as_str(), "before" | "after")
+                && own.iter().any(|o| o.name.name == s.name.name)
+        };
+        let written = own.iter().map(|s| (s, "this state".to_string())).chain(
+            worker
+                .iter()
+                .filter(|s| !overridden(s))
+                .map(|s| (s, format!("worker `{worker_name}`"))),
+        );
+        for (s, from) in written {
             let _ = write!(
                 out,
-                "\n- `{}: {}` ({})",
+                "\n- `{}: {}` ({from})",
                 s.name.name,
                 one_line(s.value.span, text),
-                source(s.name.as_str())
             );
         }
         if out.is_empty() {
