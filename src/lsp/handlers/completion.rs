@@ -258,14 +258,23 @@ fn fields(cx: &Cx<'_>, view: Option<&View>, head: &str, end: usize) -> Vec<Compl
 /// The names of a path `a.b?.c` at the end of a text; empty when what is
 /// there is not such a path.
 fn path_before(text: &str) -> Vec<String> {
-    let start = text
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '?'))
-        .map_or(0, |at| at + 1);
+    let start = after_last(text, |c| {
+        !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '?')
+    });
     text[start..]
         .split('.')
         .map(|part| part.trim_end_matches('?').to_string())
         .filter(|part| !part.is_empty())
         .collect()
+}
+
+/// Where the text after the last character that `stop` accepts begins (0
+/// when there is none).
+fn after_last(text: &str, stop: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| stop(c))
+        .map_or(0, |(at, c)| at + c.len_utf8())
 }
 
 /// The named arguments not given yet, when the cursor is where an argument
@@ -312,20 +321,19 @@ pub(super) fn open_call(head: &str) -> Option<(&str, &str)> {
     for (at, c) in head.char_indices().rev() {
         match c {
             ')' | ']' | '}' => depth += 1,
+            '(' if depth == 0 => {
+                let callee_end = head[..at].trim_end().len();
+                let callee_start = after_last(&head[..callee_end], |c| {
+                    !(c.is_ascii_alphanumeric() || c == '_')
+                });
+                let callee = &head[callee_start..callee_end];
+                return (!callee.is_empty()).then_some((callee, &head[at + 1..]));
+            }
             '[' | '{' if depth == 0 => return None,
-            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' | '[' | '{' => depth -= 1,
+            // A call does not go on past a transition.
+            '\n' if depth == 0 && head[at..].trim_start().starts_with("on_") => return None,
             _ => {}
-        }
-        if c == '(' && depth == 0 {
-            let callee_end = head[..at].trim_end().len();
-            let callee_start = head[..callee_end]
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |p| p + 1);
-            let callee = &head[callee_start..callee_end];
-            return (!callee.is_empty()).then_some((callee, &head[at + 1..]));
-        }
-        if c == '\n' && depth == 0 && head[at..].trim_start().starts_with("on_") {
-            return None;
         }
     }
     None
@@ -601,6 +609,9 @@ mod tests {
         assert_eq!(open_call("  x = f(a[1], "), Some(("f", "a[1], ")));
         assert_eq!(open_call("  x = f(a) "), None);
         assert_eq!(path_before("when review?.verdict"), ["review", "verdict"]);
+        assert_eq!(path_before("\"é\"é.a"), ["a"]);
+        assert_eq!(open_call("é(x, "), None);
+        assert_eq!(open_call("\"é\"Coder("), Some(("Coder", "")));
         assert_eq!(dot_end("x = a?."), Some(5));
         assert_eq!(dot_end("x = 1 ."), None);
     }
