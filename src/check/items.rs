@@ -143,7 +143,9 @@ impl<'a> ItemTable<'a> {
         item: ItemRef,
         kind: RefKind,
     ) {
-        tables.resolve(at, Res::Item(item), Some(self.name_span(item)), kind);
+        if tables.records_uses() {
+            tables.resolve(at, Res::Item(item), Some(self.name_span(item)), kind);
+        }
     }
 
     pub(crate) fn transformer(&self, id: TransformerId) -> &'a ast::Transformer {

@@ -73,6 +73,12 @@ impl Tables {
         }
     }
 
+    /// Whether resolutions are recorded, for callers that would have to
+    /// look something up to record one.
+    pub(crate) fn records_uses(&self) -> bool {
+        self.uses_on
+    }
+
     pub(crate) fn resolve(&mut self, at: &Ident, res: Res, def: Option<Span>, kind: RefKind) {
         if !self.uses_on {
             return;

@@ -43,7 +43,10 @@ impl Typer<'_, '_, '_> {
             Ty::Record(record) => {
                 let sym = types.syms.get(name);
                 let found = sym.and_then(|sym| record.field(sym)).copied();
-                let declared = sym.and_then(|sym| record.declared(sym));
+                let recording = self.cx.tables.records_uses();
+                let declared = sym
+                    .filter(|_| recording)
+                    .and_then(|sym| record.declared(sym));
                 if let Some(decl) = declared {
                     self.cx
                         .tables

@@ -115,7 +115,7 @@ impl<'a> Transitions<'a> {
                     failures.take(clause);
                 }
                 let target = table.lookup(clause.target.as_str());
-                if let Some(to) = target {
+                if let Some(to) = target.filter(|_| tables.records_uses()) {
                     let def = Some(table.state(to).name.span);
                     tables.resolve(&clause.target, Res::State(to), def, RefKind::Target);
                 }
