@@ -750,6 +750,7 @@ fixtures! {
     folding,
     syntax_error,
     changes,
+    code_actions,
     protocol,
 }
 
