@@ -547,6 +547,12 @@ impl Session {
         }
     }
 
+    /// A fixture's `L:C` as the protocol's position.
+    #[allow(dead_code)] // For the requests at a position (hover, definition, ...).
+    fn position(&self, args: &str) -> Position {
+        to_position(&self.text, args)
+    }
+
     /// A fixture's `L:C-L:C` as the protocol's range.
     fn range(&self, args: &str) -> Range {
         let (start, end) = args.trim().split_once('-').expect("a range is `L:C-L:C`");
@@ -707,9 +713,12 @@ fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
-/// A unified diff, as `flow fmt --check` shows one.
+/// A unified diff, as `flow fmt --check` shows one, with carriage returns
+/// and a byte-order mark made visible (`␍`, `<BOM>`).
 fn diff(old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    let visible = |text: &str| text.replace('\u{FEFF}', "<BOM>").replace('\r', "␍");
+    let (old, new) = (visible(old), visible(new));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
         .header("before", "after")
@@ -753,6 +762,7 @@ fixtures! {
     syntax_error,
     changes,
     code_actions,
+    crlf,
     protocol,
 }
 
