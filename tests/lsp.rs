@@ -803,6 +803,29 @@ fn requests_before_initialize_are_refused() {
     client.finish();
 }
 
+/// What the server announces for the requests it serves (each feature's
+/// own fields, so that announcing more changes nothing here).
+#[test]
+fn the_capabilities_announce_what_is_served() {
+    let mut client = Client::start();
+    let result = client
+        .request_raw(Initialize::METHOD, json!({"capabilities": {}}))
+        .expect("initialize");
+    let capabilities = &result["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "full sync");
+    assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
+    assert_eq!(capabilities["documentFormattingProvider"], true);
+    assert_eq!(capabilities["documentSymbolProvider"], true);
+    assert_eq!(capabilities["foldingRangeProvider"], true);
+    assert_eq!(
+        capabilities["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(result["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
+    client.finish();
+}
+
 /// `exit` without `shutdown` ends the session, as a failure.
 #[test]
 fn exit_without_shutdown_is_a_failure() {
