@@ -180,8 +180,10 @@ impl Client {
     /// Ends the session as the protocol asks, joins the server, and fails
     /// if any message was left unread.
     fn finish(mut self) {
-        let result = self.request::<Shutdown>(()).expect("shutdown succeeds");
-        assert_eq!(result, ());
+        let result = self
+            .request_raw(Shutdown::METHOD, Value::Null)
+            .expect("shutdown succeeds");
+        assert_eq!(result, Value::Null);
         self.notify::<Exit>(());
         let ending = self.join();
         assert_eq!(ending, Ending::Exit);
@@ -559,6 +561,12 @@ impl Session {
         }
     }
 
+    /// A fixture's `L:C` as the protocol's position.
+    #[allow(dead_code)] // For the requests at a position (hover, definition, ...).
+    fn position(&self, args: &str) -> Position {
+        to_position(&self.text, args)
+    }
+
     /// A fixture's `L:C-L:C` as the protocol's range.
     fn range(&self, args: &str) -> Range {
         let (start, end) = args.trim().split_once('-').expect("a range is `L:C-L:C`");
@@ -719,9 +727,12 @@ fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
-/// A unified diff, as `flow fmt --check` shows one.
+/// A unified diff, as `flow fmt --check` shows one, with carriage returns
+/// and a byte-order mark made visible (`␍`, `<BOM>`).
 fn diff(old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    let visible = |text: &str| text.replace('\u{FEFF}', "<BOM>").replace('\r', "␍");
+    let (old, new) = (visible(old), visible(new));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
         .header("before", "after")
@@ -764,6 +775,8 @@ fixtures! {
     folding,
     syntax_error,
     changes,
+    code_actions,
+    crlf,
     protocol,
     hover,
     navigation,
@@ -811,6 +824,29 @@ fn requests_before_initialize_are_refused() {
         .request_raw(Initialize::METHOD, json!({"capabilities": {}}))
         .expect_err("initialized once");
     assert!(again.starts_with("error -32600: "), "{again}");
+    client.finish();
+}
+
+/// What the server announces for the requests it serves (each feature's
+/// own fields, so that announcing more changes nothing here).
+#[test]
+fn the_capabilities_announce_what_is_served() {
+    let mut client = Client::start();
+    let result = client
+        .request_raw(Initialize::METHOD, json!({"capabilities": {}}))
+        .expect("initialize");
+    let capabilities = &result["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "full sync");
+    assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
+    assert_eq!(capabilities["documentFormattingProvider"], true);
+    assert_eq!(capabilities["documentSymbolProvider"], true);
+    assert_eq!(capabilities["foldingRangeProvider"], true);
+    assert_eq!(
+        capabilities["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(result["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
     client.finish();
 }
 

@@ -234,3 +234,65 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         "no message".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lsp_server::RequestId;
+    use lsp_types::DocumentFormattingParams;
+    use lsp_types::request::Request as _;
+
+    use super::*;
+
+    fn formatting_request() -> Request {
+        Request::new(
+            RequestId::from(1),
+            req::Formatting::METHOD.to_string(),
+            serde_json::json!({
+                "textDocument": {"uri": "file:///a.flow"},
+                "options": {"tabSize": 2, "insertSpaces": true},
+            }),
+        )
+    }
+
+    fn boom(_: &State, _: DocumentFormattingParams) -> Result<Option<Vec<lsp_types::TextEdit>>> {
+        panic!("boom")
+    }
+
+    /// A handler that panics is answered with `InternalError`, naming the
+    /// method and the panic, and the router goes on.
+    #[test]
+    fn a_panicking_handler_is_an_internal_error() {
+        let state = State::default();
+        let response = Requests::new(&state, formatting_request())
+            .on::<req::Formatting>(boom)
+            .finish();
+        let error = response.response_result.expect_err("an error");
+        assert_eq!(error.code, ErrorCode::InternalError as i32);
+        assert!(
+            error.message.contains("textDocument/formatting") && error.message.contains("boom"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// The first handler of the request's method answers it; none is
+    /// `MethodNotFound`.
+    #[test]
+    fn requests_are_routed_by_method() {
+        let state = State::default();
+        let response = Requests::new(&state, formatting_request())
+            .on::<req::DocumentSymbolRequest>(|_, _| Ok(None))
+            .on::<req::Formatting>(|_, _| Ok(Some(Vec::new())))
+            .on::<req::Formatting>(boom)
+            .finish();
+        assert_eq!(
+            response.response_result.expect("an answer"),
+            serde_json::json!([])
+        );
+        let response = Requests::new(&state, formatting_request())
+            .on::<req::DocumentSymbolRequest>(|_, _| Ok(None))
+            .finish();
+        let error = response.response_result.expect_err("an error");
+        assert_eq!(error.code, ErrorCode::MethodNotFound as i32);
+    }
+}
