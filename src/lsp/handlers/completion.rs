@@ -30,7 +30,7 @@ pub(super) fn handle(
     let before = &text[..cursor.min(text.len())];
     let offset = view.as_ref().map(|v| v.nearby_offset(at.position));
     let cx = Cx {
-        analysis: view.as_ref().map(|v| &v.analysis),
+        analysis: view.as_ref().map(|v| &*v.analysis),
         offset: offset.unwrap_or(0),
     };
     let items = complete(&cx, view.as_ref(), before);

@@ -10,7 +10,8 @@
 //! region of one change), so a position outside it converts exactly, and
 //! what lies inside it is left out (or, for completion, looked up near it).
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 
 use lsp_types::{Position, Range, Uri};
 
@@ -28,7 +29,7 @@ pub(super) struct View {
     /// The document that was analyzed: the current text when it parses,
     /// else the last version that did.
     pub analyzed: Arc<Document>,
-    pub analysis: Analysis,
+    pub analysis: Arc<Analysis>,
     /// The text the client has now.
     pub current: Arc<Document>,
     /// The edited region: where it starts (in both texts), and where it
@@ -52,7 +53,7 @@ impl View {
         } else {
             Arc::clone(open.last_parsed.as_ref()?)
         };
-        let analysis = check::analyze(&analyzed.tree);
+        let analysis = analysis_of(&analyzed);
         let current = Arc::clone(&open.current);
         let (start, analyzed_end, current_end) = edited(&analyzed.text, &current.text);
         Some(View {
@@ -130,6 +131,31 @@ impl View {
     }
 }
 
+thread_local! {
+    /// The analysis of the document analyzed last, which the requests
+    /// that follow a change (semantic tokens, inlay hints, hover, ...) all
+    /// ask for. The key is a weak reference, so that it never stands for
+    /// another document that happens to take the same place in memory. A
+    /// server loop is one thread; each has its own.
+    static LAST: RefCell<Option<(Weak<Document>, Arc<Analysis>)>> = const { RefCell::new(None) };
+}
+
+/// The analysis of a document that parses, computed once for the requests
+/// about the same version.
+fn analysis_of(document: &Arc<Document>) -> Arc<Analysis> {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((key, analysis)) = last.as_ref() {
+            if std::ptr::eq(key.as_ptr(), Arc::as_ptr(document)) {
+                return Arc::clone(analysis);
+            }
+        }
+        let analysis = Arc::new(check::analyze(&document.tree));
+        *last = Some((Arc::downgrade(document), Arc::clone(&analysis)));
+        analysis
+    })
+}
+
 /// Where two texts differ: the end of their common prefix, and the start
 /// of their common suffix in each (never overlapping the prefix), all on
 /// character boundaries.
@@ -165,6 +191,25 @@ pub(super) fn refused(message: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_analysis_per_version() {
+        let mut documents = crate::lsp::documents::Documents::default();
+        let uri: Uri = "file:///a.flow".parse().expect("a URI");
+        let text = "workflow w() -> string {\n  succeed done = \"x\"\n}\n";
+        let open = documents.open(uri.clone(), 1, text.to_string());
+        let first = View::of(open).expect("it parses");
+        let again = View::of(open).expect("it parses");
+        assert!(Arc::ptr_eq(&first.analysis, &again.analysis));
+        let change = lsp_types::TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: text.replace("\"x\"", "\"y\""),
+        };
+        let open = documents.change(&uri, 2, vec![change]).expect("open");
+        let next = View::of(open).expect("it parses");
+        assert!(!Arc::ptr_eq(&first.analysis, &next.analysis));
+    }
 
     #[test]
     fn the_edited_region() {
