@@ -362,9 +362,10 @@ impl Analysis {
             .map(|(at, d)| (SymbolId(at as u32), d))
     }
 
-    /// The definition whose name (`on_def`) or a use of which (`Ref`) is
-    /// under the byte offset; a name counts from its first byte to just
-    /// after its last, so that a cursor at its end finds it.
+    /// The definition whose name, or a use of which, is under the byte
+    /// offset, with the span of the name there; a name counts from its
+    /// first byte to just after its last, so that a cursor at its end finds
+    /// it.
     pub fn symbol_at(&self, offset: u32) -> Option<(SymbolId, Span)> {
         let covers = |span: Span| span.start <= offset && offset <= span.end;
         if let Some(r) = self.ref_at(offset) {

@@ -372,3 +372,51 @@ fn collect_uses<'f>(file: &'f ast::File, out: &mut Vec<&'f ast::Ident>) {
         }
     }
 }
+
+/// The queries answer at every offset of every fixture of the checker's
+/// diagnostics and every example, without panicking, and what they answer
+/// is consistent: a symbol's span holds the offset, a use's definition has
+/// the use's name.
+#[test]
+fn queries_answer_everywhere() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures/diagnostics/check", "examples"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("the directory is readable") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|x| x == "flow") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let source = std::fs::read_to_string(&path).expect("the file is readable");
+        let parsed = crate::syntax::parse(&source);
+        if !parsed.errors.is_empty() {
+            continue;
+        }
+        let a = crate::check::analyze(&parsed.file);
+        for offset in 0..=source.len() as u32 {
+            if let Some((id, span)) = a.symbol_at(offset) {
+                assert!(span.start <= offset && offset <= span.end);
+                let written = span.text(&source).trim_matches('"');
+                assert_eq!(written, a.def(id).name, "at {offset} in {}", path.display());
+            }
+            if let Some(typed) = a.type_at(offset) {
+                assert!(typed.span.start <= offset && offset <= typed.span.end);
+                let _ = a.render(typed.ty);
+            }
+            for f in a.fields_after(offset) {
+                let _ = a.render(f.ty);
+            }
+        }
+        for (id, def) in a.symbols() {
+            let _ = a.signature(id);
+            let _ = a.fields_of_path(def.span.start, &[def.name.as_str(), "x"]);
+            if let Some(ty) = def.ty {
+                let _ = (a.fields(ty), a.types.element(ty), a.types.literals(ty));
+            }
+        }
+    }
+}
