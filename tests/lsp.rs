@@ -788,6 +788,7 @@ fixtures! {
     inlay_hints,
     last_good,
     semantic_edits,
+    crlf_semantic,
 }
 
 // ---------------------------------------------------------- the lifecycle

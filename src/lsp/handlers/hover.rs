@@ -246,6 +246,22 @@ fn state(
             );
         }
     }
+    let named_start = workflow
+        .settings
+        .iter()
+        .find(|s| s.name.as_str() == "start");
+    let start = match named_start {
+        Some(s) => a.references(id).any(|r| {
+            r.kind == RefKind::Start && s.span.start <= r.span.start && r.span.end <= s.span.end
+        }),
+        None => workflow
+            .states
+            .first()
+            .is_some_and(|first| first.name.span == def.name_span),
+    };
+    if start {
+        out.push_str("\n\nthe start state: every run begins here");
+    }
     let into = a.transitions_to(id).count();
     let _ = write!(
         out,
