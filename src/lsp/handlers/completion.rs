@@ -523,6 +523,8 @@ fn settings(place: Place) -> Vec<CompletionItem> {
 /// built-in functions.
 fn expression(cx: &Cx<'_>) -> Vec<CompletionItem> {
     let mut items = Vec::new();
+    // `env()` is for executor settings, which workflows have none of.
+    let mut env_allowed = true;
     if let Some(a) = cx.analysis {
         let owner = a.enclosing(cx.offset, |k| {
             matches!(
@@ -531,6 +533,7 @@ fn expression(cx: &Cx<'_>) -> Vec<CompletionItem> {
             )
         });
         if let Some((owner, def)) = owner {
+            env_allowed = def.kind != DefKind::Workflow;
             for (id, d) in a.children(owner) {
                 let value = match d.kind {
                     DefKind::Parameter => d.ty,
@@ -568,6 +571,7 @@ fn expression(cx: &Cx<'_>) -> Vec<CompletionItem> {
     items.extend(
         vocabulary::BUILTINS
             .iter()
+            .filter(|(name, _, _)| env_allowed || *name != "env")
             .map(|(name, signature, what)| CompletionItem {
                 documentation: Some(Documentation::String(what.to_string())),
                 insert_text: Some(format!("{name}($0)")),
