@@ -83,6 +83,13 @@ fn symbol(view: &View, offset: u32) -> Option<(Span, String)> {
         let there = def.ty.map(|t| a.render(t));
         if let Some(here) = here.filter(|h| Some(h) != there.as_ref()) {
             let _ = write!(out, "\n\nhere: `{here}`");
+            if def.is_state() {
+                let _ = write!(
+                    out,
+                    ", since `{}` may not have run, or may have failed, on a path to this point",
+                    def.name
+                );
+            }
         }
     }
     if let Some(docs) = &def.docs {
