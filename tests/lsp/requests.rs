@@ -282,3 +282,41 @@ impl Session {
         }
     }
 }
+
+/// The semantic requests are announced, and the legend of the semantic
+/// tokens is the one the fixtures decode with.
+#[test]
+fn the_semantic_capabilities_are_announced() {
+    let mut client = super::Client::start();
+    let result = client
+        .request_raw(
+            <lsp_types::request::Initialize as lsp_types::request::Request>::METHOD,
+            serde_json::json!({"capabilities": {}}),
+        )
+        .expect("initialize");
+    let c = &result["capabilities"];
+    assert_eq!(c["hoverProvider"], true);
+    assert_eq!(c["definitionProvider"], true);
+    assert_eq!(c["referencesProvider"], true);
+    assert_eq!(c["renameProvider"]["prepareProvider"], true);
+    assert_eq!(c["inlayHintProvider"], true);
+    assert_eq!(
+        c["completionProvider"]["triggerCharacters"],
+        serde_json::json!([".", ">", "=", ":", "(", ","])
+    );
+    assert_eq!(
+        c["signatureHelpProvider"]["triggerCharacters"],
+        serde_json::json!(["(", ","])
+    );
+    let tokens = &c["semanticTokensProvider"];
+    assert_eq!(tokens["full"], true);
+    assert_eq!(
+        tokens["legend"]["tokenTypes"],
+        serde_json::json!(TOKEN_TYPES)
+    );
+    assert_eq!(
+        tokens["legend"]["tokenModifiers"],
+        serde_json::json!(["declaration"])
+    );
+    client.finish();
+}
