@@ -789,6 +789,7 @@ fixtures! {
     last_good,
     semantic_edits,
     crlf_semantic,
+    never_parsed,
 }
 
 // ---------------------------------------------------------- the lifecycle

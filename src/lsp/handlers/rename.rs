@@ -40,7 +40,7 @@ pub(super) fn prepare(
     params: TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>> {
     let Some(view) = view(state, &params.text_document.uri)? else {
-        return Ok(None);
+        return Err(unparsed());
     };
     let Some((symbol, at)) = target(&view, params.position)? else {
         return Ok(None);
@@ -58,7 +58,7 @@ pub(super) fn handle(state: &State, params: RenameParams) -> Result<Option<Works
     let at = params.text_document_position;
     let uri = at.text_document.uri;
     let Some(view) = view(state, &uri)? else {
-        return Ok(None);
+        return Err(unparsed());
     };
     let Some((symbol, _)) = target(&view, at.position)? else {
         return Err(refused("there is no name to rename here"));
@@ -89,13 +89,18 @@ pub(super) fn handle(state: &State, params: RenameParams) -> Result<Option<Works
     }))
 }
 
+/// The refusal of a rename in a text with a syntax error.
+fn unparsed() -> super::Error {
+    refused(
+        "the document has a syntax error: fix it before renaming, so that every use of the name is found",
+    )
+}
+
 /// The renameable definition under the cursor and the span of the name
 /// there; an error that says why when the name cannot be renamed.
 fn target(view: &View, position: lsp_types::Position) -> Result<Option<(SymbolId, ast::Span)>> {
     if !view.is_current() {
-        return Err(refused(
-            "the document has a syntax error: fix it before renaming, so that every use of the name is found",
-        ));
+        return Err(unparsed());
     }
     let Some(offset) = view.offset(position) else {
         return Ok(None);
