@@ -24,7 +24,7 @@ pub(super) fn handle(
 ) -> Result<Option<CompletionResponse>> {
     let at = params.text_document_position;
     let open = document(state, &at.text_document.uri)?;
-    let view = View::of(open);
+    let view = View::of(open).or_else(|| Some(View::partial(open)));
     let text = open.text();
     let cursor = crate::lsp::convert::offset(&open.line_index(), at.position);
     let before = &text[..cursor.min(text.len())];

@@ -66,6 +66,24 @@ impl View {
         })
     }
 
+    /// The view of the current text even when it does not parse, from
+    /// the items and states the parser kept: for completion in a document
+    /// that has never parsed, where names from the broken part are missing
+    /// but the rest are better than none.
+    pub(super) fn partial(open: &OpenDocument) -> View {
+        let current = Arc::clone(&open.current);
+        let analysis = analysis_of(&current);
+        let end = current.text.len();
+        View {
+            analyzed: Arc::clone(&current),
+            analysis,
+            current,
+            start: end,
+            analyzed_end: end,
+            current_end: end,
+        }
+    }
+
     /// Whether the analysis is of the text the client has.
     pub(super) fn is_current(&self) -> bool {
         Arc::ptr_eq(&self.analyzed, &self.current)
