@@ -502,6 +502,9 @@ fn word(tree: &ast::File, offset: u32) -> Option<(Span, String)> {
                     if let Some(body) = st.kind.body() {
                         settings(&body.settings, place);
                         for t in &body.transitions {
+                            if covers(t.keyword) {
+                                return Some((t.keyword, outcome_text(t.outcome)));
+                            }
                             for class in t.classes.iter().filter(|c| covers(c.span)) {
                                 if let Some(text) = class_text(class.as_str()) {
                                     return Some((class.span, text));
@@ -530,6 +533,13 @@ fn setting_text(name: &str, place: Place) -> String {
         "setting `{}`: {}\n\nvalue: {}; default: {}{allowed}",
         s.name, s.meaning, s.value, s.default
     )
+}
+
+fn outcome_text(outcome: ast::Outcome) -> String {
+    match outcome {
+        ast::Outcome::Success => "`on_success`: where the run goes when the state succeeds. The clauses are tried in order and the first whose `when` condition holds is taken; the conditions see the state's value. Without a clause that always matches, the conditions must cover every value.".to_string(),
+        ast::Outcome::Failure => "`on_failure`: where the run goes when the state fails (after its retries). A clause may name failure classes (`on_failure timeout, transient ->`) and a `when` condition over `error`; the first that matches is taken. A failure no clause takes ends the run as failed.".to_string(),
+    }
 }
 
 fn class_text(name: &str) -> Option<String> {
