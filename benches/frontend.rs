@@ -1,5 +1,6 @@
 //! Front-end throughput: `parse`, `parse_on_threads` (as `flow check`
-//! parses: on every core), `check` on a parsed file, and both, on
+//! parses: on every core), `check` on a parsed file (and `check_program`
+//! and `analyze`, which record more), and both, on
 //! generated files of 1,000, 10,000 and 100,000 states (see `gen/mod.rs`).
 //!
 //! Run with `cargo bench --bench frontend`; criterion prints the time per
@@ -65,6 +66,15 @@ fn frontend(c: &mut Criterion, sizes: &[(usize, &str, u64)]) {
         });
         group.bench_function("check", |b| {
             b.iter(|| flow::check::check(black_box(&parsed.file)))
+        });
+        // What the tables cost: `check_program` records what names
+        // resolved to (and builds the program), `analyze` also the types
+        // of definitions and expressions and puts the `Analysis` together.
+        group.bench_function("check_program", |b| {
+            b.iter(|| flow::check::check_program(black_box(&parsed.file)))
+        });
+        group.bench_function("analyze", |b| {
+            b.iter(|| flow::check::analyze(black_box(&parsed.file)))
         });
         group.bench_function("parse+check", |b| {
             b.iter(|| {

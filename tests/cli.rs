@@ -164,6 +164,85 @@ fn explain_accepts_every_spelling() {
     assert_eq!(run(&["explain", "unknown_state"]), full);
 }
 
+// -------------------------------------------------------------------- lsp
+cli_snapshot!(lsp_help, ["lsp", "--help"]);
+
+/// Messages framed as the protocol frames them on stdio.
+fn framed(messages: &[&str]) -> String {
+    messages
+        .iter()
+        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
+        .collect()
+}
+
+/// `flow lsp` with `input` on stdin: the exit status, each message it
+/// wrote to stdout on a line of its own (its framing checked; the
+/// capabilities, which grow with each feature, left out), and stderr.
+fn lsp(args: &[&str], input: &str) -> String {
+    let mut command = common::cli::flow(Path::new(env!("CARGO_MANIFEST_DIR")));
+    command.args(args);
+    let output = common::cli::output(command, Some(input));
+    let mut stdout = String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8");
+    let mut messages = String::new();
+    while !stdout.is_empty() {
+        let (header, rest) = stdout
+            .split_once("\r\n\r\n")
+            .expect("a message has a header");
+        let length: usize = header
+            .strip_prefix("Content-Length: ")
+            .and_then(|n| n.parse().ok())
+            .expect("the header is a Content-Length");
+        let (body, rest) = rest.split_at(length);
+        let mut message: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
+        if let Some(capabilities) = message.pointer_mut("/result/capabilities") {
+            assert!(capabilities.is_object(), "{capabilities}");
+            *capabilities = serde_json::Value::String("...".into());
+        }
+        messages.push_str(&message.to_string());
+        messages.push('\n');
+        stdout = rest.to_string();
+    }
+    let output = std::process::Output {
+        stdout: messages.into_bytes(),
+        ..output
+    };
+    common::cli::transcript(&output)
+}
+
+const INITIALIZE: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+const SHUTDOWN: &str = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+const EXIT: &str = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+
+/// A real process over stdio (as editors pass it, with `--stdio`):
+/// initialized, shut down and exited as the protocol asks, status 0.
+#[test]
+fn lsp_session() {
+    let input = framed(&[INITIALIZE, INITIALIZED, SHUTDOWN, EXIT]);
+    insta::assert_snapshot!("lsp_session", lsp(&["lsp", "--stdio"], &input));
+}
+
+/// `exit` without `shutdown`: status 1, as the protocol says.
+#[test]
+fn lsp_exit_without_shutdown() {
+    let input = framed(&[INITIALIZE, INITIALIZED, EXIT]);
+    insta::assert_snapshot!("lsp_exit_without_shutdown", lsp(&["lsp"], &input));
+}
+
+/// Standard input closed without `shutdown` and `exit`: status 1.
+#[test]
+fn lsp_stdin_closed() {
+    let input = framed(&[INITIALIZE, INITIALIZED]);
+    insta::assert_snapshot!("lsp_stdin_closed", lsp(&["lsp"], &input));
+}
+
+/// A message that is not framed as the protocol asks: status 1, said.
+#[test]
+fn lsp_malformed_message() {
+    insta::assert_snapshot!("lsp_malformed_message", lsp(&["lsp"], "hello\n"));
+}
+
 // -------------------------------------------------------------- top level
 cli_snapshot!(help, ["--help"]);
 cli_snapshot!(status_help, ["status", "--help"]);

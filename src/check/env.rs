@@ -3,6 +3,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::analysis::Tables;
 use super::error::CheckError;
 use super::items::ItemTable;
 use super::types::{Field, ResolveCx, Resolver, TyId, Types};
@@ -165,6 +166,9 @@ pub(crate) struct Cx<'e, 'a> {
     /// in the program, an overflow of one fails the run, where the same
     /// operation on numbers gives a float.
     pub(crate) int_arithmetic: HashSet<Span>,
+    /// What names resolved to and the types of definitions and
+    /// expressions, for the builder and the analysis.
+    pub(crate) tables: Tables,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! fits it; an `after` hook takes the output and its return type becomes the
 //! value the states see.
 
+use super::analysis::RefKind;
 use super::env::Cx;
 use super::error::CheckError;
 use super::items::{ItemRef, TransformerId, wrong_kind_help};
@@ -120,7 +121,11 @@ fn resolve<'s>(
         return None;
     };
     let env = cx.env;
-    match env.items.lookup(name.as_str()) {
+    let found = env.items.lookup(name.as_str());
+    if let Some(item) = found {
+        env.items.record(&mut cx.tables, name, item, RefKind::Hook);
+    }
+    match found {
         Some(ItemRef::Transformer(id)) => Some((id, name)),
         Some(other) => {
             cx.out.push(CheckError::UnknownTransformer {

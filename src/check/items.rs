@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::analysis::{RefKind, Res, Tables};
 use super::error::CheckError;
 use super::types::DefId;
 use crate::syntax::ast;
@@ -122,6 +123,29 @@ impl<'a> ItemTable<'a> {
             ItemRef::Workflow(id) => (3, id.0),
         });
         names.into_iter().map(|(n, _)| n)
+    }
+
+    /// The span of the name of an item's definition.
+    pub(crate) fn name_span(&self, item: ItemRef) -> ast::Span {
+        match item {
+            ItemRef::Type(id) => self.types[id.0 as usize].name.span,
+            ItemRef::Worker(id) => self.workers[id.0 as usize].name.span,
+            ItemRef::Transformer(id) => self.transformers[id.0 as usize].name.span,
+            ItemRef::Workflow(id) => self.workflows[id.0 as usize].name.span,
+        }
+    }
+
+    /// Records that `at` names `item`.
+    pub(crate) fn record(
+        &self,
+        tables: &mut Tables,
+        at: &ast::Ident,
+        item: ItemRef,
+        kind: RefKind,
+    ) {
+        if tables.records_uses() {
+            tables.resolve(at, Res::Item(item), Some(self.name_span(item)), kind);
+        }
     }
 
     pub(crate) fn transformer(&self, id: TransformerId) -> &'a ast::Transformer {

@@ -10,6 +10,7 @@
 //!
 //! The stage is pure: no I/O, no printing.
 
+mod analysis;
 mod build;
 mod env;
 mod error;
@@ -32,10 +33,15 @@ mod workflows;
 #[cfg(test)]
 mod tests;
 
-pub use error::{CheckError, Suggestion};
+pub use analysis::{
+    Analysis, Def, DefKind, ExprType, FieldInfo, Ref, RefKind, Signature, SignatureParam,
+    StateKeyword, SymbolId, TypeRef, TypeTable,
+};
+pub use error::{BlockPlace, CheckError, DefaultFix, StateLine, Suggestion};
 
 use crate::ir;
 use crate::syntax::ast;
+use analysis::Tables;
 use env::{Cx, Env, Sig};
 use items::ItemTable;
 use types::{ResolveCx, Resolver, Types};
@@ -43,7 +49,7 @@ use types::{ResolveCx, Resolver, Types};
 /// Checks a parsed file and returns every problem found, in source order
 /// (problems at the same offset keep the order in which they were found).
 pub fn check(file: &ast::File) -> Vec<CheckError> {
-    analyze(file, false).1
+    run_checks(file, Mode::Check).problems
 }
 
 /// Checks a parsed file and, when no problem is an error (warnings alone do
@@ -51,7 +57,23 @@ pub fn check(file: &ast::File) -> Vec<CheckError> {
 /// come in source order, as from [`check`]: `flow run` prints them all and
 /// runs only when there is a program.
 pub fn check_program(file: &ast::File) -> (Option<ir::Program>, Vec<CheckError>) {
-    analyze(file, true)
+    let run = run_checks(file, Mode::Program);
+    (run.program.and_then(Result::ok), run.problems)
+}
+
+/// Checks a parsed file and keeps everything the checks found out: the
+/// problems and the program of [`check_program`], every definition, every
+/// use of a name resolved to its definition, and the type of every
+/// expression and state value. The same passes as [`check`], which only
+/// skips putting the tables together.
+pub fn analyze(file: &ast::File) -> Analysis {
+    let run = run_checks(file, Mode::Analysis);
+    let program = run.program.and_then(Result::ok);
+    match run.tables {
+        Some((tables, types)) => Analysis::new(file, tables, types, run.problems, program),
+        // `Mode::Analysis` always keeps the tables.
+        None => Analysis::new(file, Tables::default(), Types::new(), run.problems, program),
+    }
 }
 
 /// Why a file that checks without errors has no program: a bug in the
@@ -60,8 +82,8 @@ pub fn check_program(file: &ast::File) -> (Option<ir::Program>, Vec<CheckError>)
 /// program or has errors. For the rare path where [`check_program`] gives
 /// neither a program nor an error; it checks the file again.
 pub fn why_no_program(file: &ast::File) -> Option<String> {
-    match analyze_built(file) {
-        (Some(Err(missing)), _) => Some(missing.to_string()),
+    match run_checks(file, Mode::Program).program {
+        Some(Err(missing)) => Some(missing.to_string()),
         _ => None,
     }
 }
@@ -75,29 +97,30 @@ fn is_error(problem: &CheckError) -> bool {
     )
 }
 
-/// The checks, and the program when `build` is asked for and no error was
-/// found.
-fn analyze(file: &ast::File, build: bool) -> (Option<ir::Program>, Vec<CheckError>) {
-    if !build {
-        return (None, run_checks(file, false).1);
-    }
-    let (built, problems) = analyze_built(file);
-    (built.and_then(Result::ok), problems)
+/// What a run of the checks is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The problems only.
+    Check,
+    /// The problems and, without errors, the program.
+    Program,
+    /// Both, and the tables for [`Analysis`].
+    Analysis,
 }
 
-/// The checks and, when no error was found, the outcome of building the
-/// program.
-fn analyze_built(
-    file: &ast::File,
-) -> (Option<Result<ir::Program, build::Missing>>, Vec<CheckError>) {
-    run_checks(file, true)
+/// What a run of the checks produced.
+struct Run {
+    /// Whether the program was built, when it was asked for and no error was
+    /// found.
+    program: Option<Result<ir::Program, build::Missing>>,
+    problems: Vec<CheckError>,
+    /// With [`Mode::Analysis`]: the tables and the types they refer to.
+    tables: Option<(Tables, Types)>,
 }
 
-fn run_checks(
-    file: &ast::File,
-    build: bool,
-) -> (Option<Result<ir::Program, build::Missing>>, Vec<CheckError>) {
+fn run_checks(file: &ast::File, mode: Mode) -> Run {
     let mut out = Vec::new();
+    let mut tables = Tables::new(mode != Mode::Check, mode == Mode::Analysis);
     let items = ItemTable::collect(file, &mut out);
     let mut types = Types::new();
     let mut resolver = Resolver::new(&mut types, &items);
@@ -105,6 +128,7 @@ fn run_checks(
         types: &mut types,
         items: &items,
         out: &mut out,
+        tables: &mut tables,
     };
     resolver.resolve_defs(&mut rcx);
     let workers: Vec<Sig<'_>> = items
@@ -134,6 +158,7 @@ fn run_checks(
         out,
         worker_values: Vec::new(),
         int_arithmetic: Default::default(),
+        tables,
     };
     transformers::check_all(&mut cx);
     recursion::check(&env.items, &mut cx.out);
@@ -142,12 +167,34 @@ fn run_checks(
     // A clean file always has a program; `Missing` means the checker let
     // something through that it should have reported, and then no program
     // is better than a wrong one.
+    cx.tables.finish();
+    let build = mode != Mode::Check;
     let program = if build && !cx.out.iter().any(is_error) {
         Some(build::program(&cx))
     } else {
         None
     };
-    let mut out = cx.out;
-    out.sort_by_cached_key(CheckError::offset);
-    (program, out)
+    let mut problems = cx.out;
+    problems.sort_by_cached_key(CheckError::offset);
+    let tables = (mode == Mode::Analysis).then(|| {
+        let mut tables = cx.tables;
+        // The signatures know the types of parameters and outputs.
+        for sig in env
+            .workers
+            .iter()
+            .chain(&env.transformers)
+            .chain(&env.workflows)
+        {
+            tables.def_type(sig.name.span, sig.output);
+            for p in &sig.params {
+                tables.def_type(p.name.span, p.ty);
+            }
+        }
+        (tables, cx.types)
+    });
+    Run {
+        program,
+        problems,
+        tables,
+    }
 }

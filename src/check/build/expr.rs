@@ -5,45 +5,41 @@ use rustc_hash::FxHashSet as HashSet;
 use serde_json::{Number, Value};
 
 use super::Missing;
+use crate::check::analysis::{Res, Tables};
 use crate::check::env::Sig;
-use crate::check::items::{ItemRef, ItemTable};
-use crate::check::states::StateTable;
+use crate::check::items::ItemRef;
 use crate::ir;
 use crate::syntax::ast::{self, Expr, ExprKind, Span, StringPart, UnaryOp};
 
-/// What names mean where an expression stands, in the order the checker's
-/// scopes look them up: the loop variable, `error`, the parameters, the
-/// states.
+/// What names mean where an expression stands: what the checker's scopes
+/// resolved each name to, read from its tables, and which names are in
+/// scope here (a loop variable, `error`).
 #[derive(Clone, Copy)]
 pub(super) struct Names<'s, 'a> {
-    pub(super) items: &'s ItemTable<'a>,
+    pub(super) tables: &'s Tables,
     pub(super) transformers: &'s [Sig<'a>],
-    pub(super) params: &'s Sig<'a>,
-    pub(super) states: Option<&'s StateTable<'a>>,
-    /// The loop variable of a map state, in its call's arguments.
-    pub(super) var: Option<&'s str>,
+    /// Whether the loop variable of a map state is in scope (its call's
+    /// arguments).
+    pub(super) var: bool,
     /// Whether `error` is in scope (an expression of a workflow).
     pub(super) error: bool,
+    /// Whether the names of states are in scope (an expression of a
+    /// workflow).
+    pub(super) states: bool,
     /// The operations the checker typed `int`.
     pub(super) int_arithmetic: &'s HashSet<Span>,
 }
 
 impl Names<'_, '_> {
     fn name(&self, ident: &ast::Ident) -> Result<ir::Expr, Missing> {
-        let name = ident.as_str();
-        if self.var == Some(name) {
-            return Ok(ir::Expr::Item);
-        }
-        if self.error && name == "error" {
-            return Ok(ir::Expr::Error);
-        }
-        if let Some((at, _)) = self.params.param(name) {
-            return Ok(ir::Expr::Param(at as u32));
-        }
-        if let Some(id) = self.states.and_then(|s| s.lookup(name)) {
-            return Ok(ir::Expr::State(ir::StateId(id.0)));
-        }
-        Err(Missing::new(format!("the name `{name}`")))
+        let missing = || Missing::new(format!("the name `{}`", ident.name));
+        Ok(match self.tables.get(ident.span).ok_or_else(missing)? {
+            Res::Var if self.var => ir::Expr::Item,
+            Res::Error if self.error => ir::Expr::Error,
+            Res::Param(at) => ir::Expr::Param(at),
+            Res::State(id) if self.states => ir::Expr::State(ir::StateId(id.0)),
+            _ => return Err(missing()),
+        })
     }
 
     pub(super) fn lower(&self, e: &Expr) -> Result<ir::Expr, Missing> {
@@ -140,7 +136,7 @@ impl Names<'_, '_> {
     /// A transformer (the file's own definitions win over built-ins, as in
     /// the checker) or a built-in function.
     fn call(&self, callee: &ast::Ident, args: &[ast::Arg]) -> Result<ir::Expr, Missing> {
-        if let Some(ItemRef::Transformer(id)) = self.items.lookup(callee.as_str()) {
+        if let Some(Res::Item(ItemRef::Transformer(id))) = self.tables.get(callee.span) {
             let sig = self
                 .transformers
                 .get(id.0 as usize)
@@ -171,7 +167,10 @@ impl Names<'_, '_> {
         let mut slots: Vec<Option<ir::Expr>> = vec![None; sig.params.len()];
         for (at, arg) in args.iter().enumerate() {
             let slot = match &arg.name {
-                Some(name) => sig.param(name.as_str()).map(|(i, _)| i),
+                Some(name) => match self.tables.get(name.span) {
+                    Some(Res::Arg(i)) => Some(i as usize),
+                    _ => None,
+                },
                 None => Some(at),
             };
             let slot = slot

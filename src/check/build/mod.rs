@@ -101,17 +101,16 @@ impl<'c, 'e, 'a> Builder<'c, 'e, 'a> {
     }
 
     /// The names in scope in the expressions of a worker, transformer or
-    /// workflow with these parameters (states are added by workflows).
-    fn names(&self, params: &'c Sig<'a>) -> Names<'c, 'a> {
+    /// workflow (states, `error` and loop variables are added by workflows).
+    fn names(&self) -> Names<'c, 'a> {
         let cx: &'c Cx<'e, 'a> = self.cx;
         let env = cx.env;
         Names {
-            items: &env.items,
+            tables: &cx.tables,
             transformers: &env.transformers,
-            params,
-            states: None,
-            var: None,
+            var: false,
             error: false,
+            states: false,
             int_arithmetic: &cx.int_arithmetic,
         }
     }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use super::Missing;
-use crate::check::items::{ItemRef, ItemTable};
+use crate::check::analysis::{Res, Tables};
+use crate::check::items::ItemRef;
 use crate::check::settings::strip_parens;
 use crate::ir::{self, CallSettings, FailureClass};
 use crate::syntax::ast::{self, Expr, ExprKind};
@@ -79,7 +80,7 @@ pub(super) fn duration(settings: &[ast::Setting], name: &str) -> Result<Option<D
 pub(super) fn apply(
     call: &mut CallSettings,
     settings: &[ast::Setting],
-    items: &ItemTable<'_>,
+    tables: &Tables,
 ) -> Result<(), Missing> {
     if let Some(timeout) = duration(settings, "timeout")? {
         call.timeout = Some(timeout);
@@ -117,10 +118,10 @@ pub(super) fn apply(
     }
     // Hooks nest around the executor, a state's outside its worker's: a
     // state's `before` runs first and its `after` last.
-    if let Some(hook) = hook(settings, "before", items)? {
+    if let Some(hook) = hook(settings, "before", tables)? {
         call.before.insert(0, hook);
     }
-    if let Some(hook) = hook(settings, "after", items)? {
+    if let Some(hook) = hook(settings, "after", tables)? {
         call.after.push(hook);
     }
     Ok(())
@@ -130,14 +131,14 @@ pub(super) fn apply(
 pub(super) fn hook(
     settings: &[ast::Setting],
     name: &str,
-    items: &ItemTable<'_>,
+    tables: &Tables,
 ) -> Result<Option<ir::TransformerId>, Missing> {
     let Some(value) = find(settings, name) else {
         return Ok(None);
     };
     match &value.kind {
-        ExprKind::Name(ident) => match items.lookup(ident.as_str()) {
-            Some(ItemRef::Transformer(id)) => Ok(Some(ir::TransformerId(id.0))),
+        ExprKind::Name(ident) => match tables.get(ident.span) {
+            Some(Res::Item(ItemRef::Transformer(id))) => Ok(Some(ir::TransformerId(id.0))),
             _ => Err(Missing::new(format!("the transformer `{}`", ident.name))),
         },
         _ => Err(Missing::new(format!("the hook of `{name}`"))),

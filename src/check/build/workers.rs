@@ -14,14 +14,14 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         worker: &ast::Worker,
         sig: &'e Sig<'a>,
     ) -> Result<ir::Worker, Missing> {
-        let names = self.names(sig);
+        let names = self.names();
         let executor = worker
             .executors
             .first()
             .ok_or_else(|| Missing::new(format!("the executor of `{}`", worker.name.name)))?;
         let executor = executor_of(&names, executor)?;
         let mut call = settings::defaults(&executor);
-        settings::apply(&mut call, &worker.settings, &self.cx.env.items)?;
+        settings::apply(&mut call, &worker.settings, &self.cx.tables)?;
         let (params, input) = self.params(sig);
         Ok(ir::Worker {
             name: worker.name.name.to_string(),
@@ -39,7 +39,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         transformer: &ast::Transformer,
         sig: &'e Sig<'a>,
     ) -> Result<ir::Transformer, Missing> {
-        let names = self.names(sig);
+        let names = self.names();
         let body = match &transformer.body {
             ast::TransformerBody::Pure(body) => ir::TransformerBody::Pure(names.lower(body)?),
             ast::TransformerBody::External {

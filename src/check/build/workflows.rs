@@ -4,10 +4,10 @@
 use super::expr::Names;
 use super::settings::{self, MAX_STEPS};
 use super::{Builder, Missing};
+use crate::check::analysis::Res;
 use crate::check::env::Sig;
 use crate::check::items::ItemRef;
 use crate::check::settings::strip_parens;
-use crate::check::states::StateTable;
 use crate::ir::{self, FailureClass, StateId};
 use crate::syntax::ast::{self, ExprKind, Outcome};
 
@@ -17,21 +17,17 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         workflow: &'a ast::Workflow,
         sig: &'e Sig<'a>,
     ) -> Result<ir::Workflow, Missing> {
-        // The same table the graph analysis built: the first definition of
-        // a name wins (a clean file has no repeats).
-        let table = StateTable::new(workflow, &mut Vec::new());
         // `error` is in scope in every expression of a workflow: the
         // failure being routed in `on_failure` conditions, the one routed
         // most recently elsewhere.
         let entry = Names {
-            states: Some(&table),
+            states: true,
             error: true,
-            ..self.names(sig)
+            ..self.names()
         };
         let start = match settings::find(&workflow.settings, "start").map(|e| &e.kind) {
-            Some(ExprKind::Name(name)) => table
-                .lookup(name.as_str())
-                .map(|id| StateId(id.0))
+            Some(ExprKind::Name(name)) => self
+                .state_named(name)
                 .ok_or_else(|| Missing::new(format!("the start state `{}`", name.name)))?,
             Some(_) => return Err(Missing::new("the `start:` state".into())),
             None => StateId(0),
@@ -46,7 +42,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         let states = workflow
             .states
             .iter()
-            .map(|state| self.state(state, &entry, &table))
+            .map(|state| self.state(state, &entry))
             .collect::<Result<_, _>>()?;
         let (params, input) = self.params(sig);
         Ok(ir::Workflow {
@@ -60,12 +56,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         })
     }
 
-    fn state(
-        &mut self,
-        state: &ast::State,
-        entry: &Names<'_, 'a>,
-        table: &StateTable<'a>,
-    ) -> Result<ir::State, Missing> {
+    fn state(&mut self, state: &ast::State, entry: &Names<'_, 'a>) -> Result<ir::State, Missing> {
         let (kind, body) = match &state.kind {
             ast::StateKind::Step(step) => (
                 ir::StateKind::Step(self.call(&step.call, &step.body.settings, entry)?),
@@ -93,7 +84,7 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
             }
             ast::StateKind::Map(map) => {
                 let per_item = Names {
-                    var: Some(map.var.as_str()),
+                    var: true,
                     ..*entry
                 };
                 let kind = ir::StateKind::Map {
@@ -133,16 +124,21 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
                         .as_ref()
                         .map(|c| entry.lower(c))
                         .transpose()?,
-                    target: table
-                        .lookup(transition.target.as_str())
-                        .map(|id| StateId(id.0))
-                        .ok_or_else(|| {
-                            Missing::new(format!("the state `{}`", transition.target.name))
-                        })?,
+                    target: self.state_named(&transition.target).ok_or_else(|| {
+                        Missing::new(format!("the state `{}`", transition.target.name))
+                    })?,
                 });
             }
         }
         Ok(out)
+    }
+
+    /// The state a name in a transition or `start:` resolved to.
+    fn state_named(&self, name: &ast::Ident) -> Option<StateId> {
+        match self.cx.tables.get(name.span) {
+            Some(Res::State(id)) => Some(StateId(id.0)),
+            _ => None,
+        }
     }
 
     /// A worker call from a state: arguments in parameter order, the
@@ -155,7 +151,8 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
         names: &Names<'_, 'a>,
     ) -> Result<ir::Call, Missing> {
         let env = self.cx.env;
-        let Some(ItemRef::Worker(id)) = env.items.lookup(call.worker.as_str()) else {
+        let tables = &self.cx.tables;
+        let Some(Res::Item(ItemRef::Worker(id))) = tables.get(call.worker.span) else {
             return Err(Missing::new(format!("the worker `{}`", call.worker.name)));
         };
         let sig = &env.workers[id.0 as usize];
@@ -165,12 +162,12 @@ impl<'e, 'a> Builder<'_, 'e, 'a> {
             .get(id.0 as usize)
             .map(|w| w.call.clone())
             .ok_or_else(|| Missing::new(format!("the worker `{}`", call.worker.name)))?;
-        settings::apply(&mut settings, own, &env.items)?;
+        settings::apply(&mut settings, own, tables)?;
         // The value after the state's `after` hook, else the worker's value
         // (its output after its own hook), as the checker typed it.
         let value = match settings::find(own, "after").map(|e| &strip_parens(e).kind) {
-            Some(ExprKind::Name(hook)) => match env.items.lookup(hook.as_str()) {
-                Some(ItemRef::Transformer(t)) => env.transformers[t.0 as usize].output,
+            Some(ExprKind::Name(hook)) => match tables.get(hook.span) {
+                Some(Res::Item(ItemRef::Transformer(t))) => env.transformers[t.0 as usize].output,
                 _ => return Err(Missing::new(format!("the transformer `{}`", hook.name))),
             },
             _ => self.cx.worker_values[id.0 as usize],

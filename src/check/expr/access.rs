@@ -1,6 +1,7 @@
 //! Field access `.f`, optional access `?.f` and indexing `[i]`.
 
 use super::{Typer, Use};
+use crate::check::analysis::{RefKind, Res};
 use crate::check::env::list_names;
 use crate::check::error::CheckError;
 use crate::check::suggest;
@@ -11,12 +12,14 @@ impl Typer<'_, '_, '_> {
     pub(super) fn field(&mut self, base: &Expr, name: &ast::Ident, optional: bool) -> TyId {
         let typed = self.expr(base);
         let (inner, nullable) = self.cx.types.strip_optional(typed.ty);
-        let field = self.field_of(inner, name.as_str(), name.span, false);
+        let field = self.field_of(inner, name, false);
         if nullable && !optional {
             let usage = Use::Field {
                 base,
                 name: name.as_str(),
+                span: name.span,
                 ty: field,
+                top: self.at_top(),
             };
             self.report_nullable(typed, base.span, usage);
         }
@@ -30,18 +33,25 @@ impl Typer<'_, '_, '_> {
     /// The type of field `name` of `ty` (without its `?`), reporting a
     /// missing field or a value that has none. `quoted` is set when the name
     /// was written as a string index (`r["name"]`), for the suggestion.
-    fn field_of(&mut self, ty: TyId, name: &str, span: Span, quoted: bool) -> TyId {
+    fn field_of(&mut self, ty: TyId, at: &ast::Ident, quoted: bool) -> TyId {
+        let (name, span) = (at.as_str(), at.span);
         let types = &self.cx.types;
         match types.get(ty) {
             // `null.f` was reported as a null value already.
             Ty::Error | Ty::Nothing => TyId::ERROR,
             Ty::Json => TyId::JSON,
             Ty::Record(record) => {
-                let found = types
-                    .syms
-                    .get(name)
-                    .and_then(|sym| record.field(sym))
-                    .copied();
+                let sym = types.syms.get(name);
+                let found = sym.and_then(|sym| record.field(sym)).copied();
+                let recording = self.cx.tables.records_uses();
+                let declared = sym
+                    .filter(|_| recording)
+                    .and_then(|sym| record.declared(sym));
+                if let Some(decl) = declared {
+                    self.cx
+                        .tables
+                        .resolve(at, Res::Field, Some(decl), RefKind::Field);
+                }
                 if let Some(field) = found {
                     return if field.optional {
                         self.cx.types.optional(field.ty)
@@ -142,7 +152,11 @@ impl Typer<'_, '_, '_> {
             return TyId::ERROR;
         }
         if let Some(key) = plain_string(index) {
-            return self.field_of(record, &key, index.span, true);
+            let key = ast::Ident {
+                name: key.into(),
+                span: index.span,
+            };
+            return self.field_of(record, &key, true);
         }
         let fields: Vec<(TyId, bool)> = match self.cx.types.get(record) {
             Ty::Record(r) => r.fields.iter().map(|f| (f.ty, f.optional)).collect(),

@@ -3,6 +3,7 @@
 
 use super::builtins::Builtin;
 use super::{Cause, Typer};
+use crate::check::analysis::{RefKind, Res};
 use crate::check::env::{ParamSig, Sig};
 use crate::check::error::CheckError;
 use crate::check::items::ItemRef;
@@ -16,6 +17,10 @@ impl Typer<'_, '_, '_> {
         let item = env.items.lookup(callee.as_str());
         // A transformer may take the name of a built-in; the file's own
         // definition wins, so that new built-ins never break a file.
+        if let Some(found) = item {
+            env.items
+                .record(&mut self.cx.tables, callee, found, RefKind::Call);
+        }
         if let Some(ItemRef::Transformer(id)) = item {
             let sig = &env.transformers[id.0 as usize];
             // Expressions are pure: they are evaluated again when a run is
@@ -194,6 +199,12 @@ impl Typer<'_, '_, '_> {
                 continue;
             }
             given[at] = Some(name.span);
+            self.cx.tables.resolve(
+                name,
+                Res::Arg(at as u32),
+                Some(param.name.span),
+                RefKind::Argument,
+            );
             self.argument(arg, Some(param), callee);
         }
         for (param, given) in sig.params.iter().zip(&given) {

@@ -7,6 +7,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{Cause, Typed, Typer, Use};
+use crate::check::analysis::{RefKind, Res};
 use crate::check::env::list_names;
 use crate::check::error::CheckError;
 use crate::check::types::{Ty, TyId};
@@ -27,7 +28,11 @@ impl Typer<'_, '_, '_> {
                     otherwise,
                 },
                 _,
-            ) => return self.expect_conditional(condition, then, otherwise, expected, cause),
+            ) => {
+                let typed = self.expect_conditional(condition, then, otherwise, expected, cause);
+                self.cx.tables.expr_type(e.span, typed.ty);
+                return typed;
+            }
             (ExprKind::List(items), Ty::List(_) | Ty::Json) => {
                 // Any JSON value fits `json`, so a list literal there may
                 // mix element types.
@@ -39,10 +44,12 @@ impl Typer<'_, '_, '_> {
                 for item in items {
                     self.expect(item, elem, &cause);
                 }
+                self.cx.tables.expr_type(e.span, target);
                 return Typed::of(target);
             }
             (ExprKind::Record(entries), Ty::Record(_) | Ty::Json) => {
                 self.expect_record(entries, e.span, target, cause);
+                self.cx.tables.expr_type(e.span, target);
                 return Typed::of(target);
             }
             _ => {}
@@ -84,6 +91,11 @@ impl Typer<'_, '_, '_> {
             };
             match field {
                 Some((ty, declared)) => {
+                    if let Some(decl) = declared {
+                        self.cx
+                            .tables
+                            .resolve(&entry.key, Res::Field, Some(decl), RefKind::Field);
+                    }
                     let cause = Cause::Field {
                         name: key,
                         declared,
@@ -129,7 +141,7 @@ impl Typer<'_, '_, '_> {
         let (inner, nullable) = types.strip_optional(typed.ty);
         if nullable && !types.is_nullable(expected) {
             if let Some(nr) = typed.not_run {
-                if self.report_not_run(nr, typed.ty, Use::Argument) {
+                if self.report_not_run(nr, typed.ty, span, Use::Argument) {
                     if !self.cx.types.is_subtype(inner, expected) {
                         self.mismatch(inner, expected, span, cause);
                     }

@@ -4,6 +4,7 @@
 //! the states of a workflow) has its own scope; the expression checker asks it
 //! what a name stands for.
 
+use crate::check::analysis::Res;
 use crate::check::env::{ParamSig, list_names};
 use crate::check::error::Suggestion;
 use crate::check::graph::Absence;
@@ -39,8 +40,14 @@ pub(crate) struct NotRunInfo {
     pub(crate) absence: Absence,
 }
 
+/// What a name resolved to, and the span of its definition's name (none
+/// for `error`).
+pub(crate) type Resolution = Option<(Res, Option<Span>)>;
+
 pub(crate) trait Scope {
-    fn lookup(&self, name: &str) -> Lookup;
+    /// What `name` means here, and what it resolved to, which the caller
+    /// records for the builder and the analysis.
+    fn lookup(&self, name: &str) -> (Lookup, Resolution);
 
     /// The name in scope closest to a misspelt one.
     fn suggest(&self, name: &str, span: Span) -> Option<Suggestion>;
@@ -67,10 +74,18 @@ pub(crate) struct ParamScope<'s, 'a> {
 }
 
 impl Scope for ParamScope<'_, '_> {
-    fn lookup(&self, name: &str) -> Lookup {
-        match self.params.iter().find(|p| p.name.as_str() == name) {
-            Some(p) => Lookup::Value(p.ty),
-            None => Lookup::Unknown,
+    fn lookup(&self, name: &str) -> (Lookup, Resolution) {
+        match self
+            .params
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.name.as_str() == name)
+        {
+            Some((at, p)) => (
+                Lookup::Value(p.ty),
+                Some((Res::Param(at as u32), Some(p.name.span))),
+            ),
+            None => (Lookup::Unknown, None),
         }
     }
 

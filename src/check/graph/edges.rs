@@ -39,6 +39,7 @@ use super::failures::{FailureClauses, shadowed};
 use super::unknown::UnknownStates;
 use super::{StateId, StateTable};
 use crate::check::CheckError;
+use crate::check::analysis::{RefKind, Res, Tables};
 use crate::syntax::ast::{self, Outcome};
 
 /// A transition a run can take.
@@ -74,6 +75,7 @@ impl<'a> Transitions<'a> {
         table: &StateTable<'a>,
         unknown: &mut UnknownStates<'_, '_>,
         out: &mut Vec<CheckError>,
+        tables: &mut Tables,
     ) -> Self {
         let mut edges = Vec::new();
         let mut offsets = Vec::with_capacity(table.len() + 1);
@@ -112,7 +114,12 @@ impl<'a> Transitions<'a> {
                 if live && clause.outcome == Outcome::Failure {
                     failures.take(clause);
                 }
-                match table.lookup(clause.target.as_str()) {
+                let target = table.lookup(clause.target.as_str());
+                if let Some(to) = target.filter(|_| tables.records_uses()) {
+                    let def = Some(table.state(to).name.span);
+                    tables.resolve(&clause.target, Res::State(to), def, RefKind::Target);
+                }
+                match target {
                     None => {
                         out.push(unknown.error(&clause.target));
                         unknown_target |= live;

@@ -28,6 +28,7 @@ pub(crate) use super::states::{StateId, StateTable};
 pub(crate) use absence::Absence;
 
 use super::CheckError;
+use super::analysis::Tables;
 use crate::syntax::ast;
 use absence::Searches;
 use dominance::Dominance;
@@ -69,12 +70,13 @@ pub(crate) struct WorkflowGraph<'a> {
 pub(crate) fn analyze_workflow<'a>(
     workflow: &'a ast::Workflow,
     out: &mut Vec<CheckError>,
+    tables: &mut Tables,
 ) -> WorkflowGraph<'a> {
     let mut found = Vec::new();
     let states = StateTable::new(workflow, &mut found);
     let mut unknown = UnknownStates::new(&states);
-    let start = settings::check(&states, &mut unknown, &mut found);
-    let transitions = Transitions::resolve(&states, &mut unknown, &mut found);
+    let start = settings::check(&states, &mut unknown, &mut found, tables);
+    let transitions = Transitions::resolve(&states, &mut unknown, &mut found, tables);
 
     if states.is_empty() {
         found.push(CheckError::MissingStart {

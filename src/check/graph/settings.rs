@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry;
 
 use super::unknown::UnknownStates;
 use super::{StateId, StateTable};
+use crate::check::analysis::{RefKind, Res, Tables};
 use crate::check::settings::{describe, strip_parens};
 use crate::check::{CheckError, suggest};
 use crate::syntax::ast::{self, ExprKind};
@@ -28,6 +29,7 @@ pub(super) fn check(
     table: &StateTable<'_>,
     unknown: &mut UnknownStates<'_, '_>,
     out: &mut Vec<CheckError>,
+    tables: &mut Tables,
 ) -> Start {
     let workflow = table.workflow();
     let mut seen: HashMap<&str, ast::Span> = HashMap::default();
@@ -63,7 +65,7 @@ pub(super) fn check(
             }
         }
         if name == "start" {
-            start = check_start(table, unknown, &setting.value, out);
+            start = check_start(table, unknown, &setting.value, out, tables);
         } else {
             check_max_steps(&setting.value, out);
         }
@@ -77,10 +79,13 @@ fn check_start(
     unknown: &mut UnknownStates<'_, '_>,
     value: &ast::Expr,
     out: &mut Vec<CheckError>,
+    tables: &mut Tables,
 ) -> Start {
     let value = strip_parens(value);
     if let ExprKind::Name(name) = &value.kind {
         if let Some(id) = table.lookup(name.as_str()) {
+            let def = Some(table.state(id).name.span);
+            tables.resolve(name, Res::State(id), def, RefKind::Start);
             return Start::Named(id);
         }
         // A workflow without states is reported as such; saying that the

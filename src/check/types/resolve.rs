@@ -8,6 +8,7 @@ use miette::LabeledSpan;
 
 use super::arena::{DefId, Field, TyId, Types};
 use super::symbols::Sym;
+use crate::check::analysis::{RefKind, Tables};
 use crate::check::error::CheckError;
 use crate::check::items::{ItemRef, ItemTable, wrong_kind_help};
 use crate::check::suggest;
@@ -44,6 +45,7 @@ pub(crate) struct ResolveCx<'r, 'a> {
     pub(crate) types: &'r mut Types,
     pub(crate) items: &'r ItemTable<'a>,
     pub(crate) out: &'r mut Vec<CheckError>,
+    pub(crate) tables: &'r mut Tables,
 }
 
 impl Resolver {
@@ -84,6 +86,7 @@ impl Resolver {
         }
         self.state[def.0 as usize] = DefState::Done(ty);
         cx.types.set_def(def, ty);
+        cx.tables.def_type(td.name.span, ty);
         ty
     }
 
@@ -141,6 +144,7 @@ impl Resolver {
                 continue;
             }
             first.insert(def.name.as_str(), def.name.span);
+            cx.tables.def_type(def.name.span, ty);
             fields.push(Field {
                 name: cx.types.syms.intern(def.name.as_str()),
                 ty,
@@ -152,7 +156,11 @@ impl Resolver {
     }
 
     fn named(&mut self, ident: &ast::Ident, cx: &mut ResolveCx<'_, '_>) -> TyId {
-        let def = match cx.items.lookup(ident.as_str()) {
+        let found = cx.items.lookup(ident.as_str());
+        if let Some(item) = found {
+            cx.items.record(cx.tables, ident, item, RefKind::Type);
+        }
+        let def = match found {
             Some(ItemRef::Type(def)) => def,
             Some(other) => {
                 cx.out.push(CheckError::UnknownType {

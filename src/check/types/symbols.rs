@@ -3,7 +3,7 @@
 //! Types compare and hash names by `Sym`, an integer, instead of by string.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// An interned name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -11,8 +11,8 @@ pub(crate) struct Sym(u32);
 
 #[derive(Default, Debug)]
 pub(crate) struct Symbols {
-    ids: HashMap<Rc<str>, Sym>,
-    names: Vec<Rc<str>>,
+    ids: HashMap<Arc<str>, Sym>,
+    names: Vec<Arc<str>>,
 }
 
 impl Symbols {
@@ -21,8 +21,8 @@ impl Symbols {
             return sym;
         }
         let sym = Sym(self.names.len() as u32);
-        let name: Rc<str> = Rc::from(name);
-        self.names.push(Rc::clone(&name));
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(Arc::clone(&name));
         self.ids.insert(name, sym);
         sym
     }

@@ -20,7 +20,7 @@ pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
     let error_ty = failure::error_type(&mut cx.types);
     let routed_ty = failure::routed_error_type(&mut cx.types);
     for (workflow, sig) in env.items.workflows.iter().zip(&env.workflows) {
-        let graph = graph::analyze_workflow(workflow, &mut cx.out);
+        let graph = graph::analyze_workflow(workflow, &mut cx.out, &mut cx.tables);
         // Once a parameter or state called `error` is reported, `error`
         // is unchecked in the workflow: its uses are that one mistake.
         let shadowed = report_ambiguous(cx, workflow, sig);
@@ -32,6 +32,11 @@ pub(crate) fn check_all(cx: &mut Cx<'_, '_>) {
             .iter()
             .map(|state| values::state_value(cx, state))
             .collect();
+        for (state, value) in workflow.states.iter().zip(&values) {
+            if let Some(ty) = value {
+                cx.tables.def_type(state.name.span, *ty);
+            }
+        }
         let w = typing::Workflow {
             graph: &graph,
             sig,

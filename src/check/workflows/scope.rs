@@ -4,14 +4,15 @@
 //! values of the states, which may not exist yet at the point where the
 //! expression is evaluated (definite assignment).
 
+use crate::check::analysis::Res;
 use crate::check::env::{ParamSig, list_names};
 use crate::check::error::Suggestion;
-use crate::check::expr::{Lookup, NotRunInfo, Scope};
+use crate::check::expr::{Lookup, NotRunInfo, Resolution, Scope};
 use crate::check::graph::{Absence, Point, WorkflowGraph};
 use crate::check::states::StateId;
 use crate::check::suggest;
 use crate::check::types::TyId;
-use crate::syntax::ast::Span;
+use crate::syntax::ast::{self, Span};
 
 pub(super) struct StateScope<'s, 'a> {
     pub(super) graph: &'s WorkflowGraph<'a>,
@@ -26,7 +27,7 @@ pub(super) struct StateScope<'s, 'a> {
     /// and then every value counts as available.
     pub(super) at: Option<Point>,
     /// The loop variable of a map state, in its call's arguments.
-    pub(super) var: Option<(&'s str, TyId)>,
+    pub(super) var: Option<(&'s ast::Ident, TyId)>,
     /// What `error` is here.
     pub(super) error: ErrorScope,
 }
@@ -43,30 +44,36 @@ pub(super) enum ErrorScope {
 }
 
 impl StateScope<'_, '_> {
-    fn param(&self, name: &str) -> Option<&ParamSig<'_>> {
-        self.params.iter().find(|p| p.name.as_str() == name)
+    fn param(&self, name: &str) -> Option<(usize, &ParamSig<'_>)> {
+        self.params
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.name.as_str() == name)
     }
 }
 
 impl Scope for StateScope<'_, '_> {
-    fn lookup(&self, name: &str) -> Lookup {
+    fn lookup(&self, name: &str) -> (Lookup, Resolution) {
         if let Some((var, ty)) = self.var {
-            if var == name {
-                return Lookup::Value(ty);
+            if var.as_str() == name {
+                return (Lookup::Value(ty), Some((Res::Var, Some(var.span))));
             }
         }
         if name == "error" {
-            return match self.error {
+            let lookup = match self.error {
                 ErrorScope::Failure(ty) => Lookup::Value(ty),
                 ErrorScope::Routed(ty) => Lookup::Routed(ty),
             };
+            return (lookup, Some((Res::Error, None)));
         }
-        if let Some(param) = self.param(name) {
-            return Lookup::Value(param.ty);
+        if let Some((at, param)) = self.param(name) {
+            let res = (Res::Param(at as u32), Some(param.name.span));
+            return (Lookup::Value(param.ty), Some(res));
         }
         let states = self.graph.states();
         if let Some(id) = states.lookup(name) {
-            return match self.values.get(id.index()).copied().flatten() {
+            let res = Some((Res::State(id), Some(states.state(id).name.span)));
+            let lookup = match self.values.get(id.index()).copied().flatten() {
                 None => Lookup::NoValue(format!(
                     "`{name}` is a `{}` state: it ends the run and has no value",
                     states.state(id).kind.keyword()
@@ -80,8 +87,9 @@ impl Scope for StateScope<'_, '_> {
                     }
                 }
             };
+            return (lookup, res);
         }
-        Lookup::Unknown
+        (Lookup::Unknown, None)
     }
 
     fn suggest(&self, name: &str, span: Span) -> Option<Suggestion> {
@@ -94,7 +102,7 @@ impl Scope for StateScope<'_, '_> {
         });
         let candidates = self
             .var
-            .map(|(var, _)| var)
+            .map(|(var, _)| var.as_str())
             .into_iter()
             .chain(["error"])
             .chain(self.params.iter().map(|p| p.name.as_str()))
@@ -105,7 +113,7 @@ impl Scope for StateScope<'_, '_> {
     fn unknown_help(&self) -> String {
         let mut parts = Vec::new();
         if let Some((var, _)) = self.var {
-            parts.push(format!("the loop variable `{var}`"));
+            parts.push(format!("the loop variable `{}`", var.name));
         }
         parts.push("`error`".to_string());
         if !self.params.is_empty() {

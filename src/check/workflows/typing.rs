@@ -7,6 +7,7 @@
 
 use super::exhaustive;
 use super::scope::{ErrorScope, StateScope};
+use crate::check::analysis::RefKind;
 use crate::check::env::{Cx, Sig};
 use crate::check::error::CheckError;
 use crate::check::expr::{Cause, Typer, Use};
@@ -58,8 +59,9 @@ pub(super) fn check_state(cx: &mut Cx<'_, '_>, w: &Workflow<'_, '_>, id: StateId
         }
         StateKind::Map(map) => {
             let item = iterate(cx, &entry, state, &map.iter);
+            cx.tables.def_type(map.var.span, item);
             let inner = StateScope {
-                var: Some((map.var.as_str(), item)),
+                var: Some((&map.var, item)),
                 ..w.scope(id, known.then_some(Point::Entry(id)))
             };
             worker_call(cx, &inner, &map.call);
@@ -117,7 +119,7 @@ fn transitions(
     // Conditions that did not check cannot be judged: fixing them comes
     // first, and may well make the clauses exhaustive.
     if !success_problems {
-        exhaustive::check(cx, &succeeded, state, body);
+        exhaustive::check(cx, &succeeded, w.graph.states(), state, body);
     }
 }
 
@@ -125,6 +127,10 @@ fn transitions(
 fn worker_call(cx: &mut Cx<'_, '_>, scope: &StateScope<'_, '_>, call: &ast::Call) {
     let env = cx.env;
     let item = env.items.lookup(call.worker.as_str());
+    if let Some(found) = item {
+        env.items
+            .record(&mut cx.tables, &call.worker, found, RefKind::Call);
+    }
     if let Some(ItemRef::Worker(id)) = item {
         let sig = &env.workers[id.0 as usize];
         Typer::new(cx, scope).named_args(sig, &call.args, call.worker.span);

@@ -31,9 +31,12 @@ pub(super) fn state_value(cx: &mut Cx<'_, '_>, state: &ast::State) -> Option<TyI
             let mut seen =
                 HashSet::with_capacity_and_hasher(parallel.branches.len(), Default::default());
             let mut fields = Vec::with_capacity(parallel.branches.len());
+            // A branch's name is where the field of the value is declared.
+            let mut decls = Vec::with_capacity(parallel.branches.len());
             for branch in &parallel.branches {
                 let hooks = settings::check(&branch.settings, Place::Branch, &mut cx.out);
                 let ty = call_value(cx, &branch.call, hooks);
+                cx.tables.def_type(branch.name.span, ty);
                 // A repeated branch name is reported with the states; the
                 // value keeps the first.
                 if seen.insert(branch.name.as_str()) {
@@ -42,9 +45,10 @@ pub(super) fn state_value(cx: &mut Cx<'_, '_>, state: &ast::State) -> Option<TyI
                         ty,
                         optional: false,
                     });
+                    decls.push(branch.name.span);
                 }
             }
-            Some(cx.types.record(None, fields))
+            Some(cx.types.declared_record(None, fields, decls))
         }
         StateKind::Succeed(_) | StateKind::Fail(_) => None,
     }
