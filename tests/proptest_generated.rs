@@ -108,7 +108,8 @@ proptest! {
 }
 
 /// A syntax error near the end of a 10 MB file is found, and reported at
-/// its line, with the items before it kept. (How fast is measured by
+/// its line, with every item kept: the broken workflow too, since the
+/// parser recovers at its next state. (How fast is measured by
 /// `cargo bench --bench cli`, not asserted here.)
 #[test]
 fn a_syntax_error_near_the_end_of_10_mb_is_reported_at_its_line() {
@@ -127,8 +128,8 @@ fn a_syntax_error_near_the_end_of_10_mb_is_reported_at_its_line() {
     assert_eq!(line_of(&broken, error.offset()), line, "{error}");
     assert_eq!(
         parsed.file.items.len(),
-        count_items(&generated.source) - 1,
-        "every item but the broken workflow is kept"
+        count_items(&generated.source),
+        "every item is kept, the broken workflow with the states that parse"
     );
 }
 
