@@ -86,8 +86,11 @@ impl Diagnostic {
 /// parses, every problem the checker finds, in source order.
 ///
 /// The checker does not run on a file with syntax errors: names defined in
-/// the items that failed to parse would be missing, and it would report
-/// follow-on errors that only confuse.
+/// the items and states that failed to parse would be missing, and it would
+/// report follow-on errors that only confuse (every transition to a broken
+/// state an unknown state, every read of its value an unknown name). The
+/// tree the parser recovered, with the states that parsed, is what
+/// [`analyze_keeping_tree`] hands back, for a language server.
 pub fn analyze(source: &str) -> Vec<Diagnostic> {
     analyze_keeping_tree(source, NonZeroUsize::MIN).0
 }

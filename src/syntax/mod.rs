@@ -21,9 +21,10 @@ pub use span::Span;
 
 /// The result of parsing one file.
 ///
-/// When there are syntax errors, `file` holds the items that did parse, so
-/// that an editor can still offer what it can; the checker should not be run
-/// on it, since names defined in the broken items would be missing.
+/// When there are syntax errors, `file` holds the items that did parse, and
+/// a workflow with broken states holds the states that did, so that an
+/// editor can still offer what it can; the checker should not be run on it,
+/// since names defined in the broken items and states would be missing.
 #[derive(Debug, Clone)]
 pub struct Parsed {
     pub file: ast::File,
