@@ -1,8 +1,7 @@
 //! `flow check`: run the front end over files and report what it finds.
 
-use std::io::Read;
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -11,8 +10,8 @@ use super::files;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::diagnostics::json::JsonReport;
-use crate::diagnostics::{Counts, Diagnostic, FileReport};
-use crate::syntax::SyntaxError;
+use crate::diagnostics::{Counts, FileReport};
+use crate::document::{Document, Reader};
 
 /// Check .flow files without running them
 #[derive(Debug, Args)]
@@ -63,16 +62,13 @@ enum Deny {
     Warnings,
 }
 
-/// The name that stands for standard input.
-const STDIN: &str = "-";
-
 pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let deny_warnings = args.deny.contains(&Deny::Warnings);
     let renderer = HumanRenderer::new(Style {
         color: color.for_stderr(),
         width: stderr_width(),
     });
-    let mut stdin: Option<String> = None;
+    let mut reader = Reader::new();
     let mut reports = Vec::with_capacity(args.files.len());
     let mut unreadable = false;
     // Whether anything was printed to stderr yet.
@@ -83,9 +79,9 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
     let paths = files::expand(&args.files);
     let last = paths.len().saturating_sub(1);
     for (k, path) in paths.into_iter().enumerate() {
-        let report = match path.and_then(|path| read_source(&path, &mut stdin)) {
-            Ok(Source::Text(name, source)) => {
-                let (report, tree) = FileReport::analyze_keeping_tree(name, source, threads);
+        let report = match path.and_then(|path| reader.read(&path)) {
+            Ok(source) => {
+                let (report, tree) = Document::from_source(source, threads).into_report();
                 if k == last {
                     // Nothing is checked after the last file, and the process
                     // ends soon: its memory goes back to the system then, at
@@ -99,11 +95,6 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
                 }
                 report
             }
-            Ok(Source::TooLarge(name, size)) => FileReport {
-                name,
-                source: String::new(),
-                diagnostics: vec![Diagnostic::Syntax(SyntaxError::FileTooLarge { size })],
-            },
             Err(message) => {
                 unreadable = true;
                 if std::mem::replace(&mut printed, true) && args.format == Format::Human {
@@ -138,57 +129,5 @@ pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, Exit
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// What `read_source` found.
-enum Source {
-    /// The display name and the text of a file.
-    Text(String, String),
-    /// A file too large for the parser, which is not read at all: the
-    /// parser would refuse it anyway, after gigabytes of reading.
-    TooLarge(String, usize),
-}
-
-/// The parser refuses files of this many bytes or more (see
-/// `flow::syntax::parse`).
-const MAX_FILE_SIZE: u64 = u32::MAX as u64;
-
-/// The display name and text of one file, or a message that names the file
-/// and says why it cannot be read. Standard input is read once, however
-/// often `-` is given.
-fn read_source(path: &Path, stdin: &mut Option<String>) -> Result<Source, String> {
-    if path.as_os_str() == STDIN {
-        let name = "<stdin>".to_string();
-        if let Some(text) = stdin {
-            return Ok(Source::Text(name, text.clone()));
-        }
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("could not read standard input: {e}"))?;
-        let text = decode(&name, bytes)?;
-        *stdin = Some(text.clone());
-        return Ok(Source::Text(name, text));
-    }
-    let name = path.display().to_string();
-    let unreadable = |e: std::io::Error| format!("could not read `{name}`: {e}");
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    if metadata.is_file() && metadata.len() >= MAX_FILE_SIZE {
-        let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
-        return Ok(Source::TooLarge(name, size));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    let text = decode(&name, bytes)?;
-    Ok(Source::Text(name, text))
-}
-
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|e| {
-        let error = e.utf8_error();
-        format!(
-            "could not read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-            error.valid_up_to()
-        )
     })
 }

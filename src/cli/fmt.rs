@@ -2,7 +2,7 @@
 //! would change.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ use super::files;
 use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
 use crate::diagnostics::human::{HumanRenderer, Style};
 use crate::diagnostics::{Diagnostic, FileReport};
-use crate::syntax::SyntaxError;
+use crate::document::{Contents, Document, Reader, STDIN, Source};
 
 /// Format .flow files in the canonical layout
 #[derive(Debug, Args)]
@@ -44,9 +44,6 @@ pub struct FmtArgs {
     files: Vec<PathBuf>,
 }
 
-/// The name that stands for standard input.
-const STDIN: &str = "-";
-
 /// What happened to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -70,10 +67,10 @@ pub(super) fn run(args: &FmtArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
         &args.files[..]
     };
     let mut outcomes = Vec::with_capacity(files.len());
-    let mut stdin_text = None;
+    let mut reader = Reader::new();
     for path in files::expand(files) {
         match path {
-            Ok(path) => outcomes.push(format_one(&path, args.check, &renderer, &mut stdin_text)?),
+            Ok(path) => outcomes.push(format_one(&path, args.check, &renderer, &mut reader)?),
             Err(message) => {
                 print_stderr(&renderer.render_error(message))?;
                 outcomes.push(Outcome::Refused);
@@ -93,34 +90,36 @@ fn format_one(
     path: &Path,
     check: bool,
     renderer: &HumanRenderer,
-    stdin_text: &mut Option<String>,
+    reader: &mut Reader,
 ) -> Result<Outcome, ExitCode> {
     let is_stdin = path.as_os_str() == STDIN;
-    let name = if is_stdin {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
-    let source = match read(path, is_stdin, &name, stdin_text) {
-        Ok(source) => source,
-        Err(Unreadable::Message(message)) => {
-            print_stderr(&renderer.render_error(message))?;
+    let (name, source) = match reader.read(path) {
+        Ok(Source {
+            name,
+            contents: Contents::Text(text),
+        }) => (name, text),
+        Ok(Source {
+            name,
+            contents: Contents::TooLarge(size),
+        }) => {
+            let (report, _) = Document::too_large(name, size).into_report();
+            refuse(renderer, report)?;
             return Ok(Outcome::Refused);
         }
-        Err(Unreadable::TooLarge(size)) => {
-            refuse(
-                renderer,
-                name,
-                String::new(),
-                vec![SyntaxError::FileTooLarge { size }],
-            )?;
+        Err(message) => {
+            print_stderr(&renderer.render_error(message))?;
             return Ok(Outcome::Refused);
         }
     };
     let formatted = match crate::fmt::format(&source) {
         Ok(formatted) => formatted,
         Err(errors) => {
-            refuse(renderer, name, source, errors)?;
+            let report = FileReport {
+                name,
+                source,
+                diagnostics: errors.into_iter().map(Diagnostic::Syntax).collect(),
+            };
+            refuse(renderer, report)?;
             return Ok(Outcome::Refused);
         }
     };
@@ -147,17 +146,7 @@ fn format_one(
 
 /// Reports the syntax errors of a file that is not formatted, as
 /// `flow check` shows them.
-fn refuse(
-    renderer: &HumanRenderer,
-    name: String,
-    source: String,
-    errors: Vec<SyntaxError>,
-) -> Result<(), ExitCode> {
-    let report = FileReport {
-        name,
-        source,
-        diagnostics: errors.into_iter().map(Diagnostic::Syntax).collect(),
-    };
+fn refuse(renderer: &HumanRenderer, report: FileReport) -> Result<(), ExitCode> {
     let mut text = renderer.render_diagnostics(&report);
     text.push_str(&renderer.render_error(format!(
         "could not format `{}`: {}; it is left unchanged",
@@ -175,54 +164,6 @@ fn diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
         .to_string()
-}
-
-enum Unreadable {
-    Message(String),
-    TooLarge(usize),
-}
-
-/// The parser refuses files of this many bytes or more (see
-/// `flow::syntax::parse`), so they are not read at all.
-const MAX_FILE_SIZE: u64 = u32::MAX as u64;
-
-/// The text of a file or of standard input (read once, however often `-`
-/// is given).
-fn read(
-    path: &Path,
-    is_stdin: bool,
-    name: &str,
-    stdin_text: &mut Option<String>,
-) -> Result<String, Unreadable> {
-    let bytes = if is_stdin {
-        if let Some(text) = stdin_text {
-            return Ok(text.clone());
-        }
-        let mut bytes = Vec::new();
-        io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Unreadable::Message(format!("could not read standard input: {e}")))?;
-        bytes
-    } else {
-        let unreadable =
-            |e: io::Error| Unreadable::Message(format!("could not read `{name}`: {e}"));
-        let metadata = fs::metadata(path).map_err(unreadable)?;
-        if metadata.is_file() && metadata.len() >= MAX_FILE_SIZE {
-            let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
-            return Err(Unreadable::TooLarge(size));
-        }
-        fs::read(path).map_err(unreadable)?
-    };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Unreadable::Message(format!(
-            "could not read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    if is_stdin {
-        *stdin_text = Some(text.clone());
-    }
-    Ok(text)
 }
 
 /// Replaces a file's text: written to a new file beside it, then renamed

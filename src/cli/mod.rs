@@ -13,6 +13,7 @@ mod files;
 mod fmt;
 mod graph;
 mod logs;
+mod lsp;
 mod prune;
 mod reject;
 mod resume;
@@ -56,7 +57,8 @@ const EXIT_USAGE: u8 = 2;
         flow explain unknown_state            why a diagnostic exists and how to fix it\n  \
         flow run site.flow --input @in.json   run a workflow: output on stdout, trace on stderr\n  \
         flow fmt site.flow                    rewrite a file in the canonical layout\n  \
-        flow graph site.flow | dot -Tsvg      draw the workflows as a picture (SVG)"
+        flow graph site.flow | dot -Tsvg      draw the workflows as a picture (SVG)\n  \
+        flow lsp                              the language server, for editors"
 )]
 pub struct Cli {
     /// When to use colours in diagnostics on stderr
@@ -82,6 +84,7 @@ enum Command {
     Approve(approve::ApproveArgs),
     Reject(reject::RejectArgs),
     Prune(prune::PruneArgs),
+    Lsp(lsp::LspArgs),
 }
 
 /// `--color`, as in cargo.
@@ -177,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(&args, cli.color),
         Command::Logs(args) => logs::run(&args, cli.color),
         Command::Prune(args) => prune::run(&args),
+        Command::Lsp(args) => lsp::run(&args, cli.color),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -11,7 +11,7 @@ pub mod json;
 mod line_index;
 mod source;
 
-pub use line_index::{LineCol, LineIndex};
+pub use line_index::{LineCol, LineIndex, Utf16Position};
 
 use std::fmt;
 use std::num::NonZeroUsize;

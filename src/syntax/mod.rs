@@ -14,6 +14,9 @@ mod span;
 mod trivia;
 
 pub use error::SyntaxError;
+/// The parser refuses a text of this many bytes or more
+/// ([`SyntaxError::FileTooLarge`]): spans are `u32` offsets.
+pub use lower::MAX_SOURCE_LEN;
 pub use span::Span;
 
 /// The result of parsing one file.

@@ -135,7 +135,7 @@ fn starts_workflow(rest: &str) -> bool {
 const BYTE_ORDER_MARK: &str = "\u{FEFF}";
 
 /// Spans are `u32` offsets, so a file must be shorter than 4 GiB.
-const MAX_SOURCE_LEN: usize = u32::MAX as usize;
+pub const MAX_SOURCE_LEN: usize = u32::MAX as usize;
 
 fn too_large(len: usize) -> Option<SyntaxError> {
     (len >= MAX_SOURCE_LEN).then_some(SyntaxError::FileTooLarge { size: len })
