@@ -121,3 +121,47 @@ async def test_folding_ranges_cover_items_and_states(client: LanguageClient):
         assert document.line_of(needle) in starts, f"no fold starting at `{needle}`: {ranges}"
     [workflow] = [r for r in ranges if r.start_line == document.line_of("workflow hello")]
     assert workflow.end_line >= document.line_of("succeed done"), workflow
+
+
+async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient):
+    document = Document(client, "unknown_state.flow").open()
+    assert len(await document.diagnostics()) == 1
+    client.diagnostics.pop(document.uri)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=document.identifier))
+    assert list(await document.diagnostics()) == []
+
+
+async def test_the_notifications_editors_send_leave_the_server_serving(client: LanguageClient):
+    # VS Code sends `$/setTrace` when flow.trace.server changes, and both
+    # clients send saves, configuration changes and cancellations; the server
+    # need not act on them, but it must go on answering.
+    document = Document(client, "unformatted.flow").open()
+    client.set_trace(types.SetTraceParams(value=types.TraceValue.Verbose))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=document.identifier))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"flow": {}}))
+    client.cancel_request(types.CancelParams(id=12345))
+    edits = await within(
+        client.text_document_formatting_async(
+            types.DocumentFormattingParams(text_document=document.identifier, options=FORMATTING_OPTIONS)
+        ),
+        "textDocument/formatting after the notifications",
+    )
+    assert apply_edits(document.text, edits) == flow_fmt(document.text)
+
+
+async def test_a_request_about_a_document_not_open_is_refused_in_words(client: LanguageClient):
+    uri = "file:///nowhere/never_opened.flow"
+    try:
+        await within(
+            client.text_document_document_symbol_async(
+                types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            ),
+            "textDocument/documentSymbol for a document not open",
+        )
+    except Exception as error:  # pygls raises the JSON-RPC error as an exception
+        assert "not open" in str(error), error
+    else:
+        raise AssertionError("the server answered a request about a document it has not seen")
+    # And it still serves.
+    document = Document(client, "greet.flow").open()
+    assert list(await document.diagnostics()) == []
