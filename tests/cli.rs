@@ -164,6 +164,60 @@ fn explain_accepts_every_spelling() {
     assert_eq!(run(&["explain", "unknown_state"]), full);
 }
 
+// -------------------------------------------------------------------- lsp
+cli_snapshot!(lsp_help, ["lsp", "--help"]);
+
+/// Messages framed as the protocol frames them on stdio.
+fn framed(messages: &[&str]) -> String {
+    messages
+        .iter()
+        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
+        .collect()
+}
+
+const INITIALIZE: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+const SHUTDOWN: &str = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+const EXIT: &str = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+
+/// A real process over stdio (as editors pass it, with `--stdio`):
+/// initialized, shut down and exited as the protocol asks, status 0.
+#[test]
+fn lsp_session() {
+    let input = framed(&[INITIALIZE, INITIALIZED, SHUTDOWN, EXIT]);
+    insta::assert_snapshot!(
+        "lsp_session",
+        run_with_input(&["lsp", "--stdio"], Some(&input))
+    );
+}
+
+/// `exit` without `shutdown`: status 1, as the protocol says.
+#[test]
+fn lsp_exit_without_shutdown() {
+    let input = framed(&[INITIALIZE, INITIALIZED, EXIT]);
+    insta::assert_snapshot!(
+        "lsp_exit_without_shutdown",
+        run_with_input(&["lsp"], Some(&input))
+    );
+}
+
+/// Standard input closed without `shutdown` and `exit`: status 1.
+#[test]
+fn lsp_stdin_closed() {
+    let input = framed(&[INITIALIZE, INITIALIZED]);
+    insta::assert_snapshot!("lsp_stdin_closed", run_with_input(&["lsp"], Some(&input)));
+}
+
+/// A message that is not framed as the protocol asks: status 1, said.
+#[test]
+fn lsp_malformed_message() {
+    insta::assert_snapshot!(
+        "lsp_malformed_message",
+        run_with_input(&["lsp"], Some("hello\n"))
+    );
+}
+
 // -------------------------------------------------------------- top level
 cli_snapshot!(help, ["--help"]);
 cli_snapshot!(status_help, ["status", "--help"]);

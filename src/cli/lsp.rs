@@ -45,24 +45,25 @@ pub(super) fn run(args: &LspArgs, color: ColorChoice) -> Result<ExitCode, ExitCo
     // The writer thread ends once every sender is gone.
     drop(connection);
     if let Err(e) = io_threads.join() {
-        print_stderr(&renderer.render_error(format!(
-            "flow lsp: could not read a message from the client: {e}"
-        )))?;
+        print_stderr(
+            &renderer.render_error(format!("could not read a message from the client: {e}")),
+        )?;
         return Ok(ExitCode::FAILURE);
     }
     match ending {
         Ending::Exit | Ending::Disconnected { shut_down: true } => Ok(ExitCode::SUCCESS),
         Ending::ExitWithoutShutdown => {
             print_stderr(&renderer.render_error(
-                "flow lsp: the client sent `exit` without `shutdown` first; exit status 1, as \
+                "the client sent `exit` without `shutdown` first; exit status 1, as \
                  the protocol says",
             ))?;
             Ok(ExitCode::FAILURE)
         }
         Ending::Disconnected { shut_down: false } => {
-            print_stderr(&renderer.render_error(
-                "flow lsp: the client closed standard input without `shutdown` and `exit`",
-            ))?;
+            print_stderr(
+                &renderer
+                    .render_error("the client closed standard input without `shutdown` and `exit`"),
+            )?;
             Ok(ExitCode::FAILURE)
         }
     }
