@@ -56,6 +56,19 @@ async def test_an_unknown_state_is_diagnosed_on_open_and_cleared_on_change(clien
     assert diagnostic.range == document.range("on_success -> agian", "agian"), diagnostic.range
 
 
+async def test_positions_count_utf16_code_units(client: LanguageClient):
+    # The server announces UTF-16 (or nothing, which means UTF-16), even to
+    # Neovim, which offers UTF-8 first; and it counts in it.
+    encoding = client.initialize_result.capabilities.position_encoding
+    assert encoding in (None, types.PositionEncodingKind.Utf16), encoding
+    document = Document(client, "utf16.flow").open()
+    [diagnostic] = await document.diagnostics()
+    assert diagnostic.code == "flow::check::unknown_field", diagnostic
+    expected = document.range("again.greetng", "greetng")
+    assert expected.start.character == len('  succeed done = "👋 ${again.') + 1, "the emoji counts two"
+    assert diagnostic.range == expected, diagnostic.range
+
+
 async def test_formatting_is_flow_fmt(client: LanguageClient):
     document = Document(client, "unformatted.flow").open()
     edits = await within(
