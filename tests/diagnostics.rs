@@ -223,6 +223,110 @@ fn explanation_examples_do_what_they_say() {
     each(EXPLANATIONS, |e| e.code.to_string(), check_explanation);
 }
 
+/// Every fix of every fixture, applied on its own, gives a file with fewer
+/// syntax errors (none new), in which the diagnostic it fixes is gone: one
+/// fewer of its code. The fixes are in the JSON of the snapshots.
+#[test]
+fn every_fix_repairs_what_it_is_for() {
+    let fixtures = fixtures();
+    let with_fixes = std::sync::atomic::AtomicUsize::new(0);
+    each(
+        &fixtures,
+        |f| f.display.clone(),
+        |fixture| {
+            let source = std::fs::read_to_string(&fixture.path).expect("readable fixture");
+            let before = analyze(&source);
+            let syntax_before = flow::syntax::parse(&source).errors.len();
+            for diagnostic in &before {
+                let code = diagnostic.code_name();
+                let count = |found: &[flow::diagnostics::Diagnostic]| {
+                    found.iter().filter(|d| d.code_name() == code).count()
+                };
+                for fix in diagnostic.fixes() {
+                    with_fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let fixed = fix.apply(&source);
+                    let syntax_after = flow::syntax::parse(&fixed).errors.len();
+                    let is_syntax = code.starts_with("flow::syntax::");
+                    assert!(
+                        syntax_after + usize::from(is_syntax) <= syntax_before,
+                        "{}: the fix `{}` of {code} leaves {syntax_after} syntax errors \
+                         (there were {syntax_before}):\n{fixed}",
+                        fixture.display,
+                        fix.message
+                    );
+                    let after = analyze(&fixed);
+                    // A syntax error hides the checker's diagnostics, so a
+                    // check fix is judged in a file that parses.
+                    assert!(
+                        count(&after) < count(&before),
+                        "{}: the fix `{}` of {code} does not remove it:\n{fixed}\n{:#?}",
+                        fixture.display,
+                        fix.message,
+                        after.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+                    );
+                }
+            }
+        },
+    );
+    assert!(with_fixes.into_inner() > 20, "too few fixes are tested");
+}
+
+/// Every `tests/fixtures/recovery/<name>.flow` has syntax errors in some
+/// states of a workflow. Its snapshot `diagnostics__recovery__<name>.snap`
+/// holds what `flow check` reports and the outline of the tree the parser
+/// recovered: the states around the broken ones are kept.
+#[test]
+fn a_broken_state_keeps_the_states_around_it() {
+    let base = root().join("tests/fixtures/recovery");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&base)
+        .expect("tests/fixtures/recovery exists")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "flow"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 4, "found only {paths:?}");
+    each(
+        &paths,
+        |path| path.display().to_string(),
+        |path| {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let display = format!("tests/fixtures/recovery/{name}.flow");
+            let source = std::fs::read_to_string(path).expect("readable fixture");
+            let parsed = flow::syntax::parse(&source);
+            assert!(!parsed.errors.is_empty(), "{display} has no syntax error");
+            let mut outline = String::new();
+            for item in &parsed.file.items {
+                if let flow::syntax::ast::Item::Workflow(w) = item {
+                    let states: Vec<&str> = w.states.iter().map(|s| s.name.name.as_str()).collect();
+                    outline.push_str(&format!(
+                        "workflow {}: {}\n",
+                        w.name.name,
+                        states.join(", ")
+                    ));
+                }
+            }
+            let report = FileReport::analyze(&display, source);
+            let mut settings = insta::Settings::clone_current();
+            settings.set_input_file(path);
+            settings.set_omit_expression(true);
+            settings.set_prepend_module_to_snapshot(true);
+            settings.bind(|| {
+                insta::assert_snapshot!(
+                    format!("recovery__{name}"),
+                    format!(
+                        "---- recovered ----\n{outline}\n---- check ----\n{}",
+                        render(&report)
+                    )
+                );
+            });
+        },
+    );
+}
+
 /// The workflow shown in the README checks clean, as the README says.
 #[test]
 fn readme_example_checks_clean() {

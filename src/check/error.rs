@@ -8,7 +8,7 @@
 use miette::{Diagnostic, LabeledSpan};
 use thiserror::Error;
 
-use crate::syntax::Span;
+use crate::syntax::{Span, ast};
 
 /// A machine-applicable fix: replace the text at `span` with `replacement`.
 /// The help text of the diagnostic shows it as "did you mean `...`?", and an
@@ -17,6 +17,119 @@ use crate::syntax::Span;
 pub struct Suggestion {
     pub replacement: String,
     pub span: Span,
+}
+
+/// Where a fix puts a new line into the block of a state. The line is laid
+/// out as `flow fmt` lays out a file: states indented by two spaces, the
+/// members of their blocks by four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockPlace {
+    /// Before the member of the block (a setting, transition or branch)
+    /// that starts at this offset.
+    Before(u32),
+    /// After the member that ends at this offset.
+    After(u32),
+    /// Into the empty block whose closing brace is at this offset.
+    Empty(u32),
+    /// The state has no block: after the state, which ends at this offset.
+    NoBlock(u32),
+}
+
+impl BlockPlace {
+    /// Before the first member of the state's block.
+    pub fn first(state: &ast::State) -> Self {
+        let Some(body) = state.kind.body() else {
+            return BlockPlace::NoBlock(state.span.end);
+        };
+        let branches = match &state.kind {
+            ast::StateKind::Parallel(p) => p.branches.as_slice(),
+            _ => &[],
+        };
+        let first = body
+            .settings
+            .iter()
+            .map(|s| s.span.start)
+            .chain(body.transitions.iter().map(|t| t.span.start))
+            .chain(
+                branches
+                    .iter()
+                    .map(|b| b.docs.as_ref().map_or(b.span.start, |d| d.span.start)),
+            )
+            .min();
+        match first {
+            Some(at) => BlockPlace::Before(at),
+            None => Self::empty(state),
+        }
+    }
+
+    /// After the member that ends at `end`, or, given none, at the end of
+    /// the state's block.
+    pub fn after(state: &ast::State, end: Option<u32>) -> Self {
+        match end {
+            Some(end) => BlockPlace::After(end),
+            None => {
+                let Some(body) = state.kind.body() else {
+                    return BlockPlace::NoBlock(state.span.end);
+                };
+                let last = body
+                    .settings
+                    .iter()
+                    .map(|s| s.span.end)
+                    .chain(body.transitions.iter().map(|t| t.span.end))
+                    .chain(match &state.kind {
+                        ast::StateKind::Parallel(p) => p.branches.iter().map(|b| b.span.end).max(),
+                        _ => None,
+                    })
+                    .max();
+                match last {
+                    Some(end) => BlockPlace::After(end),
+                    None => Self::empty(state),
+                }
+            }
+        }
+    }
+
+    /// The place in a state whose block has no members: into its braces, or
+    /// a new block when it has none.
+    fn empty(state: &ast::State) -> Self {
+        let head_end = match &state.kind {
+            ast::StateKind::Step(step) => step.call.span.end,
+            ast::StateKind::Map(map) => map.iter.span.end,
+            ast::StateKind::Parallel(_) => state.name.span.end,
+            ast::StateKind::Succeed(value) | ast::StateKind::Fail(value) => value.span.end,
+        };
+        if state.span.end > head_end {
+            BlockPlace::Empty(state.span.end.saturating_sub(1))
+        } else {
+            BlockPlace::NoBlock(state.span.end)
+        }
+    }
+}
+
+/// A line that a fix adds to the block of state `state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateLine {
+    pub state: String,
+    pub place: BlockPlace,
+    /// The line without its indentation: `max_visits: 3`.
+    pub text: String,
+}
+
+/// A default that a fix gives a value that may be missing, as
+/// `value ?? default`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultFix {
+    /// The expression that gets the default: `x`, or `a.b` for a field of a
+    /// value that may be missing.
+    pub span: Span,
+    /// For `a.b`, the offset of the `.` that becomes `?.`.
+    pub dot: Option<u32>,
+    /// `""`, `[]`, `0` or `false`.
+    pub value: &'static str,
+    /// Whether `(x ?? default)` needs its parentheses: an operand of an
+    /// operator that binds tighter than `??`, or a part of a larger
+    /// expression whose context is not known.
+    pub parens: bool,
 }
 
 #[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
@@ -489,6 +602,9 @@ pub enum CheckError {
         uncovered: String,
         #[help]
         help: String,
+        /// The fix: the missing `on_success -> ...`, when a target is
+        /// clear (see `workflows/exhaustive.rs`).
+        catch_all: Option<StateLine>,
     },
 
     #[error("this transition can never be taken")]
@@ -558,6 +674,8 @@ pub enum CheckError {
         states: Vec<LabeledSpan>,
         #[help]
         help: String,
+        /// The fix: `max_visits` for the state where the loop starts.
+        bound: StateLine,
     },
 
     #[error("the loop {cycle} has no bound: a `limit` failure of `{state}` is routed back into it")]
@@ -575,6 +693,15 @@ pub enum CheckError {
         states: Vec<LabeledSpan>,
         #[help]
         help: String,
+        /// The terminal state the help sends the `limit` failure to, if the
+        /// workflow has one; `span` is the clause that routes it now.
+        exit: Option<String>,
+        /// The fix, when `exit` is known: a clause `on_failure limit ->
+        /// exit` above the one that routes the failure back (`insert`), or,
+        /// when that clause takes only `limit`, its target changed
+        /// (`retarget`).
+        insert: Option<StateLine>,
+        retarget: Option<Suggestion>,
     },
 
     #[error("workflow `{workflow}` can never succeed")]
@@ -740,6 +867,7 @@ pub enum CheckError {
         found: String,
         #[help]
         help: String,
+        default: Option<DefaultFix>,
     },
 
     #[error("step `{step}` {reason}")]
@@ -761,10 +889,34 @@ pub enum CheckError {
         failure: Option<Span>,
         #[help]
         help: String,
+        /// Only the empty value of a step that has not run yet, as the help
+        /// offers it (`expr/not_run.rs` says why).
+        default: Option<DefaultFix>,
     },
 }
 
 impl CheckError {
+    /// The "did you mean" replacement, for the variants that have one.
+    pub fn suggestion(&self) -> Option<&Suggestion> {
+        use CheckError::*;
+        match self {
+            UnknownType { suggestion, .. }
+            | UnknownWorker { suggestion, .. }
+            | UnknownTransformer { suggestion, .. }
+            | UnknownFunction { suggestion, .. }
+            | UnknownName { suggestion, .. }
+            | UnknownField { suggestion, .. }
+            | UnknownArgument { suggestion, .. }
+            | UnknownExecutor { suggestion, .. }
+            | UnknownBuiltin { suggestion, .. }
+            | UnknownSetting { suggestion, .. }
+            | UnknownFailureClass { suggestion, .. }
+            | UnknownState { suggestion, .. }
+            | NotAMember { suggestion, .. } => suggestion.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The offset of the primary label, used to report diagnostics in
     /// source order.
     pub fn offset(&self) -> usize {

@@ -32,7 +32,7 @@ mod workflows;
 #[cfg(test)]
 mod tests;
 
-pub use error::{CheckError, Suggestion};
+pub use error::{BlockPlace, CheckError, DefaultFix, StateLine, Suggestion};
 
 use crate::ir;
 use crate::syntax::ast;

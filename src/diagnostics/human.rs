@@ -61,9 +61,26 @@ impl HumanRenderer {
                 Some(header) => out.push_str(&primary_snippet_first(&rendered, &header)),
                 None => out.push_str(&rendered),
             }
+            self.push_fixes(&mut out, diagnostic);
             out.push('\n');
         }
         out
+    }
+
+    /// A `fix:` line under the report for each fix that its help does not
+    /// already spell out: a "did you mean `x`?" or a "write `a && b`" is the
+    /// fix itself, said once.
+    fn push_fixes(&self, out: &mut String, diagnostic: &Diagnostic) {
+        let help = diagnostic.help().map(|help| help.to_string());
+        for fix in diagnostic.fixes() {
+            if help.as_deref().is_some_and(|help| fix.is_told_by(help)) {
+                continue;
+            }
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("  {}: {}\n", self.paint("fix", CYAN), fix.message));
+        }
     }
 
     /// The closing line for one file, like cargo's: nothing for a clean
@@ -123,6 +140,7 @@ impl HumanRenderer {
 
 const RED: &str = "31";
 const YELLOW: &str = "33";
+const CYAN: &str = "36";
 
 /// A diagnostic together with the file it is about, so that miette can show
 /// the snippet and the `file:line:column` header.

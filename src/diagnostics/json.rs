@@ -3,17 +3,21 @@
 //!
 //! ```json
 //! {"diagnostics":[{"code","severity","message","file",
-//!   "labels":[{"message","line","column","offset","length"}],"help"}],
+//!   "labels":[{"message","line","column","offset","length"}],"help",
+//!   "fixes":[{"message","edits":[{"start":{"line","column","offset"},
+//!             "end":{"line","column","offset"},"new_text"}]}]}],
 //!  "errors":N,"warnings":N}
 //! ```
 //!
 //! Lines and columns are 1-based, columns counted in characters; offsets and
-//! lengths are in bytes. The primary label comes first.
+//! lengths are in bytes. The primary label comes first. An edit replaces the
+//! text from `start` to `end` (exclusive; equal to insert) with `new_text`;
+//! the edits of one fix never overlap and apply to the file as it was read.
 
 use miette::{Diagnostic as _, LabeledSpan};
 use serde::Serialize;
 
-use super::{Counts, Diagnostic, FileReport, LineIndex};
+use super::{Counts, Diagnostic, FileReport, Fix, LineIndex};
 
 /// Everything `flow check --format json` prints, over all files.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +36,58 @@ pub struct JsonDiagnostic {
     pub file: String,
     pub labels: Vec<JsonLabel>,
     pub help: Option<String>,
+    /// The mechanical repairs, most likely first; empty when there is none.
+    pub fixes: Vec<JsonFix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonFix {
+    pub message: String,
+    pub edits: Vec<JsonEdit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonEdit {
+    pub start: JsonPosition,
+    pub end: JsonPosition,
+    pub new_text: String,
+}
+
+/// A place in the file, as a label gives it: 1-based line and column (in
+/// characters), and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct JsonPosition {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+impl JsonPosition {
+    fn at(offset: usize, index: &LineIndex<'_>) -> Self {
+        let position = index.line_col(offset);
+        JsonPosition {
+            line: position.line,
+            column: position.column,
+            offset,
+        }
+    }
+}
+
+impl JsonFix {
+    fn new(fix: &Fix, index: &LineIndex<'_>) -> Self {
+        JsonFix {
+            message: fix.message.clone(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    start: JsonPosition::at(edit.span.start as usize, index),
+                    end: JsonPosition::at(edit.span.end as usize, index),
+                    new_text: edit.new_text.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +147,11 @@ impl JsonDiagnostic {
                 .map(|label| JsonLabel::new(label, index))
                 .collect(),
             help: diagnostic.help().map(|help| help.to_string()),
+            fixes: diagnostic
+                .fixes()
+                .iter()
+                .map(|fix| JsonFix::new(fix, index))
+                .collect(),
         }
     }
 }
@@ -152,7 +213,8 @@ mod tests {
                         {"message": "`d` defined again here", "line": 2, "column": 5, "offset": second, "length": 9},
                         {"message": "first defined here", "line": 1, "column": 1, "offset": 0, "length": 1}
                     ],
-                    "help": "state names are unique within a workflow: rename one of them"
+                    "help": "state names are unique within a workflow: rename one of them",
+                    "fixes": []
                 },
                 {
                     "code": "flow::check::unreachable_state",
@@ -162,7 +224,8 @@ mod tests {
                     "labels": [
                         {"message": "unreachable from the start state", "line": 1, "column": 1, "offset": 0, "length": 1}
                     ],
-                    "help": "no path from the start state `s` leads here: add a transition to it, or remove it"
+                    "help": "no path from the start state `s` leads here: add a transition to it, or remove it",
+                    "fixes": []
                 },
                 {
                     "code": "flow::syntax::file_too_large",
@@ -170,7 +233,8 @@ mod tests {
                     "message": "the file is too large: 9 bytes",
                     "file": "b.flow",
                     "labels": [],
-                    "help": "flow reads files smaller than 4 GiB; split the workflows over several files"
+                    "help": "flow reads files smaller than 4 GiB; split the workflows over several files",
+                    "fixes": []
                 }
             ],
             "errors": 2,
@@ -196,7 +260,7 @@ mod tests {
         let text = JsonReport::new([&file]).to_json();
         assert_eq!(
             text,
-            r#"{"diagnostics":[{"code":"flow::check::type_mismatch","severity":"error","message":"mismatched types: expected string, found int","file":"a.flow","labels":[{"message":"here","line":1,"column":2,"offset":1,"length":1}],"help":null}],"errors":1,"warnings":0}"#
+            r#"{"diagnostics":[{"code":"flow::check::type_mismatch","severity":"error","message":"mismatched types: expected string, found int","file":"a.flow","labels":[{"message":"here","line":1,"column":2,"offset":1,"length":1}],"help":null,"fixes":[]}],"errors":1,"warnings":0}"#
         );
     }
 }

@@ -6,11 +6,13 @@
 //! long explanation of every code.
 
 pub mod explain;
+mod fix;
 pub mod human;
 pub mod json;
 mod line_index;
 mod source;
 
+pub use fix::{Edit, Fix};
 pub use line_index::{LineCol, LineIndex, Utf16Position};
 
 use std::fmt;
@@ -229,6 +231,7 @@ mod tests {
     fn error() -> Diagnostic {
         Diagnostic::Syntax(SyntaxError::UnterminatedString {
             span: Span::new(3, 5),
+            triple: false,
         })
     }
 

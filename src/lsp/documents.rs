@@ -13,6 +13,8 @@ use lsp_types::{TextDocumentContentChangeEvent, Uri};
 use super::convert;
 use crate::diagnostics::LineIndex;
 use crate::document::Document;
+use crate::syntax::Span;
+use crate::syntax::ast::Item;
 
 /// One open document.
 #[derive(Debug, Clone)]
@@ -24,20 +26,36 @@ pub struct OpenDocument {
     /// The analysis of the last version that parsed without syntax errors
     /// (the current one if it does); `None` when none has yet.
     pub last_parsed: Option<Arc<Document>>,
+    /// The changes from the last version that parsed to the current one,
+    /// one per version, in order: how its spans move into the current text.
+    pub shifts: Vec<Shift>,
 }
 
 impl OpenDocument {
-    fn new(uri: &Uri, version: i32, text: String, last_parsed: Option<Arc<Document>>) -> Self {
+    /// A version, given the last that parsed before it and how the text
+    /// moved since.
+    fn new(
+        uri: &Uri,
+        version: i32,
+        text: String,
+        last_parsed: Option<Arc<Document>>,
+        mut shifts: Vec<Shift>,
+    ) -> Self {
         let current = Arc::new(Document::analyze(uri.as_str(), text));
         let last_parsed = if current.parses {
+            shifts.clear();
             Some(Arc::clone(&current))
         } else {
             last_parsed
         };
+        if last_parsed.is_none() {
+            shifts.clear();
+        }
         OpenDocument {
             version,
             current,
             last_parsed,
+            shifts,
         }
     }
 
@@ -49,6 +67,134 @@ impl OpenDocument {
     /// The line index of the current text, for converting positions.
     pub fn line_index(&self) -> LineIndex<'_> {
         LineIndex::new(&self.current.text)
+    }
+
+    /// The items to show for the current text (the outline, the folds):
+    /// all of its own when it parses. When it does not, the parser kept
+    /// only the items it could parse, so the items of the last version
+    /// that parsed which are missing now (no item of their kind and name
+    /// parsed, and none parsed where they are) are shown too, moved to
+    /// where they are in the text now through the changes since
+    /// ([`Shift`]). Sorted by place.
+    pub fn items(&self) -> Vec<ItemView<'_>> {
+        let own = |item| ItemView {
+            item,
+            text: &self.current.text,
+            shifts: &[],
+        };
+        let mut items: Vec<ItemView<'_>> = self.current.tree.items.iter().map(own).collect();
+        let Some(last) = self.last_parsed.as_ref().filter(|_| !self.current.parses) else {
+            return items;
+        };
+        let same = |a: &Item, b: &Item| {
+            std::mem::discriminant(a) == std::mem::discriminant(b)
+                && a.name().map(|n| &n.name) == b.name().map(|n| &n.name)
+        };
+        let moved: Vec<ItemView<'_>> = last
+            .tree
+            .items
+            .iter()
+            .filter(|old| !self.current.tree.items.iter().any(|now| same(old, now)))
+            .map(|item| ItemView {
+                item,
+                text: &last.text,
+                shifts: &self.shifts,
+            })
+            .filter(|view| {
+                let span = view.span(view.item.span());
+                !self
+                    .current
+                    .tree
+                    .items
+                    .iter()
+                    .any(|now| now.span().start < span.end && span.start < now.span().end)
+            })
+            .collect();
+        items.extend(moved);
+        items.sort_by_key(|view| view.span(view.item.span()).start);
+        items
+    }
+}
+
+/// An item to show, from the current text or from the last version that
+/// parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemView<'a> {
+    pub item: &'a Item,
+    /// The text the item's spans are in.
+    pub text: &'a str,
+    /// How its spans move into the current text, change by change; none
+    /// for an item of the current text.
+    pub shifts: &'a [Shift],
+}
+
+impl ItemView<'_> {
+    /// A span of the item, in the current text.
+    pub fn span(&self, span: Span) -> Span {
+        self.shifts
+            .iter()
+            .fold(span, |span, shift| shift.span(span))
+    }
+}
+
+/// Where the spans of a text are in the next version of it. The two
+/// differ in one region (an editor sends a version per keystroke, paste or
+/// replacement: one region each, mostly), between their common start and their common end: a span
+/// before it stays where it was, one after it moves by the difference in
+/// length, and an end inside it moves to the end of the region as it is
+/// now (a start, to its start), so that a span never loses what was typed
+/// inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    /// Where the region starts, in both texts.
+    start: usize,
+    /// Where it ends in the older text, and in the newer.
+    old_end: usize,
+    new_end: usize,
+}
+
+impl Shift {
+    pub fn between(old: &str, new: &str) -> Shift {
+        let (a, b) = (old.as_bytes(), new.as_bytes());
+        let mut start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        while !(old.is_char_boundary(start) && new.is_char_boundary(start)) {
+            start -= 1;
+        }
+        let most = a.len().min(b.len()) - start;
+        let mut suffix = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(most)
+            .take_while(|(x, y)| x == y)
+            .count();
+        while !(old.is_char_boundary(a.len() - suffix) && new.is_char_boundary(b.len() - suffix)) {
+            suffix -= 1;
+        }
+        Shift {
+            start,
+            old_end: a.len() - suffix,
+            new_end: b.len() - suffix,
+        }
+    }
+
+    pub fn span(self, span: Span) -> Span {
+        let (start, end) = (span.start as usize, span.end as usize);
+        let start = if start <= self.start {
+            start
+        } else if start >= self.old_end {
+            start - self.old_end + self.new_end
+        } else {
+            self.start
+        };
+        let end = if end <= self.start {
+            end
+        } else if end >= self.old_end {
+            end - self.old_end + self.new_end
+        } else {
+            self.new_end
+        };
+        Span::from_range(start, end.max(start))
     }
 }
 
@@ -65,7 +211,7 @@ impl Documents {
 
     /// Opens (or opens again) a document and analyzes it.
     pub fn open(&mut self, uri: Uri, version: i32, text: String) -> &OpenDocument {
-        let document = OpenDocument::new(&uri, version, text, None);
+        let document = OpenDocument::new(&uri, version, text, None, Vec::new());
         self.open.entry(uri).insert_entry(document).into_mut()
     }
 
@@ -90,13 +236,60 @@ impl Documents {
                 }
             }
         }
+        let mut shifts = document.shifts.clone();
+        if document.last_parsed.is_some() {
+            shifts.push(Shift::between(&document.current.text, &text));
+        }
         let last_parsed = document.last_parsed.clone();
-        *document = OpenDocument::new(uri, version, text, last_parsed);
+        *document = OpenDocument::new(uri, version, text, last_parsed, shifts);
         Some(document)
     }
 
     /// Forgets a document; whether it was open.
     pub fn close(&mut self, uri: &Uri) -> bool {
         self.open.remove(uri).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_move_past_the_changed_region() {
+        let old = "ab cd ef";
+        let new = "ab cXYd ef";
+        let shift = Shift::between(old, new);
+        assert_eq!(shift.span(Span::new(0, 2)), Span::new(0, 2), "before");
+        assert_eq!(shift.span(Span::new(6, 8)), Span::new(8, 10), "after");
+        assert_eq!(shift.span(Span::new(3, 5)), Span::new(3, 7), "around");
+        // A span ending inside the region ends where it ends now.
+        let shift = Shift::between("abcdef", "abXYZf");
+        assert_eq!(shift.span(Span::new(0, 4)), Span::new(0, 5));
+        assert_eq!(shift.span(Span::new(3, 6)), Span::new(2, 6));
+    }
+
+    #[test]
+    fn shifts_stay_on_character_boundaries() {
+        // `é` and `è` share their first byte.
+        let shift = Shift::between("aé", "aè");
+        assert_eq!(
+            shift,
+            Shift {
+                start: 1,
+                old_end: 3,
+                new_end: 3
+            }
+        );
+        let shift = Shift::between("xé", "x😀é");
+        assert_eq!(shift.span(Span::new(1, 3)), Span::new(1, 7));
+        assert_eq!(
+            Shift::between("", "abc").span(Span::new(0, 0)),
+            Span::new(0, 0)
+        );
+        assert_eq!(
+            Shift::between("same", "same").span(Span::new(1, 3)),
+            Span::new(1, 3)
+        );
     }
 }

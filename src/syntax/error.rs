@@ -4,6 +4,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::Span;
+use crate::check::Suggestion;
 
 #[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
 pub enum SyntaxError {
@@ -23,6 +24,9 @@ pub enum SyntaxError {
         open: &'static str,
         #[help]
         help: Option<String>,
+        /// The replacement the help spells out, when it is mechanical: the
+        /// `=` of `retries = 3` or `Review(code = draft)` written `:`.
+        suggestion: Option<Suggestion>,
     },
 
     #[error("`=` does not compare: flow compares with `==`")]
@@ -45,6 +49,8 @@ pub enum SyntaxError {
         /// The conditional rewritten, when the line says enough.
         #[help]
         help: String,
+        /// The same rewrite, as a replacement of the expression.
+        suggestion: Option<Suggestion>,
     },
 
     #[error("`{word}` is written `{symbol}` in flow")]
@@ -58,6 +64,10 @@ pub enum SyntaxError {
         span: Span,
         #[help]
         help: String,
+        /// The expression around the word with its word operators written
+        /// as symbols (and the operand of `not` in parentheses where it
+        /// needs them), as the help shows it, when the line says enough.
+        suggestion: Option<Suggestion>,
     },
 
     #[error("unknown transition `{word}`")]
@@ -77,6 +87,8 @@ pub enum SyntaxError {
     TransitionColon {
         #[label("write `->` here")]
         span: Span,
+        /// Whether a space comes before the colon, so that `->` needs none.
+        spaced: bool,
         /// "write `on_success -> done`".
         #[help]
         help: String,
@@ -96,6 +108,9 @@ pub enum SyntaxError {
         label: String,
         #[help]
         help: String,
+        /// The whole name spelt with the ASCII letters its characters look
+        /// like, when each of them looks like one.
+        suggestion: Option<Suggestion>,
     },
 
     #[error("unterminated string")]
@@ -108,6 +123,9 @@ pub enum SyntaxError {
     UnterminatedString {
         #[label("this string is never closed")]
         span: Span,
+        /// Whether it is a triple-quoted string (which runs to the end of
+        /// the file), rather than one that ends at the end of its line.
+        triple: bool,
     },
 
     #[error("unterminated block comment")]
@@ -155,6 +173,8 @@ pub enum SyntaxError {
         op: String,
         #[label("put this `if` in parentheses")]
         span: Span,
+        /// The whole conditional, from its `if` to the end of its `else`.
+        operand: Span,
     },
 
     #[error("invalid number `{text}`")]
@@ -177,6 +197,9 @@ pub enum SyntaxError {
         reason: &'static str,
         #[help]
         help: String,
+        /// The duration the help writes, when it means the same: `2m` for
+        /// `2 m`, `1500ms` for `1.5s`, `5s` for `5sec`.
+        suggestion: Option<Suggestion>,
     },
 
     #[error("{place} cannot be interpolated")]

@@ -6,7 +6,7 @@ use std::fmt;
 ///
 /// Offsets are `u32` to keep the AST small; the parser refuses files of 4 GiB
 /// or more, so every offset fits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

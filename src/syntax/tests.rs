@@ -884,8 +884,69 @@ fn a_broken_state_does_not_hide_the_errors_of_the_states_after_it() {
             "flow::syntax::unexpected_token",
         ]
     );
-    // The broken workflows are dropped; nothing of them reaches the checker.
-    assert!(parsed.file.items.is_empty(), "{:?}", parsed.file.items);
+    // The broken states are left out; the workflows keep the states that
+    // parsed, and the one never closed ends where its text does.
+    let workflows: Vec<(&str, Vec<&str>, &str)> = parsed
+        .file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Workflow(w) => Some((
+                w.name.name.as_str(),
+                w.states.iter().map(|s| s.name.name.as_str()).collect(),
+                w.span.text(source),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(workflows.len(), 2, "{workflows:?}");
+    assert_eq!(workflows[0].0, "w");
+    assert_eq!(workflows[0].1, ["done"]);
+    assert!(workflows[0].2.ends_with("\"x\"\n}"), "{}", workflows[0].2);
+    assert_eq!(workflows[1].0, "v");
+    assert!(workflows[1].1.is_empty());
+    assert!(
+        workflows[1].2.ends_with("{\n  succeed done \"y\"\n}"),
+        "{}",
+        workflows[1].2
+    );
+}
+
+/// The names of the states of the workflows of `source`, and its errors.
+fn recovered(source: &str) -> (Vec<Vec<String>>, Vec<String>) {
+    let parsed = parse(source);
+    let states = parsed
+        .file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Workflow(w) => Some(w.states.iter().map(|s| s.name.name.to_string()).collect()),
+            _ => None,
+        })
+        .collect();
+    (states, errors_of(&parsed))
+}
+
+#[test]
+fn the_states_around_a_broken_one_are_kept() {
+    // In the middle, in its body, and last before the closing brace; the
+    // parts of 64 states are read again one at a time before the failure.
+    let (states, errors) = recovered(
+        "workflow w() -> string {\n  step a = W() { on_success -> b }\n  step b W()\n  succeed c = \"x\"\n}\n",
+    );
+    assert_eq!(states, [["a", "c"]], "{errors:?}");
+    assert_eq!(errors.len(), 1);
+    let (states, errors) = recovered(
+        "workflow w() -> string {\n  step a = W() { on_success -> b }\n  step b = W() { on_success c }\n  succeed c = \"x\"\n  fail d = \n}\nworkflow v() -> int {\n  succeed e = 1\n}\n",
+    );
+    assert_eq!(states, [vec!["a", "c"], vec!["e"]], "{errors:?}");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    // Past one part of 64 states: the good states of the failed part are kept.
+    let source = chain(100, Some(70));
+    let (states, errors) = recovered(&source);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(states[0].len(), 100);
+    assert!(!states[0].iter().any(|s| s == "s70"));
 }
 
 #[test]

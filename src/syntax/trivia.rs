@@ -14,6 +14,8 @@ pub(super) struct Trivia {
     pub comments: Vec<Comment>,
     /// The first string that is never closed.
     pub unterminated_string: Option<Span>,
+    /// Whether that string is triple-quoted.
+    pub unterminated_triple: bool,
     /// The first block comment that is never closed.
     pub unterminated_comment: Option<Span>,
     /// Opening brackets still open at the end of the file, outermost first.
@@ -200,9 +202,10 @@ pub(super) fn scan(source: &str, cut_spacing: usize) -> Trivia {
         } else {
             memchr_newline(bytes, start)
         };
-        trivia
-            .unterminated_string
-            .get_or_insert(Span::from_range(start, end));
+        if trivia.unterminated_string.is_none() {
+            trivia.unterminated_string = Some(Span::from_range(start, end));
+            trivia.unterminated_triple = triple;
+        }
     }
     trivia.unclosed = brackets
         .into_iter()

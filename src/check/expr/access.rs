@@ -16,7 +16,9 @@ impl Typer<'_, '_, '_> {
             let usage = Use::Field {
                 base,
                 name: name.as_str(),
+                span: name.span,
                 ty: field,
+                top: self.at_top(),
             };
             self.report_nullable(typed, base.span, usage);
         }

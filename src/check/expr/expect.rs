@@ -129,7 +129,7 @@ impl Typer<'_, '_, '_> {
         let (inner, nullable) = types.strip_optional(typed.ty);
         if nullable && !types.is_nullable(expected) {
             if let Some(nr) = typed.not_run {
-                if self.report_not_run(nr, typed.ty, Use::Argument) {
+                if self.report_not_run(nr, typed.ty, span, Use::Argument) {
                     if !self.cx.types.is_subtype(inner, expected) {
                         self.mismatch(inner, expected, span, cause);
                     }

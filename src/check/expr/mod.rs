@@ -23,8 +23,9 @@ pub(crate) use render::{render, render_condition};
 pub(crate) use scope::{Lookup, NotRunInfo, ParamScope, Scope};
 
 use super::env::Cx;
-use super::error::CheckError;
+use super::error::{CheckError, DefaultFix};
 use super::types::{Field, Ty, TyId};
+use crate::check::graph::Absence;
 use crate::syntax::ast::{self, Expr, ExprKind, Span, StringPart};
 
 /// Where a value that may be missing comes from: a step that may not have
@@ -65,7 +66,11 @@ pub(crate) enum Use<'u> {
     Field {
         base: &'u Expr,
         name: &'u str,
+        /// The span of `name`.
+        span: Span,
         ty: TyId,
+        /// Whether `base.name` is the whole expression.
+        top: bool,
     },
     Index,
     Interpolation,
@@ -80,14 +85,35 @@ pub(crate) enum Use<'u> {
 pub(crate) struct Typer<'t, 'e, 'a> {
     pub(crate) cx: &'t mut Cx<'e, 'a>,
     pub(crate) scope: &'t dyn Scope,
+    /// How many expressions are being typed, one inside the other: 1 in
+    /// the expression the typer was asked about, for a fix that must know
+    /// whether an expression stands alone.
+    depth: u32,
 }
 
 impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
     pub(crate) fn new(cx: &'t mut Cx<'e, 'a>, scope: &'t dyn Scope) -> Self {
-        Typer { cx, scope }
+        Typer {
+            cx,
+            scope,
+            depth: 0,
+        }
     }
 
     pub(crate) fn expr(&mut self, e: &Expr) -> Typed {
+        self.depth += 1;
+        let typed = self.expr_kind(e);
+        self.depth -= 1;
+        typed
+    }
+
+    /// Whether the expression being typed is the whole one the typer was
+    /// asked about.
+    pub(super) fn at_top(&self) -> bool {
+        self.depth <= 1
+    }
+
+    fn expr_kind(&mut self, e: &Expr) -> Typed {
         match &e.kind {
             ExprKind::Null => Typed::of(TyId::NULL),
             ExprKind::Bool(_) => Typed::of(TyId::BOOL),
@@ -131,7 +157,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
         let nullable_bool = nullable && self.cx.types.is_subtype(inner, TyId::BOOL);
         if nullable_bool {
             if let Some(nr) = typed.not_run {
-                if self.report_not_run(nr, typed.ty, Use::Operand("when")) {
+                if self.report_not_run(nr, typed.ty, e.span, Use::Operand("when")) {
                     return;
                 }
             }
@@ -270,7 +296,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
     /// `nullable_value` otherwise.
     pub(crate) fn report_nullable(&mut self, typed: Typed, span: Span, usage: Use<'_>) {
         if let Some(nr) = typed.not_run {
-            if self.report_not_run(nr, typed.ty, usage) {
+            if self.report_not_run(nr, typed.ty, span, usage) {
                 return;
             }
         }
@@ -281,10 +307,12 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
                 ),
                 _ => "`error` is null until an `on_failure` transition has routed a failure in this run: read its fields with `error?.`, and give a default with `??`".to_string(),
             };
+            let default = self.default_fix(typed.ty, span, usage, false);
             self.cx.out.push(CheckError::NullableValue {
                 span,
                 found: self.cx.types.show(typed.ty),
                 help,
+                default,
             });
             return;
         }
@@ -306,17 +334,72 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             Use::Argument => "give a default with `??`".to_string(),
             Use::Iterate => "give a default with `?? []` to iterate over nothing".to_string(),
         };
+        let default = self.default_fix(typed.ty, span, usage, false);
         self.cx.out.push(CheckError::NullableValue {
             span,
             found: self.cx.types.show(typed.ty),
             help,
+            default,
         });
+    }
+
+    /// The fix `value ?? default` of a value at `span` of type `ty` (with
+    /// its `?`) used as `usage`, when its type has a default: an empty
+    /// string or list, and unless `only_empty`, `0` or `false` too.
+    fn default_fix(
+        &self,
+        ty: TyId,
+        span: Span,
+        usage: Use<'_>,
+        only_empty: bool,
+    ) -> Option<DefaultFix> {
+        let types = &self.cx.types;
+        let (read, dot, whole, parens) = match usage {
+            Use::Field {
+                span: name,
+                ty: field,
+                top,
+                ..
+            } => (
+                field,
+                Some(name.start.saturating_sub(1)),
+                Span::new(span.start, name.end),
+                !top,
+            ),
+            Use::Operand(op) => (
+                types.strip_optional(ty).0,
+                None,
+                span,
+                // `??` binds tighter than comparisons and `&&`, `||`.
+                !matches!(
+                    op,
+                    "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" | "when"
+                ),
+            ),
+            Use::Index => (types.strip_optional(ty).0, None, span, true),
+            Use::Interpolation | Use::Call(_) | Use::Argument | Use::Iterate => {
+                (types.strip_optional(ty).0, None, span, false)
+            }
+        };
+        let value = match types.get(types.strip_optional(read).0) {
+            Ty::String => "\"\"",
+            Ty::List(_) => "[]",
+            Ty::Int | Ty::Number if !only_empty => "0",
+            Ty::Bool if !only_empty => "false",
+            _ => return None,
+        };
+        Some(DefaultFix {
+            span: whole,
+            dot,
+            value,
+            parens,
+        })
     }
 
     /// Reports a step that may not have run yet, or may have failed; false
     /// when the scope cannot say which step it is (then the caller reports
     /// a plain null).
-    fn report_not_run(&mut self, nr: NotRun, found: TyId, usage: Use<'_>) -> bool {
+    fn report_not_run(&mut self, nr: NotRun, found: TyId, span: Span, usage: Use<'_>) -> bool {
         let Some(info) = self.scope.not_run(nr.step) else {
             return false;
         };
@@ -325,6 +408,11 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             _ => (None, self.cx.types.strip_optional(found).0),
         };
         let empty = not_run::empty_value(&self.cx.types, used);
+        // The help offers a default only for a step that has not run yet.
+        let default = match info.absence {
+            Absence::NotRun if empty.is_some() => self.default_fix(found, span, usage, true),
+            _ => None,
+        };
         let (reason, failure, help) = not_run::explain(&info, field, empty);
         self.cx.out.push(CheckError::MaybeNotRun {
             step: info.step,
@@ -335,6 +423,7 @@ impl<'t, 'e, 'a> Typer<'t, 'e, 'a> {
             defined: info.defined,
             failure,
             help,
+            default,
         });
         true
     }

@@ -46,9 +46,14 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use super::edges::{Edge, Transitions};
 use super::reach::{has_max_visits, terminal_name};
 use super::{StateId, StateTable};
-use crate::check::CheckError;
 use crate::check::expr::render;
+use crate::check::{BlockPlace, CheckError, StateLine, Suggestion};
 use crate::syntax::ast;
+
+/// The `max_visits` the fix of `unbounded_cycle` gives the state where the
+/// loop starts: a few rounds of a review loop, and a bound the user is
+/// meant to read and change.
+const FIX_MAX_VISITS: u32 = 3;
 
 /// Marks "not in a reported component" in the component map.
 const NONE: u32 = u32::MAX;
@@ -266,6 +271,11 @@ fn unbounded_cycle(table: &StateTable<'_>, path: &[StateId], closing: &Edge<'_>)
         span: first.name.span,
         states,
         help,
+        bound: StateLine {
+            state: first_name.to_string(),
+            place: BlockPlace::first(first),
+            text: format!("max_visits: {FIX_MAX_VISITS}"),
+        },
     }
 }
 
@@ -355,12 +365,33 @@ fn unbounded_limit_loop(
     let help = format!(
         "`max_visits` bounds a loop only when reaching it leads out of the loop: {fix}{missing}, so that the run leaves the loop once `{origin_name}` has used its visits up"
     );
+    let (insert, retarget) = match exit {
+        None => (None, None),
+        Some(exit) if only_limit => (
+            None,
+            Some(Suggestion {
+                replacement: exit.to_string(),
+                span: limit_clause.target.span,
+            }),
+        ),
+        Some(exit) => (
+            Some(StateLine {
+                state: origin_name.to_string(),
+                place: BlockPlace::Before(limit_clause.span.start),
+                text: format!("on_failure limit -> {exit}"),
+            }),
+            None,
+        ),
+    };
     CheckError::UnboundedLimitLoop {
         cycle: cycle.join(" → "),
         state: origin_name.to_string(),
         span: limit_clause.span,
         states: labels,
         help,
+        exit: exit.map(str::to_string),
+        insert,
+        retarget,
     }
 }
 

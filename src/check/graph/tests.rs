@@ -553,6 +553,7 @@ fn a_loop_without_max_visits_is_unbounded() {
         span,
         states,
         help,
+        ..
     } = &errors[0]
     else {
         panic!("unexpected {:?}", errors[0]);
@@ -785,6 +786,7 @@ fn a_catch_all_that_takes_the_limit_back_into_the_loop_is_unbounded() {
             span,
             states,
             help,
+            ..
         },
     ] = &errors[..]
     else {

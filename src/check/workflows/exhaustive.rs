@@ -20,8 +20,9 @@
 
 use super::scope::StateScope;
 use crate::check::env::Cx;
-use crate::check::error::CheckError;
+use crate::check::error::{BlockPlace, CheckError, StateLine};
 use crate::check::expr::{Typer, render_condition};
+use crate::check::states::StateTable;
 use crate::check::types::{Ty, write_string_literal};
 use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, Outcome, UnaryOp};
 
@@ -72,6 +73,7 @@ struct Missing<'e> {
 pub(super) fn check(
     cx: &mut Cx<'_, '_>,
     scope: &StateScope<'_, '_>,
+    table: &StateTable<'_>,
     state: &ast::State,
     body: &ast::StateBody,
 ) {
@@ -155,7 +157,68 @@ pub(super) fn check(
         span: state.name.span,
         uncovered,
         help,
+        catch_all: catch_all(table, state, body, conditions.is_empty()),
     });
+}
+
+/// The fix of a state whose successes may find no clause: an unconditional
+/// `on_success` after its last one. Where it goes is what the user would
+/// write:
+///
+/// - a state without any `on_success` goes on to the state written after
+///   it, as a workflow written top to bottom reads;
+/// - a state whose conditions leave some values out sends those to a
+///   `fail` state (the one its own `on_failure` goes to, or else the first
+///   of the workflow), which says explicitly what happens now (a success no
+///   clause takes fails the run) and never passes an unexpected value on as
+///   if it had been expected.
+///
+/// No fix when there is no such state.
+fn catch_all(
+    table: &StateTable<'_>,
+    state: &ast::State,
+    body: &ast::StateBody,
+    no_success: bool,
+) -> Option<StateLine> {
+    let states = || table.ids().map(|id| table.state(id));
+    let is_fail = |name: &str| {
+        table
+            .lookup(name)
+            .is_some_and(|id| matches!(table.state(id).kind, ast::StateKind::Fail(_)))
+    };
+    let target = if no_success {
+        states()
+            .skip_while(|s| !std::ptr::eq(*s, state))
+            .nth(1)
+            .map(|s| s.name.as_str())?
+    } else {
+        body.transitions
+            .iter()
+            .filter(|t| t.outcome == Outcome::Failure)
+            .map(|t| t.target.as_str())
+            .find(|target| is_fail(target))
+            .or_else(|| {
+                states()
+                    .find(|s| matches!(s.kind, ast::StateKind::Fail(_)))
+                    .map(|s| s.name.as_str())
+            })?
+    };
+    let last_success = body
+        .transitions
+        .iter()
+        .filter(|t| t.outcome == Outcome::Success)
+        .map(|t| t.span.end)
+        .max();
+    let place = match (last_success, body.transitions.first()) {
+        (Some(end), _) => BlockPlace::After(end),
+        (None, Some(first)) => BlockPlace::Before(first.span.start),
+        (None, None) => BlockPlace::after(state, None),
+    };
+    Some(StateLine {
+        state: state.name.as_str().to_string(),
+        place,
+        text: format!("on_success -> {target}"),
+    })
 }
 
 /// The label's "what is not covered" and the help, for the group that

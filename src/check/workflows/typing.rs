@@ -117,7 +117,7 @@ fn transitions(
     // Conditions that did not check cannot be judged: fixing them comes
     // first, and may well make the clauses exhaustive.
     if !success_problems {
-        exhaustive::check(cx, &succeeded, state, body);
+        exhaustive::check(cx, &succeeded, w.graph.states(), state, body);
     }
 }
 

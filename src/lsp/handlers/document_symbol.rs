@@ -2,15 +2,17 @@
 //! their fields), workers, transformers and workflows, and in each workflow
 //! its states (a `parallel` state with its branches).
 //!
-//! The outline is that of the current text; where it does not parse, of
-//! the items that did (the parser recovers at the next item), at their
-//! places in the text as it is.
+//! Where the text does not parse, the outline is that of the items that
+//! did (the parser recovers at the next item), with the items of the last
+//! version that parsed which are missing now, moved to where they are now
+//! ([`OpenDocument::items`](crate::lsp::documents::OpenDocument::items)).
 
 use lsp_types::{DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolKind};
 
 use super::{Result, document};
 use crate::diagnostics::LineIndex;
 use crate::lsp::convert;
+use crate::lsp::documents::ItemView;
 use crate::lsp::server::State;
 use crate::syntax::Span;
 use crate::syntax::ast::{self, Docs, Ident, Item, StateKind, TypeExprKind};
@@ -20,26 +22,37 @@ pub(super) fn handle(
     params: DocumentSymbolParams,
 ) -> Result<Option<DocumentSymbolResponse>> {
     let open = document(state, &params.text_document.uri)?;
-    let outline = Outline {
-        text: open.text(),
-        index: open.line_index(),
-    };
+    let index = open.line_index();
     let symbols = open
-        .current
-        .tree
-        .items
-        .iter()
-        .filter_map(|item| outline.item(item))
+        .items()
+        .into_iter()
+        .filter_map(|view| {
+            Outline {
+                view,
+                index: &index,
+                text: view.text,
+            }
+            .item(view.item)
+        })
         .collect();
     Ok(Some(DocumentSymbolResponse::Nested(symbols)))
 }
 
+/// The outline of one item.
 struct Outline<'a> {
+    view: ItemView<'a>,
+    /// The index of the current text.
+    index: &'a LineIndex<'a>,
+    /// The text the item's spans are in.
     text: &'a str,
-    index: LineIndex<'a>,
 }
 
 impl Outline<'_> {
+    /// A span of the item as a range in the current text.
+    fn range(&self, span: Span) -> lsp_types::Range {
+        convert::range(self.index, self.view.span(span))
+    }
+
     fn item(&self, item: &Item) -> Option<DocumentSymbol> {
         let docs = item.docs();
         Some(match item {
@@ -177,8 +190,8 @@ impl Outline<'_> {
             kind,
             tags: None,
             deprecated: None,
-            range: convert::range(&self.index, whole),
-            selection_range: convert::range(&self.index, name.span),
+            range: self.range(whole),
+            selection_range: self.range(name.span),
             children: (!children.is_empty()).then_some(children),
         }
     }

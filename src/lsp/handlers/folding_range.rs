@@ -8,7 +8,7 @@ use super::{Result, document};
 use crate::diagnostics::LineIndex;
 use crate::lsp::server::State;
 use crate::syntax::Span;
-use crate::syntax::ast::{CommentKind, Docs, Item};
+use crate::syntax::ast::{CommentKind, Item};
 
 pub(super) fn handle(
     state: &State,
@@ -24,24 +24,32 @@ pub(super) fn handle(
         .unwrap_or(false);
     let mut folds = Folds {
         index: open.line_index(),
-        text: open.text(),
         line_folding_only,
         ranges: Vec::new(),
     };
     let tree = &open.current.tree;
-    for item in &tree.items {
-        folds.docs(item.docs());
-        folds.block(item.span());
+    for view in open.items() {
+        let item = view.item;
+        let fold = |span: Span, folds: &mut Folds<'_>| {
+            let bracketed = span.text(view.text).ends_with(['}', ')', ']']);
+            folds.push(view.span(span), bracketed, None);
+        };
+        if let Some(docs) = item.docs() {
+            folds.comment(view.span(docs.span));
+        }
+        fold(item.span(), &mut folds);
         match item {
             Item::Worker(w) => {
                 for executor in &w.executors {
-                    folds.block(executor.span);
+                    fold(executor.span, &mut folds);
                 }
             }
             Item::Workflow(w) => {
                 for state in &w.states {
-                    folds.docs(state.docs.as_ref());
-                    folds.block(state.span);
+                    if let Some(docs) = &state.docs {
+                        folds.comment(view.span(docs.span));
+                    }
+                    fold(state.span, &mut folds);
                 }
             }
             Item::Import(_) | Item::Type(_) | Item::Transformer(_) => {}
@@ -77,7 +85,6 @@ pub(super) fn handle(
 
 struct Folds<'a> {
     index: LineIndex<'a>,
-    text: &'a str,
     line_folding_only: bool,
     ranges: Vec<FoldingRange>,
 }
@@ -93,23 +100,12 @@ impl Folds<'_> {
         self.line(span.end.saturating_sub(1).max(span.start))
     }
 
-    /// Something in brackets over several lines. A client that folds whole
-    /// lines only keeps the line of the closing bracket in view.
-    fn block(&mut self, span: Span) {
-        let bracketed = span.text(self.text).ends_with(['}', ')', ']']);
-        self.push(span, bracketed, None);
-    }
-
-    fn docs(&mut self, docs: Option<&Docs>) {
-        if let Some(docs) = docs {
-            self.comment(docs.span);
-        }
-    }
-
     fn comment(&mut self, span: Span) {
         self.push(span, false, Some(FoldingRangeKind::Comment));
     }
 
+    /// A fold of the lines of a span (in the current text). A client that
+    /// folds whole lines only keeps the line of a closing bracket in view.
     fn push(&mut self, span: Span, closing_bracket: bool, kind: Option<FoldingRangeKind>) {
         let start = self.index.utf16_position(span.start as usize);
         let mut end_line = self.last_line(span);

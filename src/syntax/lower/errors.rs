@@ -172,6 +172,7 @@ pub(super) fn describe(
             _ => "{",
         },
         help,
+        suggestion: None,
     }
 }
 

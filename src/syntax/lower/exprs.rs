@@ -176,6 +176,7 @@ impl Lowerer<'_> {
             self.error(SyntaxError::UnparenthesizedIf {
                 op: op.to_string(),
                 span: Span::new(start, start + 2),
+                operand: operand.span,
             });
         }
     }
@@ -328,6 +329,7 @@ impl Lowerer<'_> {
                     span,
                     reason: "too long to represent",
                     help: "write a shorter duration".to_string(),
+                    suggestion: None,
                 });
                 Duration { millis: 0, span }
             }

@@ -11,6 +11,7 @@
 
 use super::super::ast::{Expr, ExprKind, Ident};
 use super::super::{Span, SyntaxError, trivia};
+use crate::check::Suggestion;
 
 /// Where a parse failed, and what the grammar could have taken there.
 pub(super) struct Failure<'a> {
@@ -85,6 +86,7 @@ fn assignment(f: &Failure<'_>) -> Option<SyntaxError> {
             unclosed: None,
             open: "{",
             help: Some(help),
+            suggestion: Some(replace(span, ":")),
         });
     }
     let parts = around.as_ref().and_then(|a| {
@@ -107,6 +109,7 @@ fn assignment(f: &Failure<'_>) -> Option<SyntaxError> {
             help: Some(format!(
                 "an argument is written `name: value`: `{lhs}: {rhs}`"
             )),
+            suggestion: Some(replace(span, ":")),
         });
     }
     let help = match parts {
@@ -135,16 +138,23 @@ fn ternary(f: &Failure<'_>) -> Option<SyntaxError> {
         let other = text[colon + 1..a.end].trim();
         let parts = [cond, then, other];
         (parts.iter().all(|p| !p.is_empty()) && parts.iter().map(|p| p.len()).sum::<usize>() <= 60)
-            .then(|| format!("{}if {cond} then {then} else {other}", a.prefix()))
+            .then(|| {
+                (
+                    a.prefix(),
+                    trimmed_span(text, a.start, a.end),
+                    format!("if {cond} then {then} else {other}"),
+                )
+            })
     });
-    let help = match fixed {
-        Some(code) => format!("write `{code}`"),
+    let help = match &fixed {
+        Some((prefix, _, code)) => format!("write `{prefix}{code}`"),
         None => "write `if condition then a else b`".to_string(),
     };
     Some(SyntaxError::Ternary {
         span: Span::from_range(at, at + 1),
         colon: colon.map(|c| Span::from_range(c, c + 1)),
         help,
+        suggestion: fixed.map(|(_, span, code)| replace(span, code)),
     })
 }
 
@@ -190,10 +200,16 @@ fn word_operator(f: &Failure<'_>) -> Option<SyntaxError> {
     };
     let fixed = around(text, start).and_then(|a| {
         let expr = text[a.start..a.end].trim();
-        (expr.len() <= 70).then(|| format!("{}{}", a.prefix(), rewrite_words(expr, symbol)))
+        (expr.len() <= 70).then(|| {
+            (
+                a.prefix(),
+                trimmed_span(text, a.start, a.end),
+                rewrite_words(expr, symbol),
+            )
+        })
     });
-    let help = match fixed {
-        Some(code) => format!("write `{code}`"),
+    let help = match &fixed {
+        Some((prefix, _, code)) => format!("write `{prefix}{code}`"),
         None => match word {
             "and" => "write `a && b`".to_string(),
             "or" => format!("write `a {symbol} b`"),
@@ -205,6 +221,7 @@ fn word_operator(f: &Failure<'_>) -> Option<SyntaxError> {
         symbol,
         span: Span::from_range(start, start + word.len()),
         help,
+        suggestion: fixed.map(|(_, span, code)| replace(span, code)),
     })
 }
 
@@ -272,6 +289,7 @@ fn colon_in_transition(f: &Failure<'_>) -> Option<SyntaxError> {
     };
     Some(SyntaxError::TransitionColon {
         span: Span::from_range(f.pos, f.pos + 1),
+        spaced: spaced_before(text, f.pos),
         help,
     })
 }
@@ -303,6 +321,7 @@ impl super::Lowerer<'_> {
         };
         self.error(SyntaxError::TransitionColon {
             span: Span::from_range(colon, colon + 1),
+            spaced: colon > start && spaced_before(text, colon - start),
             help,
         });
     }
@@ -341,11 +360,13 @@ fn spaced_duration(f: &Failure<'_>) -> Option<SyntaxError> {
             .map(|(fix, _)| fix)
             .unwrap_or_else(|| format!("{int}{canonical}"))
     };
+    let span = Span::from_range(number_start, f.prev_end);
     Some(SyntaxError::InvalidDuration {
         text: text[number_start..f.prev_end].to_string(),
-        span: Span::from_range(number_start, f.prev_end),
+        span,
         reason: "a space before the unit",
         help: format!("write `{fix}`: a duration has no space between the number and its unit"),
+        suggestion: Some(replace(span, fix)),
     })
 }
 
@@ -384,6 +405,9 @@ fn non_ascii_name(f: &Failure<'_>) -> Option<SyntaxError> {
         (Some(_), Some(ascii)) => format!("looks like `{ascii}`, but is not ASCII"),
         _ => "not an ASCII letter".to_string(),
     };
+    let suggestion = spelt
+        .as_ref()
+        .map(|ascii| replace(Span::from_range(start, end), ascii.clone()));
     let help = match spelt {
         Some(ascii) => format!(
             "names are written with ASCII letters, digits and `_`; type the name again as `{ascii}`"
@@ -397,7 +421,29 @@ fn non_ascii_name(f: &Failure<'_>) -> Option<SyntaxError> {
         span: Span::from_range(f.pos, f.pos + c.len_utf8()),
         label,
         help,
+        suggestion,
     })
+}
+
+/// A replacement of the text at `span`.
+fn replace(span: Span, text: impl Into<String>) -> Suggestion {
+    Suggestion {
+        replacement: text.into(),
+        span,
+    }
+}
+
+/// The span of `text[start..end]` without the whitespace around it.
+fn trimmed_span(text: &str, start: usize, end: usize) -> Span {
+    let part = &text[start..end];
+    let from = start + (part.len() - part.trim_start().len());
+    Span::from_range(from, from + part.trim().len())
+}
+
+/// Whether a space or a tab comes right before offset `at` of `text`.
+fn spaced_before(text: &str, at: usize) -> bool {
+    text.get(..at)
+        .is_some_and(|before| before.ends_with([' ', '\t']))
 }
 
 // ------------------------------------------------- numbers and durations
@@ -414,7 +460,13 @@ pub(super) fn bad_number(text: &str, span: Span) -> SyntaxError {
         && !frac.is_empty()
         && frac.bytes().all(|b| b.is_ascii_digit())
     {
-        let help = match whole_duration(int, frac, canonical) {
+        let whole = whole_duration(int, frac, canonical);
+        // Only the exact duration: the nearest is the user's choice.
+        let suggestion = match &whole {
+            Some((fix, true)) => Some(replace(span, fix.clone())),
+            _ => None,
+        };
+        let help = match whole {
             Some((fix, true)) => {
                 format!("write `{fix}`: a duration is a whole number of its unit")
             }
@@ -428,6 +480,7 @@ pub(super) fn bad_number(text: &str, span: Span) -> SyntaxError {
             span,
             reason: "not a whole number",
             help,
+            suggestion,
         };
     }
     let rest = &text[digits..];
@@ -436,6 +489,8 @@ pub(super) fn bad_number(text: &str, span: Span) -> SyntaxError {
         && !rest.is_empty()
         && !rest.eq_ignore_ascii_case("e");
     if looks_like_unit {
+        let suggestion = unit_of(rest)
+            .map(|(canonical, _)| replace(span, format!("{}{canonical}", &text[..digits])));
         let help = match unit_of(rest) {
             // `5sec`, `2min`: a unit flow spells differently.
             Some((canonical, _)) => format!(
@@ -453,6 +508,7 @@ pub(super) fn bad_number(text: &str, span: Span) -> SyntaxError {
             span,
             reason: "unknown unit",
             help,
+            suggestion,
         }
     } else {
         SyntaxError::InvalidNumber {

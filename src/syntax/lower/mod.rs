@@ -41,7 +41,10 @@ pub(super) fn parse(source: &str, split: Split) -> Parsed {
     let trivia = trivia::scan(source, split.spacing);
     let mut errors = Vec::new();
     if let Some(span) = trivia.unterminated_string {
-        errors.push(SyntaxError::UnterminatedString { span });
+        errors.push(SyntaxError::UnterminatedString {
+            span,
+            triple: trivia.unterminated_triple,
+        });
     }
     if let Some(span) = trivia.unterminated_comment {
         errors.push(SyntaxError::UnterminatedComment { span });
@@ -146,7 +149,7 @@ fn too_large(len: usize) -> Option<SyntaxError> {
 fn explains(error: &SyntaxError, source: &str, at: usize) -> bool {
     match error {
         SyntaxError::UnterminatedComment { span } => at >= span.start as usize,
-        SyntaxError::UnterminatedString { span } => {
+        SyntaxError::UnterminatedString { span, .. } => {
             let start = span.start as usize;
             let line_end = trivia::line_end(source, start);
             at >= start && at <= line_end + 1

@@ -258,10 +258,10 @@ fn parse_piece(
             pos += head.as_span().end();
             let mut workflow = lowerer.workflow_head(head);
             lowered.extend(lowerer.errors.into_inner());
-            // Whether a part failed: the states after it are still read, for
-            // their errors, but the workflow is dropped (the checker does
-            // not run on a file with syntax errors anyway).
-            let mut broken = false;
+            // A broken state is left out, and the parse goes on at the next
+            // state: the workflow keeps every state that parsed, before and
+            // after it, for a tool that reads what it can (the checker does
+            // not run on a file with syntax errors).
             loop {
                 let lowerer = Lowerer::new(pos, &trivia.comments);
                 match FlowParser::parse(Rule::workflow_part, &source[pos..]) {
@@ -273,14 +273,22 @@ fn parse_piece(
                         }
                         lowered.extend(lowerer.errors.into_inner());
                         if closed {
-                            if !broken {
-                                items.push(ast::Item::Workflow(workflow));
-                            }
+                            items.push(ast::Item::Workflow(workflow));
                             continue 'items;
                         }
                     }
                     Err(error) => {
-                        let Some(resume) = report(&error, pos, Rule::workflow_part) else {
+                        let resume = report(&error, pos, Rule::workflow_part);
+                        // The part fails as a whole: read the states before
+                        // the failure again, one at a time.
+                        let failed_at = resume.as_ref().map_or(pos, |r| r.at);
+                        if salvage(cx, &mut pos, failed_at, &mut workflow, &mut lowered) {
+                            items.push(ast::Item::Workflow(workflow));
+                            continue 'items;
+                        }
+                        let Some(resume) = resume else {
+                            close_broken(source, &mut workflow, failed_at);
+                            items.push(ast::Item::Workflow(workflow));
                             break 'items true;
                         };
                         // Go on at the next state of this workflow, so that
@@ -292,9 +300,10 @@ fn parse_piece(
                             && let Some(state) = state_start_after(source, resume.at, limit)
                         {
                             pos = state;
-                            broken = true;
                             continue;
                         }
+                        close_broken(source, &mut workflow, limit);
+                        items.push(ast::Item::Workflow(workflow));
                         match resume.next_item {
                             Some(next) => {
                                 pos = next;
@@ -328,6 +337,49 @@ fn parse_piece(
         end: pos,
         finished,
         reparsed: 0,
+    }
+}
+
+/// Reads the states and settings of a workflow from `*pos` one at a time,
+/// as long as they end before `failed_at`, where the part that holds them
+/// failed: a failed part keeps none of its states, and these are good.
+/// True when the workflow's closing brace was read.
+fn salvage(
+    cx: &Context<'_>,
+    pos: &mut usize,
+    failed_at: usize,
+    workflow: &mut ast::Workflow,
+    lowered: &mut Vec<SyntaxError>,
+) -> bool {
+    while *pos < failed_at {
+        let Ok(mut pairs) = FlowParser::parse(Rule::workflow_member, &cx.source[*pos..]) else {
+            return false;
+        };
+        let Some(pair) = pairs.next() else {
+            return false;
+        };
+        let end = *pos + pair.as_span().end();
+        if end > failed_at {
+            return false;
+        }
+        let lowerer = Lowerer::new(*pos, &cx.trivia.comments);
+        let closed = lowerer.workflow_part(pair, workflow);
+        lowered.extend(lowerer.errors.into_inner());
+        *pos = end;
+        if closed {
+            return true;
+        }
+    }
+    false
+}
+
+/// Ends the span of a workflow that is never closed where its text ends:
+/// before `to`, the next item (or the end of the file, or the failure after
+/// which the parse gives up), without the whitespace before it.
+fn close_broken(source: &str, workflow: &mut ast::Workflow, to: usize) {
+    let end = source.get(..to).map_or(to, |text| text.trim_end().len());
+    if end > workflow.span.end as usize {
+        workflow.span.end = end as u32;
     }
 }
 
