@@ -27,12 +27,15 @@ test('package.json declares the flow language, its grammar and its snippets', ()
   }
 });
 
-test('package.json is a declarative extension: no code, no icon, no telemetry', () => {
-  assert.equal(manifest.main, undefined);
+test('package.json: code only in the bundle, no runtime dependency, no icon, no telemetry', () => {
+  // The extension's code is dist/extension.js, which bundles
+  // vscode-languageclient (see test/extension.test.mjs): the manifest
+  // declares no runtime dependency for vsce to pack.
+  assert.equal(manifest.main, './dist/extension.js');
   assert.equal(manifest.browser, undefined);
-  assert.equal(manifest.activationEvents, undefined);
+  assert.deepEqual(manifest.activationEvents, ['onLanguage:flow']);
   assert.equal(manifest.icon, undefined);
-  assert.equal(manifest.dependencies, undefined, 'the extension ships no runtime dependency');
+  assert.equal(manifest.dependencies, undefined, 'the extension ships no runtime dependency outside its bundle');
   assert.doesNotMatch(JSON.stringify(manifest), /telemetry/i);
 });
 
