@@ -107,7 +107,11 @@ impl Client {
             .send(Request::new(id.clone(), method.to_owned(), params).into());
         assert!(sent.is_ok(), "the server is gone");
         loop {
-            match self.connection.receiver.recv_timeout(Duration::from_secs(60)) {
+            match self
+                .connection
+                .receiver
+                .recv_timeout(Duration::from_secs(60))
+            {
                 Ok(Message::Response(response)) if response.id == id => {
                     return response.response_result.unwrap_or_default();
                 }
@@ -128,7 +132,11 @@ impl Client {
     /// Waits for the diagnostics of `version` of `uri`; how many there are.
     fn published(&self, uri: &Uri, version: i32) -> usize {
         loop {
-            match self.connection.receiver.recv_timeout(Duration::from_secs(60)) {
+            match self
+                .connection
+                .receiver
+                .recv_timeout(Duration::from_secs(60))
+            {
                 Ok(Message::Notification(n)) if n.method == PublishDiagnostics::METHOD => {
                     let Ok(p) = serde_json::from_value::<PublishDiagnosticsParams>(n.params) else {
                         continue;

@@ -51,7 +51,7 @@ impl Secrets {
         }
     }
 
-    fn none(&self) -> bool {
+    pub(crate) fn none(&self) -> bool {
         !self.any.load(Ordering::Acquire)
     }
 
