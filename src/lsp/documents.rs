@@ -215,6 +215,12 @@ pub struct Shift {
 }
 
 impl Shift {
+    /// Where the region starts, where it ends in the older text and where
+    /// in the newer.
+    pub fn region(&self) -> (usize, usize, usize) {
+        (self.start, self.old_end, self.new_end)
+    }
+
     pub fn between(old: &str, new: &str) -> Shift {
         let (a, b) = (old.as_bytes(), new.as_bytes());
         let mut start = a.iter().zip(b).take_while(|(x, y)| x == y).count();

@@ -20,7 +20,7 @@ use crate::check::{self, Analysis};
 use crate::diagnostics::LineIndex;
 use crate::document::Document;
 use crate::lsp::convert;
-use crate::lsp::documents::OpenDocument;
+use crate::lsp::documents::{OpenDocument, Shift};
 use crate::lsp::server::State;
 use crate::syntax::Span;
 
@@ -175,26 +175,9 @@ fn analysis_of(document: &Arc<Document>) -> Arc<Analysis> {
 }
 
 /// Where two texts differ: the end of their common prefix, and the start
-/// of their common suffix in each (never overlapping the prefix), all on
-/// character boundaries.
+/// of their common suffix in each, as the outline's [`Shift`] finds it.
 fn edited(a: &str, b: &str) -> (usize, usize, usize) {
-    let (x, y) = (a.as_bytes(), b.as_bytes());
-    let mut start = x.iter().zip(y).take_while(|(p, q)| p == q).count();
-    while !(a.is_char_boundary(start) && b.is_char_boundary(start)) {
-        start -= 1;
-    }
-    let room = x.len().min(y.len()) - start;
-    let mut suffix = x
-        .iter()
-        .rev()
-        .zip(y.iter().rev())
-        .take(room)
-        .take_while(|(p, q)| p == q)
-        .count();
-    while !(a.is_char_boundary(x.len() - suffix) && b.is_char_boundary(y.len() - suffix)) {
-        suffix -= 1;
-    }
-    (start, x.len() - suffix, y.len() - suffix)
+    Shift::between(a, b).region()
 }
 
 /// The refusal of a request that cannot be answered as asked; the message
