@@ -1,13 +1,14 @@
 """`flow lsp` end to end, as VS Code and Neovim drive it (see conftest.py):
 the capabilities it announces, diagnostics on open and on change, formatting
-that equals `flow fmt`, document symbols and folding."""
+that equals `flow fmt`, document symbols, folding and the quick fix
+(hover, definition, references and rename: test_navigation.py)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from support import Document, apply_edits, flow_fmt, symbol_names, within
+from support import Document, apply_edits, flow_fmt, symbol_names, within, workspace_edits
 
 FORMATTING_OPTIONS = types.FormattingOptions(tab_size=2, insert_spaces=True)
 
@@ -178,3 +179,25 @@ async def test_a_request_about_a_document_not_open_is_refused_in_words(client: L
     # And it still serves.
     document = Document(client, "greet.flow").open()
     assert list(await document.diagnostics()) == []
+
+
+async def test_the_quick_fix_of_an_unknown_state_names_the_state_meant(client: LanguageClient):
+    document = Document(client, "unknown_state.flow").open()
+    [diagnostic] = await document.diagnostics()
+    actions = await within(
+        client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=document.identifier,
+                range=diagnostic.range,
+                context=types.CodeActionContext(diagnostics=[diagnostic], only=[types.CodeActionKind.QuickFix]),
+            )
+        ),
+        "textDocument/codeAction",
+    )
+    fixes = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.edit is not None]
+    assert fixes, f"no quick fix with an edit: {actions}"
+    fixed = [apply_edits(document.text, workspace_edits(fix.edit, document.uri)) for fix in fixes]
+    expected = document.text.replace("-> dnoe", "-> done")
+    assert expected in fixed, f"no fix turns `dnoe` into `done`: {[f.title for f in fixes]}"
+
+

@@ -213,6 +213,64 @@ step('document symbols: the outline in the quickfix list', function()
   vim.cmd('lclose')
 end)
 
+step('hover (K) on a worker shows its signature', function()
+  open('greet.flow')
+  needs('hoverProvider')
+  cursor_to('step greet = Echo(', 'Echo')
+  -- The README's full configuration maps K; the short one maps nothing.
+  if vim.fn.maparg('K', 'n') ~= '' then
+    vim.cmd('normal K')
+  else
+    vim.lsp.buf.hover()
+  end
+  local text
+  wait_for('a hover window', function()
+    for _, win in ipairs(floating_windows()) do
+      text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false), '\n')
+      if text:find('Echo', 1, true) then
+        return true
+      end
+    end
+    return false
+  end)
+  if not text:find('greeting: string', 1, true) then
+    error('the hover does not show the signature:\n' .. text)
+  end
+  for _, win in ipairs(floating_windows()) do
+    vim.api.nvim_win_close(win, true)
+  end
+end)
+
+step('go to definition (gd) of a transition target jumps to its state', function()
+  needs('definitionProvider')
+  cursor_to('on_success -> again', 'again')
+  local lnum, name_col = find('step again', 'again')
+  local _, step_col = find('step again')
+  if vim.fn.maparg('gd', 'n') ~= '' then
+    vim.cmd('normal gd')
+  else
+    vim.lsp.buf.definition()
+  end
+  wait_for('the cursor to reach `step again`', function()
+    return vim.api.nvim_win_get_cursor(0)[1] == lnum
+  end)
+  local col = vim.api.nvim_win_get_cursor(0)[2]
+  if col ~= name_col and col ~= step_col then
+    error(('the cursor is at column %d of the state\'s line, not at the state (%d or %d)'):format(col, step_col, name_col))
+  end
+end)
+
+step('rename a state: every use in the buffer', function()
+  needs('renameProvider')
+  local before = lines()
+  cursor_to('on_success -> again', 'again')
+  vim.lsp.buf.rename('repeat')
+  local want = replace_word(before, 'again', 'repeat')
+  wait_for('the rename to be applied', function()
+    return vim.deep_equal(lines(), want)
+  end)
+end)
+
 step('format (<leader>f, or the function it maps) is flow fmt', function()
   open('unformatted.flow')
   local before = lines()
