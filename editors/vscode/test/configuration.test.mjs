@@ -108,3 +108,26 @@ test('the word pattern keeps names, durations and numbers whole', () => {
   assert.deepEqual(words('x = s30 * 3.5 + 1e3'), ['x', 's30', '3.5', '1e3']);
   assert.deepEqual(words('review_code?.comments ?? []'), ['review_code', 'comments']);
 });
+
+// The token types VS Code knows without being told (its standard list).
+const STANDARD_TOKEN_TYPES = new Set([
+  'namespace', 'class', 'enum', 'interface', 'struct', 'typeParameter', 'type',
+  'parameter', 'variable', 'property', 'enumMember', 'decorator', 'event',
+  'function', 'method', 'macro', 'label', 'comment', 'string', 'keyword',
+  'number', 'regexp', 'operator',
+]);
+
+test('package.json declares every token type of the server that VS Code does not know', () => {
+  // The legend, as the server's source lists it.
+  const source = readFileSync(join(repositoryDir, 'src/lsp/handlers/semantic_tokens.rs'), 'utf8');
+  const list = source.match(/const TYPES: \[&str; \d+\] = \[([^\]]*)\]/);
+  assert.ok(list, 'the legend `TYPES` was not found in semantic_tokens.rs');
+  const types = [...list[1].matchAll(/"([A-Za-z]+)"/g)].map((m) => m[1]);
+  assert.ok(types.length > 0);
+  const declared = new Map((manifest.contributes.semanticTokenTypes ?? []).map((t) => [t.id, t]));
+  for (const type of types.filter((t) => !STANDARD_TOKEN_TYPES.has(t))) {
+    const entry = declared.get(type);
+    assert.ok(entry, `the server's token type \`${type}\` is not declared in package.json`);
+    assert.ok(STANDARD_TOKEN_TYPES.has(entry.superType), `\`${type}\` needs a standard superType`);
+  }
+});
