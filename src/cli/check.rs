@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::files;
-use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout};
 use crate::diagnostics::json::JsonReport;
 use crate::diagnostics::{Counts, FileReport};
 use crate::document::{Document, Reader};
@@ -64,10 +63,7 @@ enum Deny {
 
 pub(super) fn run(args: &CheckArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let deny_warnings = args.deny.contains(&Deny::Warnings);
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     let mut reader = Reader::new();
     let mut reports = Vec::with_capacity(args.files.len());
     let mut unreadable = false;

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::files;
-use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout};
+use crate::diagnostics::human::HumanRenderer;
 use crate::diagnostics::{Diagnostic, FileReport};
 use crate::document::{Contents, Document, Reader, STDIN, Source};
 
@@ -56,10 +56,7 @@ enum Outcome {
 }
 
 pub(super) fn run(args: &FmtArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     let stdin = [PathBuf::from(STDIN)];
     let files = if args.files.is_empty() {
         &stdin[..]

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::checked;
-use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout};
+use crate::diagnostics::human::HumanRenderer;
 use crate::graph::{self, Graph};
 
 /// Draw the state machines of a .flow file (Graphviz DOT or Mermaid)
@@ -55,10 +55,7 @@ enum Format {
 }
 
 pub(super) fn run(args: &GraphArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     let usage = |message: String| -> Result<ExitCode, ExitCode> {
         print_stderr(&renderer.render_error(message))?;
         Ok(ExitCode::from(EXIT_USAGE))

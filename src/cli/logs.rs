@@ -10,8 +10,7 @@ use super::run::EventsFormat;
 use super::run::trace::{self, Flush, NdjsonSink, TraceSink};
 use super::store_args::{self, StoreArgs};
 use super::stored::{self, Diagnostics, StoredRun};
-use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout};
 use crate::runtime::driver::history::History;
 use crate::runtime::engine::{Event, EventSink, RunOutcome};
 use crate::runtime::executor::llm::ProcessEnvironment;
@@ -60,10 +59,7 @@ pub struct LogsArgs {
 }
 
 pub(super) fn run(args: &LogsArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     let usage = |message: String| -> Result<ExitCode, ExitCode> {
         print_stderr(&renderer.render_error(message))?;
         Ok(ExitCode::from(EXIT_USAGE))

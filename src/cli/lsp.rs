@@ -4,8 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ColorChoice, print_stderr, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, print_stderr};
 use crate::lsp::Ending;
 
 /// Start the language server (for editors), speaking LSP over stdin and stdout
@@ -35,10 +34,7 @@ pub struct LspArgs {
 
 pub(super) fn run(args: &LspArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
     let _ = args.stdio;
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     install_logging();
     let (connection, io_threads) = lsp_server::Connection::stdio();
     let ending = crate::lsp::run(&connection);

@@ -124,6 +124,15 @@ impl ColorChoice {
     }
 }
 
+/// The renderer of messages on stderr, in colour as `--color` and the
+/// terminal say, wrapped at [`stderr_width`]: one for every subcommand.
+fn stderr_renderer(color: ColorChoice) -> crate::diagnostics::human::HumanRenderer {
+    crate::diagnostics::human::HumanRenderer::new(crate::diagnostics::human::Style {
+        color: color.for_stderr(),
+        width: stderr_width(),
+    })
+}
+
 /// The width to wrap human diagnostics at: `FLOW_TERM_WIDTH` when set (for
 /// tests and scripts), the terminal's width when stderr is one, else 100.
 fn stderr_width() -> usize {

@@ -9,8 +9,7 @@ use serde_json::Value;
 
 use super::store_args::StoreArgs;
 use super::stored::{self, Diagnostics, StoredRun};
-use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout, stderr_width};
-use crate::diagnostics::human::{HumanRenderer, Style};
+use super::{ColorChoice, EXIT_USAGE, print_stderr, print_stdout};
 use crate::runtime::driver::durable;
 use crate::runtime::engine::{Event, EventKind, Timestamp};
 use crate::runtime::machine::Command;
@@ -105,10 +104,7 @@ struct Question {
 }
 
 pub(super) fn run(args: &StatusArgs, color: ColorChoice) -> Result<ExitCode, ExitCode> {
-    let renderer = HumanRenderer::new(Style {
-        color: color.for_stderr(),
-        width: stderr_width(),
-    });
+    let renderer = super::stderr_renderer(color);
     let usage = |message: String| -> Result<ExitCode, ExitCode> {
         print_stderr(&renderer.render_error(message))?;
         Ok(ExitCode::from(EXIT_USAGE))
