@@ -283,8 +283,22 @@ fn script(
     reload: bool,
     answer: impl Fn(&Attempt) -> Result<Value, FailureClass>,
 ) -> Vec<Command> {
+    script_with(program, input, reload, false, answer).0
+}
+
+/// [`script`], quiet or not, with the machine's state at the end.
+fn script_with(
+    program: &Program,
+    input: Value,
+    reload: bool,
+    quiet: bool,
+    answer: impl Fn(&Attempt) -> Result<Value, FailureClass>,
+) -> (Vec<Command>, MachineState) {
     let wf = &program.workflows[0];
     let mut m = machine(program, input);
+    if quiet {
+        m.quiet();
+    }
     let mut all = Vec::new();
     let mut out = Vec::new();
     let mut now = 1_000;
@@ -304,13 +318,16 @@ fn script(
         }
         all.append(&mut out);
         if m.ended() {
-            return all;
+            return (all, m.into_state());
         }
         if reload {
             let json = serde_json::to_string(m.state()).unwrap_or_else(|e| panic!("{e}"));
             let state: MachineState = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(&state, m.state());
             m = Machine::resume(program, wf, state, Arc::default());
+            if quiet {
+                m.quiet();
+            }
         }
         assert!(!pending.is_empty(), "the machine waits for nothing");
         let input = pending.remove(0);
@@ -383,6 +400,29 @@ fn the_same_inputs_give_the_same_commands_and_the_state_survives_every_wait() {
         })
         .collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
+
+#[test]
+fn a_quiet_machine_decides_as_a_watched_one_without_handing_out_events() {
+    let program = program(LOOP);
+    let answer = |a: &Attempt| -> Result<Value, FailureClass> {
+        let round = a.input.get("round").and_then(Value::as_i64).unwrap_or(0);
+        match &*a.step {
+            "write" if a.attempt == 1 => Err(FailureClass::Transient),
+            "write" => Ok(json!({ "round": round })),
+            _ => Ok(json!({ "approved": round >= 3 })),
+        }
+    };
+    let (watched, watched_state) = script_with(&program, json!({}), false, false, answer);
+    let (quiet, quiet_state) = script_with(&program, json!({}), true, true, answer);
+    assert!(!quiet.iter().any(|c| matches!(c, Command::Emit(_))));
+    let decisions: Vec<Command> = watched
+        .into_iter()
+        .filter(|c| !matches!(c, Command::Emit(_)))
+        .collect();
+    assert_eq!(decisions, quiet);
+    // The same state, down to the next event's number and the open steps.
+    assert_eq!(watched_state, quiet_state);
 }
 
 /// Workers scripted in process: `Write` answers with its round, `Review`

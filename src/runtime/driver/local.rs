@@ -165,6 +165,13 @@ pub trait Journal: Sync {
     fn keeps_questions(&self) -> bool {
         false
     }
+
+    /// Whether the journal reads the events the machine gives (the store's
+    /// does, for the state a run is in): a journal that does not, with a
+    /// sink that does not listen, lets the machine skip building them.
+    fn reads_events(&self) -> bool {
+        true
+    }
 }
 
 /// No journal: a run in memory only (`--no-store`).
@@ -178,6 +185,10 @@ impl Journal for NoJournal {
 
     fn commit(&self, (): (), _: &[Command]) -> impl Future<Output = Result<(), String>> + Send {
         std::future::ready(Ok(()))
+    }
+
+    fn reads_events(&self) -> bool {
+        false
     }
 }
 
@@ -227,6 +238,9 @@ pub async fn drive<S: EventSink, I: Invoke, J: Journal>(
     let mut inflight = InFlight::default();
     let mut ready: VecDeque<Input> = VecDeque::new();
     let mut asking: Vec<Asking> = Vec::new();
+    if !sink.listens() && !journal.reads_events() {
+        machine.quiet();
+    }
     match resumed {
         None | Some(Resumed { start: true, .. }) => {
             let now = clock.now();

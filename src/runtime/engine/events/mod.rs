@@ -442,6 +442,13 @@ impl Event {
 /// may choose to lose a line instead.
 pub trait EventSink: Sync {
     fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send;
+
+    /// Whether the sink wants the events at all. One that drops them says
+    /// no, and a driver with no other reader of events (a run with no
+    /// journal) then has the machine not build them.
+    fn listens(&self) -> bool {
+        true
+    }
 }
 
 /// Why a sink could not take an event: where the events go and what went
@@ -491,5 +498,9 @@ pub struct NoSink;
 impl EventSink for NoSink {
     fn emit(&self, _: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
         std::future::ready(Ok(()))
+    }
+
+    fn listens(&self) -> bool {
+        false
     }
 }
