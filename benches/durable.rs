@@ -182,8 +182,13 @@ fn file_size(path: &Path) -> u64 {
         + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
 }
 
+/// Prints the best and the median of `figures`: the best is the highest
+/// of a rate (`/s`), the lowest of anything else.
 fn report(name: &str, mut figures: Vec<f64>, unit: &str) {
     figures.sort_by(f64::total_cmp);
+    if unit.starts_with('/') {
+        figures.reverse();
+    }
     let best = figures.first().copied().unwrap_or(0.0);
     let median = figures.get(figures.len() / 2).copied().unwrap_or(0.0);
     println!("{name:<44} best {best:>10.2} {unit}   median {median:>10.2} {unit}");

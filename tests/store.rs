@@ -385,6 +385,44 @@ fn a_version_1_store_opens_with_its_rows() {
 }
 
 #[test]
+fn a_new_store_has_small_pages_and_an_old_one_keeps_its_own() {
+    let dir = TempDir::new("pages");
+    let store = open(&dir.db());
+    store
+        .create_run(&new_run("00000000000000c1", "w", "src", 1))
+        .unwrap();
+    drop(store);
+    assert_eq!(count(&dir.db(), "PRAGMA page_size"), 2048);
+
+    // A store made with SQLite's default pages, as flow made them before,
+    // opens, takes runs and keeps its pages: a page size cannot change
+    // under a write-ahead log.
+    let old = TempDir::new("pages-old");
+    std::fs::create_dir_all(old.db().parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(old.db()).unwrap();
+        conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;")
+            .unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 1; PRAGMA application_id = {};",
+            schema::APPLICATION_ID
+        ))
+        .unwrap();
+    }
+    let store = open(&old.db());
+    let key = store
+        .create_run(&new_run("00000000000000c2", "w", "src", 1))
+        .unwrap();
+    store
+        .append(key, vec![Entry::new(0, 1, "{}")])
+        .wait()
+        .unwrap();
+    drop(store);
+    assert_eq!(count(&old.db(), "PRAGMA page_size"), 4096);
+}
+
+#[test]
 fn appends_of_many_threads_share_commits_and_keep_their_order() {
     let dir = TempDir::new("group");
     let store = open(&dir.db());
