@@ -17,5 +17,6 @@ mod diagnostics;
 pub mod documents;
 mod handlers;
 mod server;
+mod worker;
 
 pub use server::{Ending, run};
