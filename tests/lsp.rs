@@ -30,6 +30,12 @@
 //!
 //! A new kind of request is one arm in [`Session::directive`] and a
 //! function that renders its answer.
+//!
+//! The fixtures' client is lockstep (a request, then its answer). How the
+//! server's main loop and its worker thread share the work when the client
+//! does not wait (a change after a request, a cancel, `shutdown` after
+//! pending requests, the end of the session) is tested in
+//! `lsp/concurrency.rs`, on generated documents (`benches/gen`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -56,6 +62,10 @@ use lsp_types::{
 };
 use serde_json::{Value, json};
 
+#[path = "lsp/concurrency.rs"]
+mod concurrency;
+#[path = "../benches/gen/mod.rs"]
+mod generator;
 #[path = "lsp/requests.rs"]
 mod requests;
 
@@ -75,6 +85,12 @@ impl Client {
     /// Starts a server; nothing is sent yet.
     fn start() -> Client {
         let (client, server) = Connection::memory();
+        Client::over(client, server)
+    }
+
+    /// Starts a server on the `server` end of a connection; the client
+    /// talks on the `client` end.
+    fn over(client: Connection, server: Connection) -> Client {
         let thread = std::thread::Builder::new()
             .name("flow-lsp".into())
             .spawn(move || flow::lsp::run(&server))
@@ -89,7 +105,12 @@ impl Client {
     /// Starts a server and initializes it with the capabilities VS Code
     /// announces for what the server does.
     fn initialized() -> Client {
-        let mut client = Client::start();
+        Client::start().initialize()
+    }
+
+    /// Initializes the server with the capabilities VS Code announces for
+    /// what the server does.
+    fn initialize(mut self) -> Client {
         let capabilities: ClientCapabilities = serde_json::from_value(json!({
             "textDocument": {
                 "foldingRange": { "lineFoldingOnly": true },
@@ -104,22 +125,24 @@ impl Client {
             capabilities,
             ..InitializeParams::default()
         };
-        let result = client
+        let result = self
             .request_raw(
                 Initialize::METHOD,
                 serde_json::to_value(params).expect("json"),
             )
             .expect("initialize succeeds");
         assert!(result.get("capabilities").is_some(), "{result}");
-        client.notify::<Initialized>(lsp_types::InitializedParams {});
-        client
+        self.notify::<Initialized>(lsp_types::InitializedParams {});
+        self
     }
 
+    /// Sends a message, which the server must take soon (at once, but
+    /// over a connection whose channels hold no message).
     fn send(&self, message: Message) {
         self.connection
             .sender
-            .send(message)
-            .expect("the server is listening");
+            .send_timeout(message, TIMEOUT)
+            .expect("the server takes the message in time");
     }
 
     /// The next message from the server, which must come soon.
@@ -192,6 +215,15 @@ impl Client {
     /// Joins the server (which must end soon) and checks that nothing it
     /// sent is left unread.
     fn join(&mut self) -> Ending {
+        let (ending, left) = self.end();
+        assert!(left.is_empty(), "messages left unread: {left:?}");
+        ending
+    }
+
+    /// Joins the server, which must end soon, and takes what it sent and
+    /// was not read. Once its thread has ended, nothing may hold a sender
+    /// of the connection any more: the worker has ended too.
+    fn end(&mut self) -> (Ending, Vec<Message>) {
         let thread = self.server.take().expect("the server runs");
         let deadline = std::time::Instant::now() + TIMEOUT;
         while !thread.is_finished() {
@@ -203,8 +235,12 @@ impl Client {
         }
         let ending = thread.join().expect("the server does not panic");
         let left: Vec<Message> = self.connection.receiver.try_iter().collect();
-        assert!(left.is_empty(), "messages left unread: {left:?}");
-        ending
+        let after = self.connection.receiver.try_recv();
+        assert!(
+            matches!(after, Err(crossbeam_channel::TryRecvError::Disconnected)),
+            "no thread of the server sends any more: {after:?}"
+        );
+        (ending, left)
     }
 }
 

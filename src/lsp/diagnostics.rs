@@ -25,6 +25,7 @@ pub(super) fn publish(uri: &Uri, document: &OpenDocument) -> PublishDiagnosticsP
         uri: uri.clone(),
         diagnostics: document
             .current
+            .document
             .diagnostics
             .iter()
             .map(|d| to_lsp(d, uri, &index))

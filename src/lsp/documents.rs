@@ -1,31 +1,76 @@
 //! The documents the client has open: their text, version and analysis.
 //!
 //! The client sends the whole text on every change (whole-document sync);
-//! each version is analyzed in full ([`Document::analyze`], the driver
-//! `flow check` uses) and replaces the last. The last version that parsed
-//! is kept beside it, for what a text with a syntax error cannot answer.
+//! each version is parsed and checked in full ([`Document::analyze`], the
+//! driver `flow check` uses), which is all its diagnostics need, and
+//! replaces the last. The last version that parsed is kept beside it, for
+//! what a text with a syntax error cannot answer.
+//!
+//! The checker's fuller [`Analysis`], which the semantic requests answer
+//! from, belongs to the [`Version`]: it is computed when a request first
+//! needs it, on the worker, and shared by every request about that
+//! version after it; a change never waits for it. Every part is behind an
+//! `Arc`, so that the worker's snapshot of [`Documents`] is a copy of
+//! pointers, taken on every request.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::convert;
+use crate::check::{self, Analysis};
 use crate::diagnostics::LineIndex;
 use crate::document::Document;
 use crate::syntax::Span;
 use crate::syntax::ast::{Item, State};
+
+/// One version of a document's text: what its diagnostics come from, and
+/// the checker's analysis of it once a request has asked for it.
+#[derive(Debug)]
+pub struct Version {
+    pub document: Arc<Document>,
+    /// Empty until [`Version::analysis`] is first called, so that the
+    /// diagnostics of a change are published without waiting for it.
+    analysis: OnceLock<Arc<Analysis>>,
+}
+
+impl Version {
+    fn new(document: Document) -> Self {
+        Version {
+            document: Arc::new(document),
+            analysis: OnceLock::new(),
+        }
+    }
+
+    /// The checker's analysis of this text, computed by the first caller
+    /// and shared with every later one, on any thread. A text that does
+    /// not parse is analyzed as far as it parsed. Should the checker panic,
+    /// nothing is kept and the next caller tries again.
+    pub fn analysis(&self) -> Arc<Analysis> {
+        let analysis = self
+            .analysis
+            .get_or_init(|| Arc::new(check::analyze(&self.document.tree)));
+        Arc::clone(analysis)
+    }
+
+    /// Whether [`Version::analysis`] has been computed.
+    #[cfg(test)]
+    pub fn is_analyzed(&self) -> bool {
+        self.analysis.get().is_some()
+    }
+}
 
 /// One open document.
 #[derive(Debug, Clone)]
 pub struct OpenDocument {
     /// The version the client gave the text.
     pub version: i32,
-    /// The analysis of the current text.
-    pub current: Arc<Document>,
-    /// The analysis of the last version that parsed without syntax errors
-    /// (the current one if it does); `None` when none has yet.
-    pub last_parsed: Option<Arc<Document>>,
+    /// The current text.
+    pub current: Arc<Version>,
+    /// The last version that parsed without syntax errors (the current one
+    /// if it does, the same `Arc`); `None` when none has yet.
+    pub last_parsed: Option<Arc<Version>>,
     /// The changes from the last version that parsed to the current one,
     /// one per version, in order: how its spans move into the current text.
     pub shifts: Vec<Shift>,
@@ -38,11 +83,11 @@ impl OpenDocument {
         uri: &Uri,
         version: i32,
         text: String,
-        last_parsed: Option<Arc<Document>>,
+        last_parsed: Option<Arc<Version>>,
         mut shifts: Vec<Shift>,
     ) -> Self {
-        let current = Arc::new(Document::analyze(uri.as_str(), text));
-        let last_parsed = if current.parses {
+        let current = Arc::new(Version::new(Document::analyze(uri.as_str(), text)));
+        let last_parsed = if current.document.parses {
             shifts.clear();
             Some(Arc::clone(&current))
         } else {
@@ -61,12 +106,12 @@ impl OpenDocument {
 
     /// The current text.
     pub fn text(&self) -> &str {
-        &self.current.text
+        &self.current.document.text
     }
 
     /// The line index of the current text, for converting positions.
     pub fn line_index(&self) -> LineIndex<'_> {
-        LineIndex::new(&self.current.text)
+        LineIndex::new(&self.current.document.text)
     }
 
     /// The items to show for the current text (the outline, the folds):
@@ -78,11 +123,16 @@ impl OpenDocument {
     /// are the missing states of a workflow ([`ItemView::states`]). Sorted
     /// by place.
     pub fn items(&self) -> Vec<ItemView<'_>> {
+        let current = &self.current.document;
         let now = Origin {
-            text: &self.current.text,
+            text: &current.text,
             shifts: &[],
         };
-        let last = self.last_parsed.as_ref().filter(|_| !self.current.parses);
+        let last = self
+            .last_parsed
+            .as_ref()
+            .map(|last| &last.document)
+            .filter(|_| !current.parses);
         let then = last.map(|last| Origin {
             text: &last.text,
             shifts: &self.shifts,
@@ -91,8 +141,7 @@ impl OpenDocument {
             let found = last?.tree.items.iter().find(|old| same(old, item))?;
             Some((found, then?))
         };
-        let mut items: Vec<ItemView<'_>> = self
-            .current
+        let mut items: Vec<ItemView<'_>> = current
             .tree
             .items
             .iter()
@@ -105,7 +154,7 @@ impl OpenDocument {
         let (Some(last), Some(then)) = (last, then) else {
             return items;
         };
-        let current = &self.current.tree.items;
+        let current = &current.tree.items;
         let moved: Vec<ItemView<'_>> = last
             .tree
             .items
@@ -265,21 +314,25 @@ impl Shift {
     }
 }
 
-/// Every open document, by URI.
-#[derive(Debug, Default)]
+/// Every open document, by URI. A clone shares every document with the
+/// original; a change replaces a document in one of them only.
+#[derive(Debug, Default, Clone)]
 pub struct Documents {
-    open: HashMap<Uri, OpenDocument>,
+    open: HashMap<Uri, Arc<OpenDocument>>,
 }
 
 impl Documents {
     pub fn get(&self, uri: &Uri) -> Option<&OpenDocument> {
-        self.open.get(uri)
+        self.open.get(uri).map(|open| &**open)
     }
 
     /// Opens (or opens again) a document and analyzes it.
     pub fn open(&mut self, uri: Uri, version: i32, text: String) -> &OpenDocument {
         let document = OpenDocument::new(&uri, version, text, None, Vec::new());
-        self.open.entry(uri).insert_entry(document).into_mut()
+        self.open
+            .entry(uri)
+            .insert_entry(Arc::new(document))
+            .into_mut()
     }
 
     /// Applies a client's changes in order and analyzes the result; `None`
@@ -293,7 +346,8 @@ impl Documents {
         changes: Vec<TextDocumentContentChangeEvent>,
     ) -> Option<&OpenDocument> {
         let document = self.open.get_mut(uri)?;
-        let mut text = document.current.text.clone();
+        let old = &document.current.document.text;
+        let mut text = old.clone();
         for change in changes {
             match change.range {
                 None => text = change.text,
@@ -305,10 +359,11 @@ impl Documents {
         }
         let mut shifts = document.shifts.clone();
         if document.last_parsed.is_some() {
-            shifts.push(Shift::between(&document.current.text, &text));
+            shifts.push(Shift::between(old, &text));
         }
         let last_parsed = document.last_parsed.clone();
-        *document = OpenDocument::new(uri, version, text, last_parsed, shifts);
+        // A snapshot a request is answered from keeps the old version.
+        *document = Arc::new(OpenDocument::new(uri, version, text, last_parsed, shifts));
         Some(document)
     }
 

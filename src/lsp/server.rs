@@ -1,17 +1,32 @@
 //! The main loop: the lifecycle of the protocol (`initialize`, `shutdown`,
-//! `exit`) and every other message routed to its handler.
+//! `exit`), the document notifications, and every request handed to the
+//! worker.
 //!
-//! The loop is synchronous: a message is handled to its end, and its
-//! answer and notifications sent, before the next is read.
+//! The loop runs on the thread that calls [`run`] and never waits for a
+//! request: it applies each `didOpen`, `didChange` and `didClose` and
+//! publishes the diagnostics of the new version before it reads the next
+//! message, and hands each request, with a snapshot of the state, to the
+//! one [`Worker`] thread, which answers it and sends the answer itself. So
+//! a slow request (the references or semantic tokens of a long file) never
+//! delays the diagnostics of the change after it. The loop's own answers
+//! (`initialize`, `shutdown`, the refusals) go through the worker's queue
+//! too, so that responses leave in the order of their requests; a
+//! `$/cancelRequest` cancels a request still in that queue. When the
+//! session ends, the worker is ended and joined before [`run`] returns.
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use std::sync::Arc;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
-use lsp_types::{ClientCapabilities, InitializeParams, notification, request};
+use lsp_types::{
+    CancelParams, ClientCapabilities, InitializeParams, NumberOrString, notification, request,
+};
 
 use super::capabilities;
 use super::documents::Documents;
 use super::handlers;
+use super::worker::Worker;
 
 /// How the server's session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +56,22 @@ impl Ending {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub documents: Documents,
-    pub client: ClientCapabilities,
+    pub client: Arc<ClientCapabilities>,
     outbox: Vec<Notification>,
 }
 
 impl State {
+    /// What a request is answered from: the documents and the client as
+    /// they are now, sharing every version with this state (a copy of
+    /// `Arc`s), so that the main loop may go on changing its own.
+    pub fn snapshot(&self) -> State {
+        State {
+            documents: self.documents.clone(),
+            client: Arc::clone(&self.client),
+            outbox: Vec::new(),
+        }
+    }
+
     /// Queues a notification to the client.
     pub fn notify<N: lsp_types::notification::Notification>(&mut self, params: N::Params) {
         self.outbox
@@ -65,34 +91,40 @@ enum Phase {
 
 /// Serves one client on `connection` until it exits or goes away.
 pub fn run(connection: &Connection) -> Ending {
+    let worker = Worker::spawn(connection.sender.clone());
+    let ending = serve(connection, &worker);
+    // Cancels what still waits, ends the worker and joins it.
+    drop(worker);
+    ending
+}
+
+fn serve(connection: &Connection, worker: &Worker) -> Ending {
     let mut state = State::default();
     let mut phase = Phase::Starting;
     for message in &connection.receiver {
         match message {
-            Message::Request(request) => {
-                let response = match phase {
-                    Phase::Starting => starting(&mut state, &mut phase, request),
-                    Phase::Running if request.method == request::Shutdown::METHOD => {
-                        phase = Phase::ShutDown;
-                        tracing::info!("shutdown requested");
-                        Response::new_ok(request.id, ())
-                    }
-                    Phase::Running if request.method == request::Initialize::METHOD => error(
+            Message::Request(request) => match phase {
+                Phase::Starting => worker.respond(starting(&mut state, &mut phase, request)),
+                Phase::Running if request.method == request::Shutdown::METHOD => {
+                    phase = Phase::ShutDown;
+                    tracing::info!("shutdown requested");
+                    // Answered once every request before it is.
+                    worker.respond(Response::new_ok(request.id, ()));
+                }
+                Phase::Running if request.method == request::Initialize::METHOD => {
+                    worker.respond(error(
                         request,
                         ErrorCode::InvalidRequest,
                         "the server is already initialized",
-                    ),
-                    Phase::Running => handlers::request(&state, request),
-                    Phase::ShutDown => error(
-                        request,
-                        ErrorCode::InvalidRequest,
-                        "the server is shut down: only `exit` is expected now",
-                    ),
-                };
-                if send(connection, response.into()).is_err() {
-                    break;
+                    ));
                 }
-            }
+                Phase::Running => worker.request(state.snapshot(), request),
+                Phase::ShutDown => worker.respond(error(
+                    request,
+                    ErrorCode::InvalidRequest,
+                    "the server is shut down: only `exit` is expected now",
+                )),
+            },
             Message::Notification(notification) => {
                 if notification.method == notification::Exit::METHOD {
                     tracing::info!("exit");
@@ -102,9 +134,13 @@ pub fn run(connection: &Connection) -> Ending {
                         Ending::ExitWithoutShutdown
                     };
                 }
-                // Before `initialize` and after `shutdown`, notifications
-                // other than `exit` are dropped, as the protocol says.
-                if phase == Phase::Running {
+                if notification.method == notification::Cancel::METHOD {
+                    // Before `initialize` no request waits, so there is
+                    // nothing to cancel; after `shutdown`, one may still.
+                    cancel(worker, notification);
+                } else if phase == Phase::Running {
+                    // Before `initialize` and after `shutdown`, the other
+                    // notifications are dropped, as the protocol says.
                     handlers::notification(&mut state, notification);
                 }
             }
@@ -113,15 +149,30 @@ pub fn run(connection: &Connection) -> Ending {
                 tracing::debug!(id = ?response.id, "unexpected response ignored");
             }
         }
+        // The diagnostics of a change are sent now, whatever requests wait.
         for notification in std::mem::take(&mut state.outbox) {
             if send(connection, notification.into()).is_err() {
-                break;
+                return Ending::Disconnected {
+                    shut_down: phase == Phase::ShutDown,
+                };
             }
         }
     }
     tracing::info!("the client closed the connection");
     Ending::Disconnected {
         shut_down: phase == Phase::ShutDown,
+    }
+}
+
+/// `$/cancelRequest`: the request is answered with `RequestCanceled` if it
+/// has not started yet; else its answer comes as usual.
+fn cancel(worker: &Worker, notification: Notification) {
+    match serde_json::from_value::<CancelParams>(notification.params) {
+        Ok(params) => worker.cancel(&match params.id {
+            NumberOrString::Number(n) => RequestId::from(n),
+            NumberOrString::String(s) => RequestId::from(s),
+        }),
+        Err(e) => tracing::warn!("`$/cancelRequest` ignored, its parameters are not valid: {e}"),
     }
 }
 
@@ -136,7 +187,7 @@ fn starting(state: &mut State, phase: &mut Phase, request: Request) -> Response 
     }
     match serde_json::from_value::<InitializeParams>(request.params) {
         Ok(params) => {
-            state.client = params.capabilities;
+            state.client = Arc::new(params.capabilities);
             *phase = Phase::Running;
             tracing::info!(
                 client = params.client_info.as_ref().map(|c| c.name.as_str()),

@@ -39,7 +39,7 @@ pub(super) fn handle(
     let index = open.line_index();
     let range = convert::byte_range(&index, params.range);
     let mut actions = Vec::new();
-    for diagnostic in &open.current.diagnostics {
+    for diagnostic in &open.current.document.diagnostics {
         let span = diagnostics::primary_span(diagnostic);
         let touches = span.start as usize <= range.end && range.start <= span.end as usize;
         if !touches {

@@ -28,7 +28,7 @@ pub(super) fn handle(
         line_folding_only,
         ranges: Vec::new(),
     };
-    let tree = &open.current.tree;
+    let tree = &open.current.document.tree;
     for view in open.items() {
         let item = view.item;
         if let Some(docs) = item.docs() {

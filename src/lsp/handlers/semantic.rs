@@ -9,18 +9,24 @@
 //! since (their common prefix and suffix, as `documents::Shift` finds the
 //! region of one change), so a position outside it converts exactly, and
 //! what lies inside it is left out (or, for completion, looked up near it).
+//!
+//! The analysis is the one of the version ([`Version::analysis`]): the
+//! first request about a version computes it, on the worker thread, and
+//! every later request about that version (the semantic tokens, inlay
+//! hints and hovers an editor asks for after each change) shares it. The
+//! diagnostics of a change never wait for it: they come from the checks
+//! `flow check` runs, on the main loop.
 
-use std::cell::RefCell;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use lsp_types::{Position, Range, Uri};
 
 use super::{Error, Result, document};
-use crate::check::{self, Analysis};
+use crate::check::Analysis;
 use crate::diagnostics::LineIndex;
 use crate::document::Document;
 use crate::lsp::convert;
-use crate::lsp::documents::{OpenDocument, Shift};
+use crate::lsp::documents::{OpenDocument, Shift, Version};
 use crate::lsp::server::State;
 use crate::syntax::Span;
 
@@ -48,13 +54,14 @@ pub(super) fn view(state: &State, uri: &Uri) -> Result<Option<View>> {
 
 impl View {
     pub(super) fn of(open: &OpenDocument) -> Option<View> {
-        let analyzed = if open.current.parses {
-            Arc::clone(&open.current)
+        let version: &Version = if open.current.document.parses {
+            &open.current
         } else {
-            Arc::clone(open.last_parsed.as_ref()?)
+            open.last_parsed.as_ref()?
         };
-        let analysis = analysis_of(&analyzed);
-        let current = Arc::clone(&open.current);
+        let analysis = version.analysis();
+        let analyzed = Arc::clone(&version.document);
+        let current = Arc::clone(&open.current.document);
         let (start, analyzed_end, current_end) = edited(&analyzed.text, &current.text);
         Some(View {
             analyzed,
@@ -71,8 +78,8 @@ impl View {
     /// that has never parsed, where names from the broken part are missing
     /// but the rest are better than none.
     pub(super) fn partial(open: &OpenDocument) -> View {
-        let current = Arc::clone(&open.current);
-        let analysis = analysis_of(&current);
+        let current = Arc::clone(&open.current.document);
+        let analysis = open.current.analysis();
         let end = current.text.len();
         View {
             analyzed: Arc::clone(&current),
@@ -149,31 +156,6 @@ impl View {
     }
 }
 
-thread_local! {
-    /// The analysis of the document analyzed last, which the requests
-    /// that follow a change (semantic tokens, inlay hints, hover, ...) all
-    /// ask for. The key is a weak reference, so that it never stands for
-    /// another document that happens to take the same place in memory. A
-    /// server loop is one thread; each has its own.
-    static LAST: RefCell<Option<(Weak<Document>, Arc<Analysis>)>> = const { RefCell::new(None) };
-}
-
-/// The analysis of a document that parses, computed once for the requests
-/// about the same version.
-fn analysis_of(document: &Arc<Document>) -> Arc<Analysis> {
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if let Some((key, analysis)) = last.as_ref() {
-            if std::ptr::eq(key.as_ptr(), Arc::as_ptr(document)) {
-                return Arc::clone(analysis);
-            }
-        }
-        let analysis = Arc::new(check::analyze(&document.tree));
-        *last = Some((Arc::downgrade(document), Arc::clone(&analysis)));
-        analysis
-    })
-}
-
 /// Where two texts differ: the end of their common prefix, and the start
 /// of their common suffix in each, as the outline's [`Shift`] finds it.
 fn edited(a: &str, b: &str) -> (usize, usize, usize) {
@@ -193,23 +175,53 @@ pub(super) fn refused(message: impl Into<String>) -> Error {
 mod tests {
     use super::*;
 
+    fn change(text: String) -> Vec<lsp_types::TextDocumentContentChangeEvent> {
+        vec![lsp_types::TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text,
+        }]
+    }
+
+    /// A version is analyzed once, when a request first asks (opening and
+    /// changing it, which publish its diagnostics, do not); every request
+    /// about it then shares that analysis, snapshots of the documents too,
+    /// and a change brings a new one.
     #[test]
     fn one_analysis_per_version() {
         let mut documents = crate::lsp::documents::Documents::default();
         let uri: Uri = "file:///a.flow".parse().expect("a URI");
         let text = "workflow w() -> string {\n  succeed done = \"x\"\n}\n";
         let open = documents.open(uri.clone(), 1, text.to_string());
+        assert!(!open.current.is_analyzed(), "not on the diagnostics path");
         let first = View::of(open).expect("it parses");
         let again = View::of(open).expect("it parses");
         assert!(Arc::ptr_eq(&first.analysis, &again.analysis));
-        let change = lsp_types::TextDocumentContentChangeEvent {
-            range: None,
-            range_length: None,
-            text: text.replace("\"x\"", "\"y\""),
-        };
-        let open = documents.change(&uri, 2, vec![change]).expect("open");
+        let snapshot = documents.clone();
+        let open = snapshot.get(&uri).expect("open");
+        let from_snapshot = View::of(open).expect("it parses");
+        assert!(Arc::ptr_eq(&first.analysis, &from_snapshot.analysis));
+
+        let open = documents
+            .change(&uri, 2, change(text.replace("\"x\"", "\"y\"")))
+            .expect("open");
+        assert!(!open.current.is_analyzed());
         let next = View::of(open).expect("it parses");
         assert!(!Arc::ptr_eq(&first.analysis, &next.analysis));
+        // The snapshot still has the version it was taken with.
+        let open = snapshot.get(&uri).expect("open");
+        let old = View::of(open).expect("it parses");
+        assert!(Arc::ptr_eq(&first.analysis, &old.analysis));
+
+        // A text that does not parse is answered from the last that did,
+        // with the analysis that version already has.
+        let open = documents
+            .change(&uri, 3, change("workflow w( {\n".to_string()))
+            .expect("open");
+        let broken = View::of(open).expect("an earlier version parsed");
+        assert!(Arc::ptr_eq(&next.analysis, &broken.analysis));
+        assert!(!broken.is_current());
+        assert!(!open.current.is_analyzed());
     }
 
     #[test]
