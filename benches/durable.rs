@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use flow::ir::{Program, WorkflowId};
 use flow::runtime::driver::durable::{self, Source};
 use flow::runtime::engine::{self, NoSink, RunOptions, RunOutcome};
-use flow::runtime::store::{Durability, Owner, Store};
+use flow::runtime::store::{Durability, Owner, Store, StoreStats};
 use serde_json::json;
 
 const RUNS: usize = 100;
@@ -127,7 +127,7 @@ fn durable_runs(
     round: usize,
     runs: usize,
     threads: usize,
-) -> Duration {
+) -> (Duration, StoreStats) {
     // Spawned tasks must own what they borrow: a bench may leak it.
     let store: &'static Store = Box::leak(Box::new(fresh_store(dir)));
     let program: &'static Program = Box::leak(Box::new(program.clone()));
@@ -173,7 +173,7 @@ fn durable_runs(
             }
         }
     });
-    started.elapsed()
+    (started.elapsed(), store.stats())
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -212,9 +212,12 @@ fn main() {
     let mut single = Vec::new();
     let mut bytes = Vec::new();
     let mut beyond = Vec::new();
-    for round in 0..rounds {
+    // `FLOW_BENCH_CONCURRENT_ONLY=1`: the case of 100 runs alone, for a
+    // profiler.
+    let concurrent_only = std::env::var_os("FLOW_BENCH_CONCURRENT_ONLY").is_some();
+    for round in (0..rounds).filter(|_| !concurrent_only) {
         memory.push(in_memory(&one_program, visits_one).as_secs_f64() * 1e6 / per_one);
-        let took = durable_runs(&one_program, &one, &dir, round, 1, 1);
+        let (took, _) = durable_runs(&one_program, &one, &dir, round, 1, 1);
         single.push(took.as_secs_f64() * 1e6 / per_one);
         let store = fresh_store(&dir.join("size"));
         let empty = {
@@ -238,9 +241,11 @@ fn main() {
     let many_program = program(&many);
     let total = transitions(visits_many) as f64 * RUNS as f64;
     let mut concurrent = Vec::new();
+    let mut shared = Vec::new();
     for round in 0..rounds {
-        let took = durable_runs(&many_program, &many, &dir, round, RUNS, 2);
+        let (took, stats) = durable_runs(&many_program, &many, &dir, round, RUNS, 2);
         concurrent.push(total / took.as_secs_f64());
+        shared.push(stats.appends as f64 / stats.commits.max(1) as f64);
     }
     let _ = std::fs::remove_dir_all(&dir);
     if !full {
@@ -256,6 +261,7 @@ fn main() {
     report("in memory, per transition", memory, "µs");
     report("durable, one run, per transition", single, "µs");
     report("durable, 100 runs at once, transitions/s", concurrent, "/s");
+    report("durable, 100 runs at once, appends per commit", shared, "");
     report("store per transition", bytes, "B");
     report("store per transition beyond the values", beyond, "B");
 }

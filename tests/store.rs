@@ -423,6 +423,32 @@ fn a_new_store_has_small_pages_and_an_old_one_keeps_its_own() {
 }
 
 #[test]
+fn a_commit_leads_when_it_is_waited_for_dropped_or_another_is_waited_for() {
+    let dir = TempDir::new("lead");
+    let store = open(&dir.db());
+    let key = store
+        .create_run(&new_run("00000000000000d1", "w", "src", 1))
+        .unwrap();
+    // The first leads, the second waits for it: waiting for the second
+    // starts the first's lead on this thread instead of waiting for ever.
+    let first = store.append(key, vec![Entry::new(0, 1, "a")]);
+    let second = store.append(key, vec![Entry::new(1, 1, "b")]);
+    second.wait().unwrap();
+    first.wait().unwrap();
+    // A leader nobody waits for still writes what is queued.
+    drop(store.append(key, vec![Entry::new(2, 1, "c")]));
+    assert_eq!(
+        store.journal(key, None).unwrap(),
+        [
+            Entry::new(0, 1, "a"),
+            Entry::new(1, 1, "b"),
+            Entry::new(2, 1, "c")
+        ]
+    );
+    assert_eq!(store.stats().commits, 2, "{:?}", store.stats());
+}
+
+#[test]
 fn appends_of_many_threads_share_commits_and_keep_their_order() {
     let dir = TempDir::new("group");
     let store = open(&dir.db());

@@ -228,7 +228,15 @@ impl Journal for StoreJournal<'_> {
         });
         async move {
             match commit {
-                Ok(commit) => commit.await.map_err(|e| e.to_string()),
+                Ok(commit) => {
+                    // Other runs, branches or items append too: the tasks
+                    // ready on this thread queue theirs before this one
+                    // commits them all in one transaction.
+                    if commit.gathers() {
+                        tokio::task::yield_now().await;
+                    }
+                    commit.await.map_err(|e| e.to_string())
+                }
                 Err(reason) => Err(reason),
             }
         }

@@ -119,7 +119,7 @@ struct Inner {
     /// `settings` generation it was opened with.
     idle: Mutex<Vec<(u64, Connection)>>,
     generation: AtomicU64,
-    writer: writer::Writer,
+    writer: Arc<writer::Writer>,
     counters: Arc<writer::Counters>,
 }
 
@@ -158,7 +158,11 @@ impl Store {
         let writer_conn = schema::connect(path, &settings)?;
         let path: Arc<Path> = Arc::from(path);
         let counters = Arc::new(writer::Counters::default());
-        let writer = writer::Writer::new(writer_conn, path.clone(), counters.clone());
+        let writer = Arc::new(writer::Writer::new(
+            writer_conn,
+            path.clone(),
+            counters.clone(),
+        ));
         Ok(Store {
             inner: Arc::new(Inner {
                 path,

@@ -1,13 +1,18 @@
 //! The journal writer: one connection that group-commits, driven by
 //! whoever appends.
 //!
-//! An append is queued; if no one is committing, its caller becomes the
-//! leader and commits, on its own thread, everything queued (up to
-//! `MAX_BATCH` per transaction) until the queue is empty; appends queued
-//! meanwhile by other threads wait for the leader's commit. An uncontended
-//! append is thus committed with no hand-off between threads (which cost
-//! more than the commit on a virtual machine), and concurrent branches,
-//! items and runs still share commits. A request that breaks a constraint
+//! An append is queued; if no one is committing, its [`Commit`] becomes
+//! the leader: when it is first awaited (or waited for, or dropped) it
+//! commits, on its own thread, everything queued (up to `MAX_BATCH` per
+//! transaction) until the queue is empty; appends queued meanwhile wait for
+//! the leader's commit. An uncontended append is thus committed with no
+//! hand-off between threads (which cost more than the commit on a virtual
+//! machine), and concurrent branches, items and runs still share commits.
+//! When the last transaction took more than one append, others are likely
+//! to come: [`Commit::gathers`] tells an async leader to yield once before
+//! it commits, so that the tasks ready on its thread queue theirs into the
+//! same transaction (each commit writes every page it changed; fewer,
+//! larger commits write fewer pages per append). A request that breaks a constraint
 //! (a seq already written, a run that is gone, a lease lost) fails alone:
 //! the transaction is rolled back and written again without it. A failure
 //! of the file (full disk, read-only, I/O) fails the whole batch; nothing
@@ -16,7 +21,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -90,13 +95,19 @@ pub(crate) struct Writer {
     queue: Mutex<Queue>,
     path: Arc<Path>,
     counters: Arc<Counters>,
+    /// Whether the last transaction took more than one append.
+    contended: AtomicBool,
 }
 
 #[derive(Default)]
 struct Queue {
     pending: Vec<(Append, Reply)>,
-    /// Whether a caller is committing what is queued.
+    /// Whether a commit leads what is queued (it may not have started).
     leading: bool,
+    /// Whether the leading commit has yet to start: whoever starts it
+    /// first (the leader, or a thread blocked in `wait()` on another
+    /// commit) writes the queue.
+    unstarted: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,23 +138,34 @@ impl Writer {
             queue: Mutex::new(Queue::default()),
             path,
             counters,
+            contended: AtomicBool::new(false),
         }
     }
 
-    /// Queues the append and, when no one is committing, commits the queue
-    /// here; the `Commit` answers once it is written (at once for a leader).
-    pub(crate) fn submit(&self, append: Append) -> Commit {
+    /// Queues the append. When no one is committing, the `Commit` is the
+    /// leader and commits the queue when it is first awaited, waited for
+    /// or dropped; else it answers once the leader has committed it.
+    pub(crate) fn submit(self: &Arc<Self>, append: Append) -> Commit {
         let (reply, rx) = oneshot::channel();
-        {
-            let mut queue = lock(&self.queue);
-            queue.pending.push((append, reply));
-            if queue.leading {
-                return Commit::new(rx, self.path.clone());
-            }
-            queue.leading = true;
+        let mut queue = lock(&self.queue);
+        queue.pending.push((append, reply));
+        let leads = !queue.leading;
+        queue.leading = true;
+        queue.unstarted |= leads;
+        drop(queue);
+        Commit {
+            rx,
+            writer: Arc::clone(self),
+            leads,
         }
-        self.lead();
-        Commit::new(rx, self.path.clone())
+    }
+
+    /// Starts the lead if no one has: then this thread writes the queue.
+    fn start_lead(&self) {
+        let start = std::mem::take(&mut lock(&self.queue).unstarted);
+        if start {
+            self.lead();
+        }
     }
 
     /// Commits batches until the queue is empty, then gives up the lead in
@@ -165,6 +187,7 @@ impl Writer {
                 let take = queue.pending.len().min(MAX_BATCH);
                 queue.pending.drain(..take).collect::<Vec<_>>()
             };
+            self.contended.store(batch.len() > 1, Ordering::Relaxed);
             let mut conn = lock(&self.conn);
             commit_batch(&mut conn, &self.path, &mut batch, &self.counters);
         }
@@ -181,28 +204,64 @@ impl Writer {
 }
 
 /// The answer to an append: await it from async code, or `wait()` from a
-/// thread that is not running async tasks. A leader's is answered already.
-#[derive(Debug)]
+/// thread that is not running async tasks. The commit that leads writes
+/// the queue first, on the thread that awaits, waits for or drops it.
 pub struct Commit {
     rx: oneshot::Receiver<Result<(), StoreError>>,
-    store: Arc<Path>,
+    writer: Arc<Writer>,
+    /// Whether this commit has still to start the lead.
+    leads: bool,
+}
+
+impl std::fmt::Debug for Commit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Commit")
+            .field("store", &self.writer.path)
+            .field("leads", &self.leads)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Commit {
-    pub(crate) fn new(rx: oneshot::Receiver<Result<(), StoreError>>, store: Arc<Path>) -> Commit {
-        Commit { rx, store }
+    /// Whether this commit leads while others append too: an async caller
+    /// that yields once (`tokio::task::yield_now`) before awaiting it lets
+    /// the tasks ready on its thread queue their appends into its
+    /// transaction. An uncontended commit says no, and goes at once.
+    pub fn gathers(&self) -> bool {
+        self.leads && self.writer.contended.load(Ordering::Relaxed)
+    }
+
+    /// Writes the queue if this commit leads and no one has started to.
+    fn lead(&mut self) {
+        if std::mem::take(&mut self.leads) {
+            self.writer.start_lead();
+        }
+    }
+
+    fn gone(&self) -> StoreError {
+        StoreError::WriterGone {
+            store: self.writer.path.to_path_buf(),
+        }
     }
 
     /// Blocks until the entries are committed or have failed. Must not be
     /// called on a thread that drives async tasks (tokio refuses it there);
-    /// await the `Commit` instead.
-    pub fn wait(self) -> Result<(), StoreError> {
-        let store = self.store;
-        self.rx.blocking_recv().unwrap_or_else(|_| {
-            Err(StoreError::WriterGone {
-                store: store.to_path_buf(),
-            })
-        })
+    /// await the `Commit` instead. A leader that has not started (another
+    /// commit this thread holds and has not awaited) is started here, so
+    /// that a thread holding two commits does not wait for itself.
+    pub fn wait(mut self) -> Result<(), StoreError> {
+        self.leads = false;
+        self.writer.start_lead();
+        let rx = std::mem::replace(&mut self.rx, oneshot::channel().1);
+        rx.blocking_recv().unwrap_or_else(|_| Err(self.gone()))
+    }
+}
+
+impl Drop for Commit {
+    /// A leader nobody awaits still writes the queue: the appends of others
+    /// wait for it.
+    fn drop(&mut self) {
+        self.lead();
     }
 }
 
@@ -210,14 +269,11 @@ impl Future for Commit {
     type Output = Result<(), StoreError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let store = self.store.clone();
-        Pin::new(&mut self.rx).poll(cx).map(|answer| {
-            answer.unwrap_or_else(|_| {
-                Err(StoreError::WriterGone {
-                    store: store.to_path_buf(),
-                })
-            })
-        })
+        self.lead();
+        match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Ready(answer) => Poll::Ready(answer.unwrap_or_else(|_| Err(self.gone()))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
