@@ -364,18 +364,21 @@ workflow review_loop() -> int {
 }
 "#;
 
+/// The answers of [`LOOP`]'s workers: every first attempt of `write` fails
+/// once, then succeeds with its round; the review approves the third.
+fn loop_answer(a: &Attempt) -> Result<Value, FailureClass> {
+    let round = a.input.get("round").and_then(Value::as_i64).unwrap_or(0);
+    match &*a.step {
+        "write" if a.attempt == 1 => Err(FailureClass::Transient),
+        "write" => Ok(json!({ "round": round })),
+        _ => Ok(json!({ "approved": round >= 3 })),
+    }
+}
+
 #[test]
 fn the_same_inputs_give_the_same_commands_and_the_state_survives_every_wait() {
     let program = program(LOOP);
-    let answer = |a: &Attempt| -> Result<Value, FailureClass> {
-        let round = a.input.get("round").and_then(Value::as_i64).unwrap_or(0);
-        match &*a.step {
-            // Every first attempt of `write` fails once, then succeeds.
-            "write" if a.attempt == 1 => Err(FailureClass::Transient),
-            "write" => Ok(json!({ "round": round })),
-            _ => Ok(json!({ "approved": round >= 3 })),
-        }
-    };
+    let answer = loop_answer;
     let straight = script(&program, json!({}), false, answer);
     let again = script(&program, json!({}), false, answer);
     let reloaded = script(&program, json!({}), true, answer);
@@ -405,14 +408,7 @@ fn the_same_inputs_give_the_same_commands_and_the_state_survives_every_wait() {
 #[test]
 fn a_quiet_machine_decides_as_a_watched_one_without_handing_out_events() {
     let program = program(LOOP);
-    let answer = |a: &Attempt| -> Result<Value, FailureClass> {
-        let round = a.input.get("round").and_then(Value::as_i64).unwrap_or(0);
-        match &*a.step {
-            "write" if a.attempt == 1 => Err(FailureClass::Transient),
-            "write" => Ok(json!({ "round": round })),
-            _ => Ok(json!({ "approved": round >= 3 })),
-        }
-    };
+    let answer = loop_answer;
     let (watched, watched_state) = script_with(&program, json!({}), false, false, answer);
     let (quiet, quiet_state) = script_with(&program, json!({}), true, true, answer);
     assert!(!quiet.iter().any(|c| matches!(c, Command::Emit(_))));

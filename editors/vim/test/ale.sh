@@ -7,15 +7,9 @@
 # Usage: bash editors/vim/test/ale.sh   (from any directory)
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-plugin="$(cd "$here/.." && pwd)"
-repo="$(cd "$plugin/../.." && pwd)"
-flow="${FLOW_BIN:-$repo/target/debug/flow}"
-
-fail() {
-  echo "editors/vim ALE test: $*" >&2
-  exit 1
-}
+test_name=ALE
+# shellcheck source=editors/vim/test/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 command -v vim >/dev/null 2>&1 || fail "vim is not installed (apt-get install vim)"
 [[ -d /usr/share/vim/vimfiles/pack/dist-bundle/opt/ale ]] ||

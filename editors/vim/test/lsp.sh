@@ -8,15 +8,9 @@
 # Usage: bash editors/vim/test/lsp.sh   (from any directory)
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-plugin="$(cd "$here/.." && pwd)"
-repo="$(cd "$plugin/../.." && pwd)"
-flow="${FLOW_BIN:-$repo/target/debug/flow}"
-
-fail() {
-  echo "editors/vim LSP test: $*" >&2
-  exit 1
-}
+test_name=LSP
+# shellcheck source=editors/vim/test/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 command -v nvim >/dev/null 2>&1 || fail "nvim is not installed (apt-get install neovim)"
 [[ -x "$flow" ]] || fail "no flow binary at $flow: build it first (cargo build), or set FLOW_BIN"
