@@ -11,13 +11,14 @@
 //! run and, as throughput, transitions per second (`Elements(7)`). The
 //! target is at most 1 µs per transition.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use flow::ir::{Program, WorkflowId};
-use flow::runtime::engine::{self, NoSink, RunOptions, RunOutcome};
+use flow::runtime::engine::{self, EmitError, Event, EventSink, NoSink, RunOptions, RunOutcome};
 use serde_json::json;
 
 const REVIEW_LOOP: &str = r#"
@@ -104,6 +105,16 @@ fn review_loop(c: &mut Criterion) {
     group.finish();
 }
 
+/// A sink that listens and drops what it is given.
+struct Listening;
+
+impl EventSink for Listening {
+    fn emit(&self, event: Event) -> impl Future<Output = Result<(), EmitError>> + Send {
+        black_box(&event);
+        std::future::ready(Ok(()))
+    }
+}
+
 fn main() {
     // `FLOW_BENCH_RUNS=N`: N runs and nothing else, for counting
     // instructions with `valgrind --tool=callgrind`, which is stable where
@@ -118,14 +129,28 @@ fn main() {
             Err(e) => panic!("no tokio runtime: {e}"),
         };
         let env = Arc::new(std::collections::HashMap::new());
+        // `FLOW_BENCH_EVENTS=1`: with a sink that listens and drops each
+        // event, so the events are built as for a run with a trace.
+        let listening = std::env::var_os("FLOW_BENCH_EVENTS").is_some();
         for _ in 0..runs {
-            let finished = runtime.block_on(engine::run(
-                &program,
-                WorkflowId(0),
-                black_box(json!({ "goal": "a parser" })),
-                options(&env),
-                &NoSink,
-            ));
+            let input = black_box(json!({ "goal": "a parser" }));
+            let finished = if listening {
+                runtime.block_on(engine::run(
+                    &program,
+                    WorkflowId(0),
+                    input,
+                    options(&env),
+                    &Listening,
+                ))
+            } else {
+                runtime.block_on(engine::run(
+                    &program,
+                    WorkflowId(0),
+                    input,
+                    options(&env),
+                    &NoSink,
+                ))
+            };
             black_box(finished.is_ok());
         }
         return;
