@@ -105,6 +105,26 @@ fn review_loop(c: &mut Criterion) {
     group.finish();
 }
 
+/// `runs` runs one after the other, their events given to `sink`.
+fn count_runs<S: EventSink>(
+    program: &Program,
+    runtime: &tokio::runtime::Runtime,
+    runs: u32,
+    sink: &S,
+) {
+    let env = Arc::new(std::collections::HashMap::new());
+    for _ in 0..runs {
+        let finished = runtime.block_on(engine::run(
+            program,
+            WorkflowId(0),
+            black_box(json!({ "goal": "a parser" })),
+            options(&env),
+            sink,
+        ));
+        black_box(finished.is_ok());
+    }
+}
+
 /// A sink that listens and drops what it is given.
 struct Listening;
 
@@ -128,30 +148,12 @@ fn main() {
             Ok(runtime) => runtime,
             Err(e) => panic!("no tokio runtime: {e}"),
         };
-        let env = Arc::new(std::collections::HashMap::new());
         // `FLOW_BENCH_EVENTS=1`: with a sink that listens and drops each
         // event, so the events are built as for a run with a trace.
-        let listening = std::env::var_os("FLOW_BENCH_EVENTS").is_some();
-        for _ in 0..runs {
-            let input = black_box(json!({ "goal": "a parser" }));
-            let finished = if listening {
-                runtime.block_on(engine::run(
-                    &program,
-                    WorkflowId(0),
-                    input,
-                    options(&env),
-                    &Listening,
-                ))
-            } else {
-                runtime.block_on(engine::run(
-                    &program,
-                    WorkflowId(0),
-                    input,
-                    options(&env),
-                    &NoSink,
-                ))
-            };
-            black_box(finished.is_ok());
+        if std::env::var_os("FLOW_BENCH_EVENTS").is_some() {
+            count_runs(&program, &runtime, runs, &Listening);
+        } else {
+            count_runs(&program, &runtime, runs, &NoSink);
         }
         return;
     }

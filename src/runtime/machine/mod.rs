@@ -333,21 +333,22 @@ impl<'p> Machine<'p> {
         self.workflow
     }
 
-    /// Stamps the event with the run id, its number and `now`, keeps the
-    /// list of open steps, and hands it out.
+    /// Numbers the event and keeps the list of open steps; unless the
+    /// machine is quiet, stamps it with the run id and `now` and hands it
+    /// out.
     fn emit(&mut self, now: u64, what: What, out: &mut Vec<Command>) {
         self.track(&what);
+        let seq = self.state.seq;
+        self.state.seq += 1;
         if self.quiet {
-            self.state.seq += 1;
             return;
         }
         let event = Event {
             run_id: self.run_id.clone(),
-            seq: self.state.seq,
+            seq,
             ts: Timestamp(now),
             what,
         };
-        self.state.seq += 1;
         out.push(Command::Emit(event));
     }
 

@@ -12,10 +12,12 @@
 //! to come: [`Commit::gathers`] tells an async leader to yield once before
 //! it commits, so that the tasks ready on its thread queue theirs into the
 //! same transaction (each commit writes every page it changed; fewer,
-//! larger commits write fewer pages per append). A request that breaks a constraint
-//! (a seq already written, a run that is gone, a lease lost) fails alone:
-//! the transaction is rolled back and written again without it. A failure
-//! of the file (full disk, read-only, I/O) fails the whole batch; nothing
+//! larger commits write fewer pages per append).
+//!
+//! A request that breaks a constraint (a seq already written, a run that
+//! is gone, a lease lost) fails alone: the transaction is rolled back and
+//! written again without it. A failure of the file (full disk, read-only,
+//! I/O) fails the whole batch; nothing
 //! of it is visible, and a later append may succeed once space is freed.
 
 use std::future::Future;
